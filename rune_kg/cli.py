@@ -1,0 +1,149 @@
+"""The `rune` command: one subcommand per capability; each calls one stage's entry function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import __version__
+from .ingest import IngestError, ingest
+from .iris import IdentifierError
+from .stats import collection_stats
+from .store import Store, StoreError, default_store_path
+
+SAMPLE_DIR = Path(__file__).resolve().parent / "data" / "sample"
+
+RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                  "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
+GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                 "xml": ox.RdfFormat.RDF_XML, "json": ox.RdfFormat.JSON_LD}
+
+
+class CommandError(RuntimeError):
+    """A user error to print as one line, exit status 2."""
+
+
+def _store_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", type=Path, default=None,
+                        help="store folder (default: $RUNE_STORE or ./rune-store)")
+
+
+def _open(args, read_only: bool = False) -> Store:
+    return Store(args.store or default_store_path(), read_only=read_only)
+
+
+def cmd_ingest(args) -> int:
+    store = _open(args)
+    report = ingest(args.paths, store, source=args.source, images_dir=args.images,
+                    progress=not args.quiet, workers=args.workers)
+    for failure in report.failures:
+        print(f"error: {failure.reason}", file=sys.stderr)
+    print(f"ingested {report.images} images, {report.entities} entities, {report.triples} triples "
+          f"({report.relations} stored relations) in {report.seconds:.2f} s into {store.path}")
+    return 1 if report.failures else 0
+
+
+def cmd_sparql(args) -> int:
+    store = _open(args, read_only=not args.update)
+    text = args.query if args.query != "-" else sys.stdin.read()
+    try:
+        if args.update:
+            store.update(text)
+            print("update done")
+            return 0
+        result = store.query(text)
+    except SyntaxError as err:
+        raise CommandError(f"SPARQL syntax error: {err}") from None
+    out = sys.stdout.buffer
+    if isinstance(result, ox.QueryBoolean):
+        result.serialize(out, RESULT_FORMATS.get(args.format, ox.QueryResultsFormat.JSON))
+    elif isinstance(result, ox.QuerySolutions):
+        if args.format not in RESULT_FORMATS:
+            raise CommandError(f"--format {args.format} is for graphs; SELECT results: {', '.join(RESULT_FORMATS)}")
+        result.serialize(out, RESULT_FORMATS[args.format])
+    else:
+        fmt = GRAPH_FORMATS.get(args.format, ox.RdfFormat.TURTLE if args.format == "json" else None)
+        if fmt is None:
+            raise CommandError(f"--format {args.format} is for SELECT/ASK; graphs: {', '.join(GRAPH_FORMATS)}")
+        out.write(ox.serialize(result, format=fmt))
+    out.write(b"\n")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    stats = collection_stats(_open(args, read_only=True))
+    if args.json:
+        print(json.dumps(stats, indent=2))
+        return 0
+    print(f"images:   {stats['images']}\nentities: {stats['entities']}\ntriples:  {stats['triples']}")
+    print(f"runs:     {', '.join(stats['runs']) or '-'}")
+    for name, count in stats["classes"].items():
+        print(f"  {name:<20} {count}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    store = _open(args)
+    print(f"== ingesting the sample DOTA annotations ({SAMPLE_DIR / 'labelTxt'})")
+    report = ingest([SAMPLE_DIR / "labelTxt"], store, source="dota", images_dir=SAMPLE_DIR / "images",
+                    progress=False)
+    print(f"   {report.images} images, {report.entities} entities, {report.triples} triples, {report.seconds:.2f} s")
+    print("== entities per class (rune stats)")
+    for name, count in collection_stats(store)["classes"].items():
+        print(f"   {name:<20} {count}")
+    print("== SPARQL: images with a ship near a harbor (rune sparql)")
+    query = ("SELECT ?id (COUNT(DISTINCT ?s) AS ?ships) WHERE { ?s a rune:Ship ; rune:inImage ?i . "
+             "?h a rune:Harbor . ?s rune:near|^rune:near ?h . ?i rune:imageId ?id } GROUP BY ?id ORDER BY DESC(?ships)")
+    for row in store.query(query):
+        print(f"   {row['id'].value}: {row['ships'].value} ships near a harbor")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rune", description="rune-kg: query aerial images with logic over a knowledge graph")
+    parser.add_argument("--version", action="version", version=f"rune-kg {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="read DOTA labelTxt or Task1 detection files into the store")
+    p.add_argument("paths", nargs="+", type=Path, help="files or folders of .txt files")
+    _store_arg(p)
+    p.add_argument("--source", default="dota", help="name of the annotation source / detection run (default: dota)")
+    p.add_argument("--images", type=Path, help="folder of picture files named <image id>.png/.jpg/...")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("sparql", help="run a SPARQL 1.1 query on the store ('-' reads it from stdin)")
+    p.add_argument("query")
+    _store_arg(p)
+    p.add_argument("--format", default="json", choices=sorted(set(RESULT_FORMATS) | set(GRAPH_FORMATS)),
+                   help="json|csv|tsv|xml for SELECT/ASK; turtle|ntriples|xml|json(-ld) for CONSTRUCT/DESCRIBE")
+    p.add_argument("--update", action="store_true", help="run a SPARQL update (the store is read-only otherwise)")
+    p.set_defaults(func=cmd_sparql)
+
+    p = sub.add_parser("stats", help="count images, entities per class and triples")
+    _store_arg(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("demo", help="ingest the bundled DOTA sample and show what rune-kg does")
+    _store_arg(p)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CommandError, StoreError, IngestError, IdentifierError, OSError) as err:
+        print(f"rune {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Box geometry and the spatial relations of QUERY_LANGUAGE.md, vectorised with numpy and shapely.
+
+Everything works on one image's boxes at a time: `corners` is an (n, 4, 2) array of pixel
+coordinates (x right, y down).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The numbers in the spatial predicates' definitions (QUERY_LANGUAGE.md defaults)."""
+
+    near_factor: float = 1.0  # near: dist <= near_factor * max(L(a), L(b))
+    far_factor: float = 5.0  # far_from: dist > far_factor * max(L(a), L(b))
+    inside_ratio: float = 0.9  # inside: area(a ∩ b) >= inside_ratio * A(a)
+    parallel_degrees: float = 10.0  # parallel: headings differ by at most this (mod 180)
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class Boxes:
+    """Derived quantities of n oriented boxes."""
+
+    corners: np.ndarray  # (n, 4, 2)
+    cx: np.ndarray
+    cy: np.ndarray
+    area: np.ndarray
+    long_side: np.ndarray
+    heading: np.ndarray  # degrees in [0, 180)
+
+    def __len__(self) -> int:
+        return len(self.cx)
+
+    @classmethod
+    def from_corners(cls, corners: np.ndarray) -> Boxes:
+        corners = np.asarray(corners, dtype=np.float64).reshape(-1, 4, 2)
+        x, y = corners[..., 0], corners[..., 1]
+        cx = (((x[:, 0] + x[:, 1]) + x[:, 2]) + x[:, 3]) / 4.0
+        cy = (((y[:, 0] + y[:, 1]) + y[:, 2]) + y[:, 3]) / 4.0
+        area = 0.5 * np.abs(np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1))
+        side1 = corners[:, 1] - corners[:, 0]
+        side2 = corners[:, 2] - corners[:, 1]
+        len1, len2 = np.hypot(*side1.T), np.hypot(*side2.T)
+        long_vec = np.where((len1 >= len2)[:, None], side1, side2)
+        heading = np.degrees(np.arctan2(long_vec[:, 1], long_vec[:, 0])) % 180.0
+        heading = np.where(heading >= 180.0, 0.0, heading)  # -0.0 % 180 rounding guard
+        return cls(corners, cx, cy, area, np.maximum(len1, len2), heading)
+
+    @property
+    def polygons(self) -> np.ndarray:
+        return shapely.polygons(self.corners)
+
+
+@dataclass(frozen=True)
+class PairRelations:
+    """Materialised relations as index pairs (i, j) into one image's boxes.
+
+    near and overlaps are symmetric and hold both (i, j) and (j, i); inside is directed:
+    (i, j) means box i is inside box j. far_from is decided at query time by `centroids_far`,
+    corrected by the two exception lists (both symmetric): pairs the centroids call far that
+    are not (`not_far_despite_centroids`), and the reverse (`far_despite_centroids`, possible
+    only for boxes whose centroid lies outside their polygon).
+    """
+
+    near: np.ndarray
+    overlaps: np.ndarray
+    inside: np.ndarray
+    not_far_despite_centroids: np.ndarray
+    far_despite_centroids: np.ndarray
+
+
+def centroids_far(dx, dy, long_a, long_b, far_factor: float):
+    """The centroid test for far_from: squared centroid distance > (far_factor * max L)^2.
+
+    Written with the exact operations that the SPARQL rewriting uses, so both agree bit for bit.
+    """
+    reach = far_factor * np.maximum(long_a, long_b)
+    return dx * dx + dy * dy > reach * reach
+
+
+def _pairs(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.stack([a[mask], b[mask]], axis=1).astype(np.int64)
+
+
+def pair_relations(boxes: Boxes, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> PairRelations:
+    """The sparse relations of one image.
+
+    Candidate pairs come from an STR-tree of box envelopes grown by far_factor * L; cheap
+    centroid bounds (dist <= centroid distance when both centroids lie in their boxes, and
+    dist >= centroid distance - both circumradii) leave exact polygon distances and
+    intersection areas only for the pairs whose answer they do not settle.
+    """
+    n = len(boxes)
+    if n < 2:
+        empty = np.empty((0, 2), dtype=np.int64)
+        return PairRelations(empty, empty, empty, empty, empty)
+    polys = boxes.polygons
+    reach = thresholds.far_factor * boxes.long_side * (1 + 1e-9) + 1e-9
+    bounds = shapely.bounds(polys)
+    grown = shapely.box(bounds[:, 0] - reach, bounds[:, 1] - reach, bounds[:, 2] + reach, bounds[:, 3] + reach)
+    qi, ti = shapely.STRtree(polys).query(grown)
+    both = np.unique(np.concatenate([qi * n + ti, ti * n + qi]))
+    a, b = both // n, both % n
+    keep = a != b
+    a, b = a[keep], b[keep]
+
+    dx, dy = boxes.cx[a] - boxes.cx[b], boxes.cy[a] - boxes.cy[b]
+    centre_dist = np.hypot(dx, dy)
+    max_long = np.maximum(boxes.long_side[a], boxes.long_side[b])
+    radius = np.max(np.hypot(boxes.corners[..., 0] - boxes.cx[:, None], boxes.corners[..., 1] - boxes.cy[:, None]), axis=1)
+    lower = centre_dist - radius[a] - radius[b]
+    centre_inside = shapely.intersects_xy(polys, boxes.cx, boxes.cy)
+    far_by_centroids = centroids_far(dx, dy, boxes.long_side[a], boxes.long_side[b], thresholds.far_factor)
+    far_reach = thresholds.far_factor * max_long
+    exact = (
+        (lower <= thresholds.near_factor * max_long)
+        | (far_by_centroids & (lower <= far_reach))
+        | (~far_by_centroids & ~(centre_inside[a] & centre_inside[b]))
+    )
+    a, b, far_by_centroids = a[exact], b[exact], far_by_centroids[exact]
+    max_long, far_reach = max_long[exact], far_reach[exact]
+    dist = shapely.distance(polys[a], polys[b])
+
+    touching = (dist == 0) & (boxes.area[a] > 0) & (boxes.area[b] > 0)
+    ta, tb = a[touching], b[touching]
+    inter = intersection_areas(polys[ta], polys[tb])
+    overlap = inter > 0
+    return PairRelations(
+        near=_pairs(dist <= thresholds.near_factor * max_long, a, b),
+        overlaps=_pairs(overlap, ta, tb),
+        inside=_pairs(overlap & (inter >= thresholds.inside_ratio * boxes.area[ta]), ta, tb),
+        not_far_despite_centroids=_pairs(far_by_centroids & (dist <= far_reach), a, b),
+        far_despite_centroids=_pairs(~far_by_centroids & (dist > far_reach), a, b),
+    )
+
+
+def intersection_areas(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Areas of pairwise polygon intersections; invalid (self-crossing) boxes are repaired first."""
+    if len(first) == 0:
+        return np.empty(0)
+    first = np.where(shapely.is_valid(first), first, shapely.make_valid(first))
+    second = np.where(shapely.is_valid(second), second, shapely.make_valid(second))
+    return shapely.area(shapely.intersection(first, second))

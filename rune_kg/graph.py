@@ -1,0 +1,152 @@
+"""RDF for one image: the image, its entities (class, box, derived geometry, confidence,
+provenance) and the materialised spatial relations, as N-Triples text of its named graph.
+
+Text rather than Python quad objects: at DOTA scale (millions of triples) building objects one
+by one costs more than Oxigraph's own parser. Every term that carries outside text (file
+paths, header values) is rendered by pyoxigraph; the rest are IRIs built from checked ids and
+numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pyoxigraph as ox
+
+from . import iris
+from .dota import DotaImage
+from .geometry import Boxes, PairRelations
+from .vocab import GEO, ONTOLOGY, PROV, RDF_TYPE, RUNE, XSD
+
+_DOUBLE = f"^^<{XSD}double>"
+_INTEGER = f"^^<{XSD}integer>"
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The picture file of an image, when known."""
+
+    path: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What produced a set of entities: the --source name and a description of the detector."""
+
+    source: str
+    detector: str
+    started: datetime
+    ended: datetime | None = None
+    extra: tuple[tuple[str, str | float], ...] = ()  # (rune: property local name, value)
+
+
+def _literal(value: str | float | int | datetime) -> ox.Literal:
+    if isinstance(value, datetime):
+        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "dateTime"))
+    if isinstance(value, float):
+        return ox.Literal(repr(value), datatype=ox.NamedNode(XSD + "double"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+    return ox.Literal(value)
+
+
+def run_ntriples(run: RunInfo) -> str:
+    node = iris.run_iri(run.source)
+    facts = [
+        (RDF_TYPE, RUNE.DetectionRun),
+        (RUNE.sourceName, _literal(run.source)),
+        (RUNE.detector, _literal(run.detector)),
+        (ox.NamedNode(PROV + "startedAtTime"), _literal(run.started)),
+        *([(ox.NamedNode(PROV + "endedAtTime"), _literal(run.ended))] if run.ended else []),
+        *((getattr(RUNE, local), _literal(value)) for local, value in run.extra),
+    ]
+    return "".join(f"{node} {p} {o} .\n" for p, o in facts)
+
+
+def _entity_template() -> str:
+    """N-Triples of one entity, with {e} (entity IRI), {types} and per-entity values to fill."""
+    lines = [
+        f"{{e}} {RDF_TYPE} {RUNE.Entity} .",
+        "{types}",
+        f"{{e}} {RUNE.className} \"{{cls}}\" .",
+        f"{{e}} {RUNE.inImage} {{img}} .",
+        f"{{e}} <{PROV}wasGeneratedBy> {{run}} .",
+        f"{{e}} {RUNE.confidence} \"{{conf!r}}\"{_DOUBLE} .",
+        f"{{e}} {RUNE.difficult} \"{{difficult}}\"{_INTEGER} .",
+        f"{{e}} {RUNE.area} \"{{area!r}}\"{_DOUBLE} .",
+        f"{{e}} {RUNE.centroidX} \"{{cx!r}}\"{_DOUBLE} .",
+        f"{{e}} {RUNE.centroidY} \"{{cy!r}}\"{_DOUBLE} .",
+        f"{{e}} {RUNE.longSide} \"{{long!r}}\"{_DOUBLE} .",
+        f"{{e}} {RUNE.heading} \"{{heading!r}}\"{_DOUBLE} .",
+        f"{{e}} <{GEO}hasGeometry> {{g}} .",
+        f"{{g}} <{GEO}asWKT> \"<{RUNE.ImagePixelCRS.value}> POLYGON(({{wkt}}))\"^^<{GEO}wktLiteral> .",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_ENTITY = _entity_template()
+
+
+def _stored_relations(relations: PairRelations) -> list[tuple[ox.NamedNode, np.ndarray]]:
+    """Relations as stored: symmetric ones once per pair (i < j), queried in both directions."""
+
+    def once(pairs: np.ndarray) -> np.ndarray:
+        return pairs[pairs[:, 0] < pairs[:, 1]]
+
+    return [
+        (RUNE.near, once(relations.near)),
+        (RUNE.overlaps, once(relations.overlaps)),
+        (RUNE.inside, relations.inside),
+        (RUNE.notFarDespiteCentroids, once(relations.not_far_despite_centroids)),
+        (RUNE.farDespiteCentroids, once(relations.far_despite_centroids)),
+    ]
+
+
+def relation_count(relations: PairRelations) -> int:
+    return sum(len(pairs) for _, pairs in _stored_relations(relations))
+
+
+def image_ntriples(
+    image: DotaImage, source: str, boxes: Boxes, relations: PairRelations, picture: Picture | None = None
+) -> tuple[str, int]:
+    """N-Triples of one image from one source, and their count."""
+    img = iris.image_iri(image.image_id)
+    facts = [(RDF_TYPE, RUNE.Image), (RUNE.imageId, _literal(image.image_id))]
+    if image.image_source:
+        facts.append((RUNE.imageSource, _literal(image.image_source)))
+    if image.gsd is not None:
+        facts.append((RUNE.gsd, _literal(float(image.gsd))))
+    if picture:
+        facts += [(RUNE.imageFile, _literal(picture.path)), (RUNE.width, _literal(picture.width)),
+                  (RUNE.height, _literal(picture.height))]
+    parts = [f"{img} {p} {o} .\n" for p, o in facts]
+    count = len(facts)
+
+    classes = ONTOLOGY.classes
+    run = iris.run_iri(source)
+    entity_base = iris.entity_iri(source, image.image_id, 0).value[:-1]
+    type_lines = {}
+    closed = np.concatenate([boxes.corners, boxes.corners[:, :1]], axis=1).tolist()
+    for k, obj in enumerate(image.objects):
+        e = f"<{entity_base}{k}>"
+        if obj.class_name not in type_lines:
+            cls = classes[obj.class_name]
+            type_lines[obj.class_name] = (cls.iri, *cls.ancestors)
+        types = type_lines[obj.class_name]
+        parts.append(_ENTITY.format(
+            e=e, g=f"<{entity_base}{k}/geometry>", img=img, run=run, cls=obj.class_name,
+            types="\n".join(f"{e} {RDF_TYPE} {t} ." for t in types),
+            conf=float(obj.confidence), difficult=obj.difficult, area=float(boxes.area[k]),
+            cx=float(boxes.cx[k]), cy=float(boxes.cy[k]), long=float(boxes.long_side[k]),
+            heading=float(boxes.heading[k]),
+            wkt=", ".join(f"{x!r} {y!r}" for x, y in closed[k]),
+        ))
+        count += 13 + len(types)
+    for prop, pairs in _stored_relations(relations):
+        parts += [f"<{entity_base}{i}> {prop} <{entity_base}{j}> .\n" for i, j in pairs.tolist()]
+        count += len(pairs)
+    return "".join(parts), count

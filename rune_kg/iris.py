@@ -1,0 +1,47 @@
+"""IRIs of data resources: images, entities, detection runs and their named graphs."""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+
+from .vocab import DATA_NS
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
+
+
+class IdentifierError(ValueError):
+    """An image id or source name that cannot become part of an IRI."""
+
+
+def check_id(value: str, what: str) -> str:
+    if not _ID.match(value):
+        raise IdentifierError(f"{what} {value!r} must be letters, digits, '_', '.', '-' (starting with a letter or digit)")
+    return value
+
+
+def image_iri(image_id: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{DATA_NS}image/{check_id(image_id, 'image id')}")
+
+
+def run_iri(source: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{DATA_NS}run/{check_id(source, 'source name')}")
+
+
+def entity_iri(source: str, image_id: str, index: int) -> ox.NamedNode:
+    return ox.NamedNode(f"{DATA_NS}entity/{source}/{image_id}/{index}")
+
+
+def image_graph(source: str, image_id: str) -> ox.NamedNode:
+    """The named graph holding one image's entities from one source: replaced whole on re-ingest."""
+    return ox.NamedNode(f"{DATA_NS}graph/{source}/{image_id}")
+
+
+def run_graph(source: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{DATA_NS}graph/{source}")
+
+
+def image_id_of(iri: ox.NamedNode | str) -> str:
+    value = iri.value if isinstance(iri, ox.NamedNode) else iri
+    return value.rsplit("/", 1)[-1]

@@ -110,6 +110,23 @@ def relation_count(relations: PairRelations) -> int:
     return sum(len(pairs) for _, pairs in _stored_relations(relations))
 
 
+def _class_counts(image: DotaImage, source: str, img: ox.NamedNode) -> tuple[str, int]:
+    """Per class (superclasses included), how many entities of this source the image holds:
+    what the query planner reads to narrow a clause to the images that can satisfy it."""
+    classes = ONTOLOGY.classes
+    counts: dict[str, int] = {}
+    for obj in image.objects:
+        cls = classes[obj.class_name]
+        for name in (cls.name, *(c.name for c in classes.values() if c.iri in cls.ancestors)):
+            counts[name] = counts.get(name, 0) + 1
+    lines = []
+    for name, n in sorted(counts.items()):
+        node = ox.NamedNode(f"{iris.image_graph(source, image.image_id).value}/count/{name}")
+        lines += [f"{img} {RUNE.classCount} {node} .", f"{node} {RUNE.countedClassName} {_literal(name)} .",
+                  f"{node} {RUNE.count} {_literal(n)} ."]
+    return "".join(line + "\n" for line in lines), len(lines)
+
+
 def image_ntriples(
     image: DotaImage, source: str, boxes: Boxes, relations: PairRelations, picture: Picture | None = None
 ) -> tuple[str, int]:
@@ -146,6 +163,9 @@ def image_ntriples(
             wkt=", ".join(f"{x!r} {y!r}" for x, y in closed[k]),
         ))
         count += 13 + len(types)
+    counts_text, counts_triples = _class_counts(image, source, img)
+    parts.append(counts_text)
+    count += counts_triples
     for prop, pairs in _stored_relations(relations):
         parts += [f"<{entity_base}{i}> {prop} <{entity_base}{j}> .\n" for i, j in pairs.tolist()]
         count += len(pairs)

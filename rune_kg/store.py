@@ -26,6 +26,8 @@ class Store:
 
     def __init__(self, path: Path | str | None = None, read_only: bool = False):
         self.path = Path(path) if path is not None else None
+        self.generation = 0  # bumped on every write, so that derived caches know they are stale
+        self.cache: dict = {}
         try:
             if self.path is None:
                 self._store = ox.Store()
@@ -47,6 +49,7 @@ class Store:
     def update(self, sparql: str) -> None:
         """Run a SPARQL update (one transaction)."""
         self._store.update(sparql, prefixes=PREFIXES)
+        self.generation += 1
 
     def put_graphs(self, graphs: list[tuple[ox.NamedNode, str]]) -> None:
         """Store each (graph, N-Triples) pair, replacing what the graph held.
@@ -55,6 +58,7 @@ class Store:
         through the bulk loader, several times faster than transactions; should the process
         die during that call, running the same ingest again replaces those graphs whole.
         """
+        self.generation += 1
         new = []
         for graph, ntriples in graphs:
             if self._store.contains_named_graph(graph):

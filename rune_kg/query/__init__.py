@@ -1,0 +1,1 @@
+"""The query pipeline: text -> Formula (parse) -> Plan (plan) -> SPARQL (rewrite) -> Answer (engine)."""

@@ -1,0 +1,295 @@
+"""Rewrite stage: a Clause -> SPARQL 1.1 that decides, scores and witnesses it on any endpoint.
+
+Variables become `?v_<name>` (user names are lower case; every name this module adds has an
+upper-case part, so they never collide). Positive class atoms and stored relations become
+triple patterns; the rest becomes FILTER expressions, quantifiers become (NOT) EXISTS, and
+counting quantifiers expand into N distinct, ordered copies of their variable. Every term comes
+from the ontology or from pyoxigraph's rendering; no user text reaches the query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from ..geometry import DEFAULT_THRESHOLDS, Thresholds
+from ..vocab import ONTOLOGY, RUNE, RUNE_NS
+from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, conjuncts, free_variables, rename
+from .plan import Clause
+
+PREFIX = "PREFIX rune: <https://w3id.org/rune-kg/ontology#>\n"
+
+# attribute -> (property, variable suffix)
+_ATTRIBUTES = {
+    "cx": (RUNE.centroidX, "CX"),
+    "cy": (RUNE.centroidY, "CY"),
+    "area": (RUNE.area, "AREA"),
+    "long": (RUNE.longSide, "LONG"),
+    "heading": (RUNE.heading, "HEADING"),
+    "cls": (RUNE.className, "CLS"),
+    "conf": (RUNE.confidence, "CONF"),
+}
+_RELATION_ATTRIBUTES = {
+    "left_of": ("cx", "cy"), "right_of": ("cx", "cy"), "above": ("cx", "cy"), "below": ("cx", "cy"),
+    "far_from": ("cx", "cy", "long"), "larger_than": ("area",), "parallel": ("heading",), "same_class": ("cls",),
+}
+_STORED = {"near": RUNE.near, "overlaps": RUNE.overlaps, "inside": RUNE.inside, "contains": RUNE.inside}
+STORED_RELATIONS = frozenset(_STORED)
+
+
+class RewriteError(ValueError):
+    """A clause that cannot be written as SPARQL."""
+
+
+@dataclass(frozen=True)
+class ClauseSparql:
+    """The SPARQL of one clause (see `rewrite`)."""
+
+    decide: str
+    steps: tuple[str, ...]
+
+
+def var(name: str) -> str:
+    return f"?v_{name}"
+
+
+def attr(name: str, attribute: str) -> str:
+    return f"?v_{name}_{_ATTRIBUTES[attribute][1]}"
+
+
+def _attributes_needed(f: Formula) -> dict[str, set[str]]:
+    needed: dict[str, set[str]] = {}
+
+    def walk(g: Formula) -> None:
+        match g:
+            case Atom(predicate=p, args=args) if p in _RELATION_ATTRIBUTES:
+                for a in args:
+                    needed.setdefault(a, set()).update(_RELATION_ATTRIBUTES[p])
+            case Not(body=body) | Exists(body=body) | ForAll(body=body):
+                walk(body)
+            case Count(variable=v, body=body, n=n):
+                for i in range(1, n + 2):
+                    walk(rename(body, v, _copy(v, i)))
+            case And(parts=parts) | Or(parts=parts):
+                for p in parts:
+                    walk(p)
+            case Implies(premise=p, conclusion=c):
+                walk(p)
+                walk(c)
+
+    walk(f)
+    return needed
+
+
+def _copy(variable: str, i: int) -> str:
+    return f"{variable}_N{i}"
+
+
+class _Compiler:
+    def __init__(self, formula: Formula, thresholds: Thresholds):
+        self.needed = _attributes_needed(formula)
+        self.t = thresholds
+
+    # -- patterns: bind new variables, one nesting level each, where a conjunction holds ------
+    def nested(self, variables: tuple[str, ...], scope: tuple[str, ...], parts: tuple[Formula, ...],
+               ordering: bool = False) -> str:
+        """A group pattern binding variables[0] where some values of the other variables complete it.
+
+        Each further variable sits in a FILTER EXISTS of its own, so that every condition is
+        checked as soon as its variables are bound and the search stops at the first completion
+        (a flat join would build the cross product of all candidates first). With `ordering`,
+        consecutive variables are ordered by IRI (used for counting copies).
+        """
+        return self._level(variables, 0, scope, self._assign(variables, scope, parts), ordering)
+
+    def _assign(self, variables, scope, parts) -> list[list[Formula]]:
+        """Each conjunct goes to the level where its last variable is bound (level 0 if closed)."""
+        levels: list[list[Formula]] = [[] for _ in variables]
+        for part in parts:
+            own = [variables.index(v) for v in free_variables(part) if v in variables]
+            levels[max(own, default=0)].append(part)
+        return levels
+
+    def _level(self, variables, i, scope, levels, ordering) -> str:
+        v = variables[i]
+        bound = (*scope, *variables[: i + 1])
+        lines, rest = [], []
+        for part in levels[i]:
+            if isinstance(part, Atom) and part.predicate in _STORED:
+                lines.insert(0, self._stored(part))  # joins to bound variables first
+            elif isinstance(part, Atom) and part.predicate in ONTOLOGY.classes and part.args[0] == v:
+                lines.append(f"{var(v)} a {term(ONTOLOGY.classes[part.predicate].iri)} .")
+            else:
+                rest.append(part)
+        linked = any(isinstance(p, Atom) and p.predicate in _STORED and v in p.args for p in levels[i])
+        if not linked:  # a stored relation to a bound entity already keeps v in the same image
+            lines.append(f"{var(v)} rune:inImage ?image .")
+        lines += self.attribute_triples(v)
+        others = (*scope, *variables[:i])
+        if others:
+            lines.append("FILTER(" + " && ".join(f"{var(v)} != {var(w)}" for w in others) + ")")
+        if ordering and i > 0:
+            lines.append(f"FILTER(STR({var(variables[i - 1])}) < STR({var(v)}))")
+        if rest:
+            lines.append(f"FILTER({self.expr(And(tuple(rest)) if len(rest) > 1 else rest[0], bound)})")
+        if i + 1 < len(variables):
+            lines.append(f"FILTER EXISTS {{\n{self._level(variables, i + 1, scope, levels, ordering)}\n}}")
+        return "\n".join(lines)
+
+    def attribute_triples(self, v: str, extra: tuple[str, ...] = ()) -> list[str]:
+        return [f"{var(v)} {term(_ATTRIBUTES[a][0])} {attr(v, a)} ." for a in sorted(self.needed.get(v, set()) | set(extra))]
+
+    def _stored(self, atom: Atom) -> str:
+        a, b = atom.args
+        prop = term(_STORED[atom.predicate])
+        if atom.predicate == "contains":
+            return f"{var(b)} {prop} {var(a)} ."
+        if atom.predicate == "inside":
+            return f"{var(a)} {prop} {var(b)} ."
+        return f"{var(a)} {prop}|^{prop} {var(b)} ."
+
+    # -- expressions: truth of a formula whose free variables are bound ---------------------
+    def expr(self, f: Formula, scope: tuple[str, ...]) -> str:
+        match f:
+            case Atom(predicate=p, args=(x,)):
+                return f"EXISTS {{ {var(x)} a {term(ONTOLOGY.classes[p].iri)} }}"
+            case Atom(predicate=p, args=(x, y)):
+                return self.relation(p, x, y)
+            case Not(body=body):
+                return f"!({self.expr(body, scope)})"
+            case And(parts=parts):
+                return "(" + " && ".join(self.expr(p, scope) for p in parts) + ")"
+            case Or(parts=parts):
+                return "(" + " || ".join(self.expr(p, scope) for p in parts) + ")"
+            case Implies(premise=p, conclusion=c):
+                return f"(!({self.expr(p, scope)}) || {self.expr(c, scope)})"
+            case Exists(variables=vs, body=body):
+                return f"EXISTS {{\n{self.nested(vs, scope, conjuncts(body))}\n}}"
+            case ForAll(variables=vs, body=body):
+                return f"NOT EXISTS {{\n{self.nested(vs, scope, conjuncts(_negation(body)))}\n}}"
+            case Count(op=op, n=n, variable=v, body=body):
+                at_least = lambda k: self.at_least(k, v, body, scope)  # noqa: E731
+                if op == ">=":
+                    return at_least(n)
+                if op == "<=":
+                    return f"!({at_least(n + 1)})"
+                return f"({at_least(n)} && !({at_least(n + 1)}))"
+        raise RewriteError(f"cannot rewrite {f!r}")
+
+    def at_least(self, n: int, v: str, body: Formula, scope: tuple[str, ...]) -> str:
+        if n <= 0:
+            return "true"
+        if not scope and isinstance(body, Atom) and body.predicate in ONTOLOGY.classes:
+            # "at least n C's" with no other entity in scope: the stored class count answers it.
+            name = ox.Literal(body.predicate)
+            return (f"EXISTS {{ ?image rune:classCount ?K . ?K rune:countedClassName {name} ; rune:count ?KN . "
+                    f"FILTER(?KN >= {int(n)}) }}")
+        copies = tuple(_copy(v, i) for i in range(1, n + 1))
+        parts = tuple(c for i in copies for c in conjuncts(rename(body, v, i)))
+        return f"EXISTS {{\n{self.nested(copies, scope, parts, ordering=True)}\n}}"
+
+    def relation(self, p: str, x: str, y: str) -> str:
+        if p in _STORED:
+            a, b = (y, x) if p == "contains" else (x, y)
+            prop = term(_STORED[p])
+            path = prop if p in ("inside", "contains") else f"{prop}|^{prop}"
+            return f"EXISTS {{ {var(a)} {path} {var(b)} }}"
+        dx, dy = f"({attr(x, 'cx')} - {attr(y, 'cx')})", f"({attr(x, 'cy')} - {attr(y, 'cy')})"
+        if p == "left_of":
+            return f"({dx} < 0 && ABS({dy}) <= ABS({dx}))"
+        if p == "right_of":
+            return f"({dx} > 0 && ABS({dy}) <= ABS({dx}))"
+        if p == "above":
+            return f"({dy} < 0 && ABS({dx}) <= ABS({dy}))"
+        if p == "below":
+            return f"({dy} > 0 && ABS({dx}) <= ABS({dy}))"
+        if p == "larger_than":
+            return f"({attr(x, 'area')} > {attr(y, 'area')})"
+        if p == "same_class":
+            return f"({attr(x, 'cls')} = {attr(y, 'cls')})"
+        if p == "parallel":
+            d = f"ABS({attr(x, 'heading')} - {attr(y, 'heading')})"
+            limit = _double(self.t.parallel_degrees)
+            return f"({d} <= {limit} || 180.0e0 - {d} <= {limit})"
+        if p == "far_from":
+            lx, ly = attr(x, "long"), attr(y, "long")
+            reach = f"({_double(self.t.far_factor)} * IF({lx} >= {ly}, {lx}, {ly}))"
+            by_centroids = f"({dx} * {dx} + {dy} * {dy} > {reach} * {reach})"
+            far, not_far = term(RUNE.farDespiteCentroids), term(RUNE.notFarDespiteCentroids)
+            return (f"(EXISTS {{ {var(x)} {far}|^{far} {var(y)} }} || "
+                    f"({by_centroids} && NOT EXISTS {{ {var(x)} {not_far}|^{not_far} {var(y)} }}))")
+        raise RewriteError(f"no SPARQL for predicate {p}")
+
+
+def _double(value: float) -> str:
+    """A double literal in SPARQL's short form, e.g. 5.0e0."""
+    text = repr(float(value))
+    return text if "e" in text else text + "e0"
+
+
+def term(node: ox.NamedNode) -> str:
+    """rune: IRIs as prefixed names (their local names are plain identifiers), others in full."""
+    local = node.value[len(RUNE_NS):]
+    return f"rune:{local}" if node.value.startswith(RUNE_NS) and local.isidentifier() else str(node)
+
+
+def _negation(f: Formula) -> Formula:
+    """not f, with the negation pushed through an implication so that its premise stays a pattern."""
+    match f:
+        case Implies(premise=p, conclusion=c):
+            return And((*conjuncts(p), Not(c)))
+        case Not(body=body):
+            return body
+    return Not(f)
+
+
+def rewrite(clause: Clause, order: tuple[str, ...], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> ClauseSparql:
+    """SPARQL for `clause`, its variables nested in `order` (most selective first).
+
+    `decide` selects the images (listed at `{images}`) where the clause holds. `steps[i]`
+    chooses variable order[i] given order[:i] (bound at `{images}` by a VALUES block): it
+    selects every value that still admits a completion, with its confidence, so that a
+    witness is built one variable at a time for all images at once.
+    """
+    compiler = _Compiler(clause.formula, thresholds)
+    parts = conjuncts(clause.formula)
+    if not order:
+        body = f"?image a rune:Image .\nFILTER({compiler.expr(clause.formula, ())})"
+        return ClauseSparql(PREFIX + f"SELECT ?image WHERE {{\n{{images}}\n{body}\n}}", ())
+    decide = f"SELECT ?image WHERE {{\n{{images}}\nFILTER EXISTS {{\n{compiler.nested(order, (), parts)}\n}}\n}}"
+    steps = []
+    for i, v in enumerate(order):
+        scope = order[:i]
+        levels = compiler._assign(order[i:], scope, tuple(p for p in parts if set(free_variables(p)) - set(scope)))
+        bound = "\n".join(line for w in scope for line in compiler.attribute_triples(w))
+        level = compiler._level(order[i:], 0, scope, levels, False)
+        steps.append(PREFIX + f"SELECT ?image {var(v)} {attr(v, 'conf')} WHERE {{\n{{images}}\n{bound}\n{level}\n"
+                     f"{var(v)} rune:confidence {attr(v, 'conf')} .\n}}")
+    return ClauseSparql(PREFIX + decide, tuple(steps))
+
+
+def candidates_sparql(clause: Clause) -> str | None:
+    """SPARQL selecting the images whose class counts meet the clause's requirements."""
+    if not clause.requirements:
+        return None
+    lines = []
+    for i, (name, n) in enumerate(clause.requirements):
+        lines += [f"?image rune:classCount ?C{i} . ?C{i} rune:countedClassName {ox.Literal(name)} ; rune:count ?N{i} .",
+                  f"FILTER(?N{i} >= {int(n)})"]
+    return PREFIX + "SELECT DISTINCT ?image WHERE {\n" + "\n".join(lines) + "\n}"
+
+
+def values_clause(images: list[ox.NamedNode] | None) -> str:
+    """VALUES ?image { ... } for a known image set; empty (no restriction) for None."""
+    if images is None:
+        return ""
+    return "VALUES ?image { " + " ".join(str(i) for i in images) + " }"
+
+
+def values_rows(variables: tuple[str, ...], rows: list[tuple[ox.NamedNode, ...]]) -> str:
+    """VALUES (?image ?v_a ...) { (...) ... }: images with the witness variables chosen so far."""
+    head = " ".join(["?image", *(var(v) for v in variables)])
+    body = " ".join("(" + " ".join(str(t) for t in row) + ")" for row in rows)
+    return f"VALUES ({head}) {{ {body} }}"
+

@@ -86,6 +86,24 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_query(args) -> int:
+    from .query.engine import QueryError, answer
+    from .query.parse import FormulaError
+
+    try:
+        result = answer(args.fol, _open(args, read_only=True), mode=args.mode, limit=args.limit, tnorm=args.tnorm)
+    except (FormulaError, QueryError) as err:
+        raise CommandError(str(err)) from None
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+        return 0
+    print(f"{result.fol}\n{result.matched} images match ({result.mode}, {result.timing_ms['total']:.1f} ms)")
+    for r in result.results:
+        who = ", ".join(f"{w.variable}={w.class_name}#{w.entity.rsplit('/', 1)[-1]}" for w in r.witness)
+        print(f"  {r.image}  score {r.score:.3f}  {who}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     store = _open(args)
     print(f"== ingesting the sample DOTA annotations ({SAMPLE_DIR / 'labelTxt'})")
@@ -100,7 +118,9 @@ def cmd_demo(args) -> int:
              "?h a rune:Harbor . ?s rune:near|^rune:near ?h . ?i rune:imageId ?id } GROUP BY ?id ORDER BY DESC(?ships)")
     for row in store.query(query):
         print(f"   {row['id'].value}: {row['ships'].value} ships near a harbor")
-    return 0
+    print("== FOL: a ship with no other ship near it (rune query --fol ... --mode crisp)")
+    return cmd_query(argparse.Namespace(fol="ship(a) & ~exists b: (ship(b) & near(a, b))", store=store.path,
+                                        mode="crisp", limit=5, tnorm="product", json=False))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     _store_arg(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("query", help="answer a first-order-logic query (QUERY_LANGUAGE.md) with ranked images")
+    p.add_argument("--fol", required=True, help="the formula, e.g. 'ship(a) & harbor(b) & near(a, b)'")
+    _store_arg(p)
+    p.add_argument("--mode", default="scored", choices=["scored", "crisp"])
+    p.add_argument("--limit", type=int, default=20, help="results to show (0: all)")
+    p.add_argument("--tnorm", default="product", choices=["product", "minimum", "lukasiewicz"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("demo", help="ingest the bundled DOTA sample and show what rune-kg does")
     _store_arg(p)

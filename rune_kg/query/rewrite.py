@@ -255,7 +255,7 @@ def rewrite(clause: Clause, order: tuple[str, ...], thresholds: Thresholds = DEF
     compiler = _Compiler(clause.formula, thresholds)
     parts = conjuncts(clause.formula)
     if not order:
-        body = f"?image a rune:Image .\nFILTER({compiler.expr(clause.formula, ())})"
+        body = f"FILTER({compiler.expr(clause.formula, ())})"
         return ClauseSparql(PREFIX + f"SELECT ?image WHERE {{\n{{images}}\n{body}\n}}", ())
     decide = f"SELECT ?image WHERE {{\n{{images}}\nFILTER EXISTS {{\n{compiler.nested(order, (), parts)}\n}}\n}}"
     steps = []
@@ -281,9 +281,9 @@ def candidates_sparql(clause: Clause) -> str | None:
 
 
 def values_clause(images: list[ox.NamedNode] | None) -> str:
-    """VALUES ?image { ... } for a known image set; empty (no restriction) for None."""
+    """VALUES ?image { ... } for a known image set; every image for None."""
     if images is None:
-        return ""
+        return "?image a rune:Image ."
     return "VALUES ?image { " + " ".join(str(i) for i in images) + " }"
 
 

@@ -1,0 +1,149 @@
+"""A direct model checker of QUERY_LANGUAGE.md over numpy arrays: the reference the SPARQL
+engine is tested against, and the scan baseline of the query benchmark.
+
+It reads DOTA files, not the store, and computes every relation from the polygons itself
+(all pairs, shapely), so it shares no query code with the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import shapely
+
+from ..dota import DotaImage
+from ..geometry import DEFAULT_THRESHOLDS, Boxes, Thresholds, intersection_areas
+from ..vocab import descendants
+from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, conjuncts, free_variables
+
+
+@dataclass
+class World:
+    """One image's entities, with relation matrices computed on demand."""
+
+    image: DotaImage
+    t: Thresholds = DEFAULT_THRESHOLDS
+
+    @cached_property
+    def boxes(self) -> Boxes:
+        return Boxes.from_corners(np.array([o.corners for o in self.image.objects], dtype=float).reshape(-1, 4, 2))
+
+    @cached_property
+    def classes(self) -> np.ndarray:
+        return np.array([o.class_name for o in self.image.objects], dtype=object)
+
+    @cached_property
+    def _pairs(self):
+        n = len(self.classes)
+        a, b = np.divmod(np.arange(n * n), n)
+        polys = self.boxes.polygons
+        return a, b, shapely.distance(polys[a], polys[b]).reshape(n, n)
+
+    @cached_property
+    def intersection(self) -> np.ndarray:
+        n = len(self.classes)
+        polys = self.boxes.polygons
+        a, b, dist = self._pairs
+        inter = np.zeros(n * n)
+        touching = (dist.reshape(-1) == 0) & (self.boxes.area[a] > 0) & (self.boxes.area[b] > 0)
+        inter[touching] = intersection_areas(polys[a[touching]], polys[b[touching]])
+        return inter.reshape(n, n)
+
+    def relation(self, name: str) -> np.ndarray:
+        """Boolean n x n matrix: relation(a, b) for a != b (the diagonal is False)."""
+        cached = self.__dict__.setdefault("_relations", {})
+        if name not in cached:
+            cached[name] = self._relation(name) & ~np.eye(len(self.classes), dtype=bool)
+        return cached[name]
+
+    def _relation(self, name: str) -> np.ndarray:
+        bx = self.boxes
+        dx = bx.cx[:, None] - bx.cx[None, :]
+        dy = bx.cy[:, None] - bx.cy[None, :]
+        max_long = np.maximum(bx.long_side[:, None], bx.long_side[None, :])
+        match name:
+            case "left_of":
+                return (dx < 0) & (np.abs(dy) <= np.abs(dx))
+            case "right_of":
+                return (dx > 0) & (np.abs(dy) <= np.abs(dx))
+            case "above":
+                return (dy < 0) & (np.abs(dx) <= np.abs(dy))
+            case "below":
+                return (dy > 0) & (np.abs(dx) <= np.abs(dy))
+            case "near":
+                return self._pairs[2] <= self.t.near_factor * max_long
+            case "far_from":
+                return self._pairs[2] > self.t.far_factor * max_long
+            case "overlaps":
+                return self.intersection > 0
+            case "inside":
+                return (self.intersection >= self.t.inside_ratio * bx.area[:, None]) & (bx.area[:, None] > 0) & (self.intersection > 0)
+            case "contains":
+                return self.relation("inside").T
+            case "larger_than":
+                return bx.area[:, None] > bx.area[None, :]
+            case "parallel":
+                d = np.abs(bx.heading[:, None] - bx.heading[None, :])
+                return (d <= self.t.parallel_degrees) | (180.0 - d <= self.t.parallel_degrees)
+            case "same_class":
+                return self.classes[:, None] == self.classes[None, :]
+        raise ValueError(f"unknown relation {name}")
+
+
+def holds(world: World, f: Formula, env: dict[str, int]) -> bool:
+    """Truth of f on the world, with env mapping every free variable to an entity index."""
+    match f:
+        case Atom(predicate=p, args=(x,)):
+            return world.classes[env[x]] in descendants(p)
+        case Atom(predicate=p, args=(x, y)):
+            return bool(world.relation(p)[env[x], env[y]])
+        case Not(body=body):
+            return not holds(world, body, env)
+        case And(parts=parts):
+            return all(holds(world, p, env) for p in parts)
+        case Or(parts=parts):
+            return any(holds(world, p, env) for p in parts)
+        case Implies(premise=p, conclusion=c):
+            return not holds(world, p, env) or holds(world, c, env)
+        case Exists(variables=vs, body=body):
+            return next(assignments(world, vs, body, env), None) is not None
+        case ForAll(variables=vs, body=body):
+            return next(assignments(world, vs, Not(body), env), None) is None
+        case Count(op=op, n=n, variable=v, body=body):
+            free = [i for i in range(len(world.classes)) if i not in env.values()]
+            k = sum(holds(world, body, {**env, v: i}) for i in free)
+            return k >= n if op == ">=" else k <= n if op == "<=" else k == n
+    raise TypeError(f"not a formula: {f!r}")
+
+
+def assignments(world: World, variables: tuple[str, ...], body: Formula, env: dict[str, int]):
+    """Every assignment of `variables` to entities distinct from each other and from env where
+    body holds (lazily, in index order). Backtracking: each conjunct of body is checked as soon
+    as its variables are assigned."""
+    parts = conjuncts(body)
+    pending = [(p, set(free_variables(p))) for p in parts]
+
+    def extend(i: int, env: dict[str, int]):
+        if i == len(variables):
+            yield dict(env)
+            return
+        v = variables[i]
+        known = set(env) | {v}
+        checks = [p for p, fv in pending if v in fv and fv <= known]
+        used = set(env.values())
+        for e in range(len(world.classes)):
+            if e not in used:
+                trial = {**env, v: e}
+                if all(holds(world, p, trial) for p in checks):
+                    yield from extend(i + 1, trial)
+
+    closed = [p for p, fv in pending if not fv & set(variables)]
+    if all(holds(world, p, env) for p in closed):
+        yield from extend(0, env)
+
+
+def satisfies(world: World, formula: Formula) -> dict[str, int] | None:
+    """A witness (top-level variables -> entity index) if the image satisfies the formula."""
+    return next(assignments(world, free_variables(formula), formula, {}), None)

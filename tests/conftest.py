@@ -1,0 +1,29 @@
+"""Shared fixtures: the bundled real DOTA sample, ingested once into a real on-disk store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rune_kg.ingest import ingest
+from rune_kg.store import Store
+
+SAMPLE = Path(__file__).resolve().parents[1] / "rune_kg" / "data" / "sample"
+LABELS = SAMPLE / "labelTxt"
+IMAGES = SAMPLE / "images"
+
+
+@pytest.fixture(scope="session")
+def store_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("store") / "db"
+    store = Store(path)
+    report = ingest([LABELS], store, source="dota", images_dir=IMAGES, progress=False, workers=2)
+    assert not report.failures
+    del store
+    return path
+
+
+@pytest.fixture(scope="session")
+def store(store_dir) -> Store:
+    return Store(store_dir, read_only=True)

@@ -1,0 +1,38 @@
+import json
+import subprocess
+import sys
+
+
+def rune(*args):
+    return subprocess.run([sys.executable, "-m", "rune_kg.cli", *args], capture_output=True, text=True)
+
+
+def test_stats_json(store_dir):
+    out = rune("stats", "--store", str(store_dir), "--json")
+    stats = json.loads(out.stdout)
+    assert {"images", "entities", "classes", "triples"} <= set(stats) and stats["images"] == 25
+
+
+def test_sparql_formats_and_errors(store_dir):
+    q = "SELECT ?id WHERE { ?i rune:imageId ?id } ORDER BY ?id LIMIT 2"
+    assert rune("sparql", q, "--store", str(store_dir), "--format", "csv").stdout.splitlines()[:3] == ["id", "P0000", "P0001"]
+    assert json.loads(rune("sparql", q, "--store", str(store_dir)).stdout)["results"]["bindings"][0]["id"]["value"] == "P0000"
+    graph = rune("sparql", "CONSTRUCT { ?i a rune:Image } WHERE { ?i a rune:Image }", "--store", str(store_dir),
+                 "--format", "ntriples")
+    assert len(graph.stdout.strip().splitlines()) == 25
+    bad = rune("sparql", "SELEC ?x", "--store", str(store_dir))
+    assert bad.returncode == 2 and "SPARQL syntax error" in bad.stderr
+    refused = rune("sparql", "DELETE WHERE { ?s ?p ?o }", "--store", str(store_dir))
+    assert refused.returncode == 2
+
+
+def test_query_errors_are_one_line(store_dir):
+    out = rune("query", "--fol", "ship(a) & harbour(b) & to_left(a, b)", "--store", str(store_dir))
+    assert out.returncode == 2 and "did you mean left_of" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_query_json(store_dir):
+    out = rune("query", "--fol", "ship(a) & harbor(b) & near(a, b)", "--store", str(store_dir), "--json", "--mode", "crisp")
+    answer = json.loads(out.stdout)
+    assert {"fol", "clauses", "sparql", "results", "timing_ms"} <= set(answer)
+    assert answer["results"][0]["image"] == "P0001" and answer["results"][0]["witness"]

@@ -1,0 +1,85 @@
+import subprocess
+import sys
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from rune_kg.dota import read_label_file
+from rune_kg.ingest import ingest
+from rune_kg.stats import collection_stats
+from rune_kg.store import Store
+
+from .conftest import IMAGES, LABELS
+
+SOURCES_COUNTS = {"small_vehicle": 1465, "large_vehicle": 1041, "ship": 608, "storage_tank": 255, "harbor": 202,
+                  "plane": 83, "tennis_court": 18, "swimming_pool": 9, "bridge": 6, "ground_track_field": 3,
+                  "soccer_ball_field": 3, "baseball_diamond": 2}
+
+
+def test_real_dota_gives_25_images_3695_entities(store):
+    stats = collection_stats(store)
+    assert stats["images"] == 25 and stats["entities"] == 3695
+    assert stats["classes"] == SOURCES_COUNTS
+
+
+def test_centroids_and_areas_equal_the_file_polygons(store):
+    image = read_label_file(LABELS / "P1888.txt")
+    rows = store.query("""SELECT ?e ?cx ?cy ?area WHERE { ?e rune:inImage ?i ; rune:centroidX ?cx ;
+        rune:centroidY ?cy ; rune:area ?area . ?i rune:imageId "P1888" }""")
+    got = {int(r["e"].value.rsplit("/", 1)[1]): (float(r["cx"].value), float(r["cy"].value), float(r["area"].value))
+           for r in rows}
+    assert len(got) == len(image.objects)
+    for k, obj in enumerate(image.objects):
+        xy = np.array(obj.corners).reshape(4, 2)
+        x, y = xy[:, 0], xy[:, 1]
+        area = 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+        assert got[k] == pytest.approx((x.mean(), y.mean(), area), abs=1e-9)
+
+
+def test_pictures_are_linked_with_their_size(store):
+    row = next(iter(store.query('SELECT ?f ?w ?h WHERE { ?i rune:imageId "P0706" ; rune:imageFile ?f ; rune:width ?w ; rune:height ?h }')))
+    assert row["f"].value.endswith("P0706.png") and int(row["w"].value) > 0 and int(row["h"].value) > 0
+
+
+def test_provenance_links_entities_to_run(store):
+    rows = list(store.query("""SELECT (COUNT(?e) AS ?n) WHERE { ?e prov:wasGeneratedBy ?r .
+        ?r a rune:DetectionRun ; rune:sourceName "dota" ; prov:startedAtTime ?t }"""))
+    assert int(rows[0]["n"].value) == 3695
+
+
+def test_reingest_replaces_each_image(tmp_path):
+    store = Store(tmp_path / "db")
+    ingest([LABELS / "P1888.txt", LABELS / "P0770.txt"], store, progress=False, workers=1)
+    first = len(store)
+    ingest([LABELS / "P1888.txt", LABELS / "P0770.txt"], store, progress=False, workers=1)
+    assert len(store) == first
+    ingest([LABELS / "P1888.txt"], store, images_dir=IMAGES, progress=False, workers=1)
+    assert len(store) == first + 3  # the picture file, width and height
+
+
+def test_broken_file_fails_alone(tmp_path):
+    good, bad = tmp_path / "in", tmp_path / "in" / "P9999.txt"
+    good.mkdir()
+    for name in ("P0770.txt", "P2598.txt"):
+        (good / name).write_bytes((LABELS / name).read_bytes())
+    bad.write_text("imagesource:GoogleEarth\n1 2 3 4 5 6 7 8 ship 0\n1 2 3 4 five 6 7 8 ship 0\n")
+    db = tmp_path / "db"
+    earlier = Store(db)
+    ingest([LABELS / "P1888.txt"], earlier, progress=False, workers=1)
+    del earlier
+    run = subprocess.run([sys.executable, "-m", "rune_kg.cli", "ingest", str(good), "--store", str(db), "--quiet"],
+                         capture_output=True, text=True)
+    assert run.returncode != 0
+    assert f"{bad}:3" in run.stderr
+    ids = {r["id"].value for r in Store(db, read_only=True).query("SELECT ?id WHERE { ?i rune:imageId ?id }")}
+    assert ids == {"P0770", "P2598", "P1888"}
+
+
+def test_detections_ingest_with_confidence(tmp_path):
+    (tmp_path / "Task1_plane.txt").write_text("D1 0.75 0 0 40 0 40 10 0 10\nD1 0.5 50 0 90 0 90 10 50 10\n")
+    store = Store(tmp_path / "db")
+    report = ingest([tmp_path / "Task1_plane.txt"], store, source="retinanet", progress=False, workers=1)
+    assert (report.images, report.entities) == (1, 2)
+    confs = Counter(float(r["c"].value) for r in store.query("SELECT ?c WHERE { ?e rune:confidence ?c }"))
+    assert confs == {0.75: 1, 0.5: 1}

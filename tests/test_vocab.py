@@ -1,0 +1,47 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from rune_kg.vocab import ONTOLOGY, RUNE, descendants
+
+SPEC_CLASSES = """plane ship storage_tank baseball_diamond tennis_court basketball_court ground_track_field harbor
+bridge large_vehicle small_vehicle helicopter roundabout soccer_ball_field swimming_pool container_crane airport
+helipad""".split()
+SPEC_RELATIONS = "left_of right_of above below near far_from overlaps inside contains larger_than parallel same_class".split()
+
+
+def test_classes_and_relations_match_the_query_language():
+    leaves = {c.name for c in ONTOLOGY.classes.values() if c.dota_name}
+    assert leaves == set(SPEC_CLASSES)
+    assert set(ONTOLOGY.classes) - leaves == {"vehicle", "aircraft", "court", "sports_field"}
+    assert set(ONTOLOGY.relations) == set(SPEC_RELATIONS)
+
+
+def test_superclasses_of_the_spec():
+    assert descendants("vehicle") == {"small_vehicle", "large_vehicle"}
+    assert descendants("aircraft") == {"plane", "helicopter"}
+    assert descendants("court") == {"tennis_court", "basketball_court"}
+    assert descendants("sports_field") == {"tennis_court", "basketball_court", "baseball_diamond",
+                                           "ground_track_field", "soccer_ball_field"}
+
+
+def test_synonyms_are_labels_of_the_ontology():
+    assert "car" in ONTOLOGY.classes["small_vehicle"].synonyms
+    assert "airplane" in ONTOLOGY.classes["plane"].synonyms
+
+
+def test_python_names_cannot_drift_from_the_ontology():
+    assert RUNE.Image.value.endswith("#Image")
+    with pytest.raises(AttributeError):
+        RUNE.NotInTheOntology
+
+
+def test_every_rune_term_in_the_code_is_declared():
+    """Every rune:Name written in the package's SPARQL or Python is declared in rune.ttl."""
+    package = Path(__file__).resolve().parents[1] / "rune_kg"
+    used = set()
+    for path in package.rglob("*.py"):
+        text = path.read_text()
+        used |= set(re.findall(r"rune:([A-Za-z]+)", text)) | set(re.findall(r"RUNE\.([A-Za-z]+)", text))
+    assert used - ONTOLOGY.terms == set()

@@ -109,6 +109,20 @@ def _wrapped(f: Formula) -> str:
     return canonical(f) if isinstance(f, (Atom, Not)) else f"({canonical(f)})"
 
 
+def children(f: Formula) -> tuple[Formula, ...]:
+    """The direct subformulas of f."""
+    match f:
+        case Atom():
+            return ()
+        case Not(body=body) | Exists(body=body) | ForAll(body=body) | Count(body=body):
+            return (body,)
+        case And(parts=parts) | Or(parts=parts):
+            return parts
+        case Implies(premise=p, conclusion=c):
+            return (p, c)
+    raise TypeError(f"not a formula: {f!r}")
+
+
 def conjuncts(f: Formula) -> tuple[Formula, ...]:
     """The parts of a conjunction (nested conjunctions flattened); a single formula otherwise."""
     if isinstance(f, And):

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..vocab import ONTOLOGY, descendants, leaf_classes
-from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, conjuncts, free_variables
+from .formula import And, Atom, Count, Exists, ForAll, Formula, children, conjuncts, free_variables
 
 ALL_CLASSES = frozenset(c.name for c in leaf_classes().values())
 
@@ -51,21 +51,12 @@ def _variable_ranges(f: Formula, top: tuple[str, ...]) -> list[frozenset[str]]:
         match g:
             case Exists(variables=vs, body=body):
                 ranges.extend(_class_constraint(v, conjuncts(body)) for v in vs)
-                walk(body)
             case Count(variable=v, body=body):
                 ranges.append(_class_constraint(v, conjuncts(body)))
-                walk(body)
-            case ForAll(variables=vs, body=body):
+            case ForAll(variables=vs):
                 ranges.extend(ALL_CLASSES for _ in vs)
-                walk(body)
-            case Not(body=body):
-                walk(body)
-            case And(parts=parts) | Or(parts=parts):
-                for p in parts:
-                    walk(p)
-            case Implies(premise=p, conclusion=c):
-                walk(p)
-                walk(c)
+        for child in children(g):
+            walk(child)
 
     walk(f)
     return ranges

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from ..geometry import DEFAULT_THRESHOLDS, Thresholds
 from ..vocab import ONTOLOGY, RUNE, RUNE_NS
-from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, conjuncts, free_variables, rename
+from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, children, conjuncts, free_variables, rename
 from .plan import Clause
 
 PREFIX = "PREFIX rune: <https://w3id.org/rune-kg/ontology#>\n"
@@ -66,17 +66,12 @@ def _attributes_needed(f: Formula) -> dict[str, set[str]]:
             case Atom(predicate=p, args=args) if p in _RELATION_ATTRIBUTES:
                 for a in args:
                     needed.setdefault(a, set()).update(_RELATION_ATTRIBUTES[p])
-            case Not(body=body) | Exists(body=body) | ForAll(body=body):
-                walk(body)
-            case Count(variable=v, body=body, n=n):
+            case Count(variable=v, body=body, n=n):  # the copies that counting expands into
                 for i in range(1, n + 2):
                     walk(rename(body, v, _copy(v, i)))
-            case And(parts=parts) | Or(parts=parts):
-                for p in parts:
-                    walk(p)
-            case Implies(premise=p, conclusion=c):
-                walk(p)
-                walk(c)
+                return
+        for child in children(g):
+            walk(child)
 
     walk(f)
     return needed

@@ -83,12 +83,18 @@ def _entity_template() -> str:
         f"{{e}} {RUNE.longSide} \"{{long!r}}\"{_DOUBLE} .",
         f"{{e}} {RUNE.heading} \"{{heading!r}}\"{_DOUBLE} .",
         f"{{e}} <{GEO}hasGeometry> {{g}} .",
-        f"{{g}} <{GEO}asWKT> \"<{RUNE.ImagePixelCRS.value}> POLYGON(({{wkt}}))\"^^<{GEO}wktLiteral> .",
+        f"{{g}} <{GEO}asWKT> \"{{wkt}}\"^^<{GEO}wktLiteral> .",
     ]
     return "\n".join(lines) + "\n"
 
 
 _ENTITY = _entity_template()
+
+
+def polygon_wkt(corners: np.ndarray) -> str:
+    """GeoSPARQL WKT of a box in image pixels: its 4 corners, closed (exact float text)."""
+    points = [*corners.reshape(4, 2).tolist(), corners.reshape(4, 2)[0].tolist()]
+    return f"<{RUNE.ImagePixelCRS.value}> POLYGON((" + ", ".join(f"{x!r} {y!r}" for x, y in points) + "))"
 
 
 def _stored_relations(relations: PairRelations) -> list[tuple[ox.NamedNode, np.ndarray]]:
@@ -147,7 +153,6 @@ def image_ntriples(
     run = iris.run_iri(source)
     entity_base = iris.entity_iri(source, image.image_id, 0).value[:-1]
     type_lines = {}
-    closed = np.concatenate([boxes.corners, boxes.corners[:, :1]], axis=1).tolist()
     for k, obj in enumerate(image.objects):
         e = f"<{entity_base}{k}>"
         if obj.class_name not in type_lines:
@@ -160,7 +165,7 @@ def image_ntriples(
             conf=float(obj.confidence), difficult=obj.difficult, area=float(boxes.area[k]),
             cx=float(boxes.cx[k]), cy=float(boxes.cy[k]), long=float(boxes.long_side[k]),
             heading=float(boxes.heading[k]),
-            wkt=", ".join(f"{x!r} {y!r}" for x, y in closed[k]),
+            wkt=polygon_wkt(boxes.corners[k]),
         ))
         count += 13 + len(types)
     counts_text, counts_triples = _class_counts(image, source, img)

@@ -1,7 +1,7 @@
 """Ingest stage: DOTA files (annotations or detections) -> one named graph per image in the store.
 
 Files are read, measured and rendered to N-Triples in worker processes; the main process
-writes. An image already in the store is replaced in one transaction; a new image goes in
+writes, then updates the entity index (rune_kg.index) with the same measurements. An image already in the store is replaced in one transaction; a new image goes in
 through Oxigraph's bulk loader (several times faster). A broken file fails alone, before
 anything of it is written, and is reported with its reason.
 """
@@ -21,6 +21,7 @@ from PIL import Image as PILImage
 from tqdm import tqdm
 
 from . import graph, iris
+from .index import WorldEntities, load_index, save_index
 from .dota import DotaFormatError, DotaImage, is_detection_file, read_detection_files, read_label_file
 from .geometry import Boxes, pair_relations
 from .store import Store
@@ -58,6 +59,7 @@ class _Rendered:
     entities: int
     triples: int
     relations: int
+    world: WorldEntities
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,9 @@ def _render(job: _Job) -> _Rendered | Failure:
         relations = pair_relations(boxes)
         picture = find_picture(job.images_dir, image.image_id) if job.images_dir else None
         text, triples = graph.image_ntriples(image, job.source, boxes, relations, picture)
-        return _Rendered(image.image_id, text, len(image.objects), triples, graph.relation_count(relations))
+        world = WorldEntities(job.source, image.image_id, [o.class_name for o in image.objects],
+                              np.array([o.confidence for o in image.objects], dtype=np.float64), boxes, relations)
+        return _Rendered(image.image_id, text, len(image.objects), triples, graph.relation_count(relations), world)
     except (DotaFormatError, iris.IdentifierError, OSError) as err:
         return Failure(str(job.path or job.image.source_file), str(err))
 
@@ -144,6 +148,8 @@ def ingest(
     jobs = list(_jobs(files, source, images_dir))
     report.failures += [j for j in jobs if isinstance(j, Failure)]
     jobs = [j for j in jobs if isinstance(j, _Job)]
+    index = load_index(store, progress)
+    worlds: list[WorldEntities] = []
     batch: list[tuple] = []
     batch_triples = 0
     with tqdm(total=len(jobs), unit="image", desc="ingest", disable=not progress, mininterval=1.0) as bar:
@@ -154,6 +160,7 @@ def ingest(
                     report.failures.append(item)
                     continue
                 batch.append((iris.image_graph(source, item.image_id), item.ntriples))
+                worlds.append(item.world)
                 batch_triples += item.triples
                 report.images += 1
                 report.entities += item.entities
@@ -167,6 +174,7 @@ def ingest(
     run = graph.RunInfo(source, detector or kind, started_at, datetime.now(timezone.utc))
     store.put_graphs([(iris.run_graph(source), graph.run_ntriples(run))])
     store.flush()
+    save_index(store, index.replace(worlds, store.revision))
     report.seconds = time.perf_counter() - started
     return report
 

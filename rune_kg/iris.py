@@ -38,6 +38,12 @@ def image_graph(source: str, image_id: str) -> ox.NamedNode:
     return ox.NamedNode(f"{DATA_NS}graph/{source}/{image_id}")
 
 
+def split_image_graph(iri: str) -> tuple[str, str]:
+    """(source, image id) of an image graph IRI."""
+    source, image_id = iri[len(DATA_NS) + len("graph/"):].split("/")
+    return source, image_id
+
+
 def run_graph(source: str) -> ox.NamedNode:
     return ox.NamedNode(f"{DATA_NS}graph/{source}")
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .vocab import PREFIXES
+from .vocab import DATA_NS, PREFIXES, RUNE
 
 DEFAULT_STORE = "rune-store"
+STORE_NODE = ox.NamedNode(DATA_NS + "store")  # subject of the store's own facts (its revision)
+META_GRAPH = ox.NamedNode(DATA_NS + "graph/store")
 
 
 class StoreError(RuntimeError):
@@ -47,9 +50,20 @@ class Store:
         )
 
     def update(self, sparql: str) -> None:
-        """Run a SPARQL update (one transaction)."""
-        self._store.update(sparql, prefixes=PREFIXES)
+        """Run a SPARQL update; the new revision is written in the same transaction."""
+        self._store.update(sparql + " ;\n" + self._revision_update(), prefixes=PREFIXES)
         self.generation += 1
+
+    @property
+    def revision(self) -> str | None:
+        """The token rune-kg wrote with the last change (None for a store it never wrote)."""
+        found = self._store.quads_for_pattern(STORE_NODE, RUNE.revision, None, META_GRAPH)
+        return next((q.object.value for q in found), None)
+
+    def _revision_update(self) -> str:
+        new = ox.Literal(uuid.uuid4().hex)
+        return (f"DELETE WHERE {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} ?r }} }} ;\n"
+                f"INSERT DATA {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} {new} }} }}")
 
     def put_graphs(self, graphs: list[tuple[ox.NamedNode, str]]) -> None:
         """Store each (graph, N-Triples) pair, replacing what the graph held.
@@ -68,6 +82,12 @@ class Store:
                 new.append(ntriples.replace(" .\n", f" {graph} .\n"))
         if new:
             self._store.bulk_load("".join(new), format=ox.RdfFormat.N_QUADS)
+        self._store.update(self._revision_update())
+
+    @property
+    def index_file(self) -> Path | None:
+        """Where indexes derived from this store are saved: inside its folder (None in memory)."""
+        return self.path / "rune-index.npz" if self.path is not None else None
 
     def __len__(self) -> int:
         return len(self._store)

@@ -1,9 +1,11 @@
-"""The SPARQL engine against the direct model checker (rune_kg.query.scan) on real DOTA images."""
+"""The engine against the direct model checker (rune_kg.query.scan) on real DOTA images, and
+its SPARQL re-run on the store."""
 
 import pytest
 
 from rune_kg.dota import read_label_file
-from rune_kg.query.engine import answer
+from rune_kg.ingest import ingest
+from rune_kg.query.engine import QueryError, answer
 from rune_kg.query.parse import FormulaError, parse
 from rune_kg.query.scan import World, satisfies
 
@@ -29,6 +31,28 @@ FORMULAS = [
     "soccer_ball_field(s) & contains(s, x)",
     "soccer_ball_field(s) & (ground_track_field(g) | baseball_diamond(g)) & right_of(g, s)",
     "tennis_court(t) & forall s: (swimming_pool(s) -> ~near(s, t))",
+    "car(a) & car(b) & car(c) & car(d) & below(b, a) & below(c, b) & below(d, c)",
+    "storage_tank(a) & storage_tank(b) & far_from(a, b)",
+    "ship(a) & harbor(h) & left_of(a, h) & ~exists b: (ship(b) & near(a, b))",
+    "exists>=3 x: (car(x) & exists y: (tennis_court(y) & near(x, y)))",
+    "plane(p) & forall x: (plane(x) -> exists y: (plane(y) & parallel(x, y)))",
+    "exists<=2 x: ship(x) & ship(a)",
+    "vehicle(a) & vehicle(b) & ~(near(a, b) | overlaps(a, b))",
+    "helicopter(h) -> plane(p)",
+    "harbor(y) & exists=0 x: (ship(x) & near(x, y))",
+    "small_vehicle(b) & larger_than(a, b) & exists<=0 c: plane(c)",
+    "forall x: ~helicopter(x)",
+    "exists>=2 x: (large_vehicle(x) & exists>=2 y: (small_vehicle(y) & near(x, y)))",
+]
+# Formulas whose full SPARQL runs in seconds on the sample (stored relations, counts).
+RERUN = [
+    "ship(a)",
+    "car(a) & truck(b)",
+    "ship(a) & harbor(b) & near(a, b)",
+    "ship(a) AND NOT exists b: (ship(b) AND near(a, b))",
+    "exists=2 x: tennis_court(x)",
+    "exists<=0 x: plane(x)",
+    "tennis_court(t) & exists>=2 x: (car(x) & near(x, t))",
 ]
 
 IDS = sorted(p.stem for p in LABELS.glob("*.txt"))
@@ -47,6 +71,57 @@ def test_crisp_answers_equal_the_model_checker(store, worlds, text):
     assert [r.image for r in crisp.results] == expected
     scored = answer(formula, store, mode="scored", limit=0)
     assert sorted(r.image for r in scored.results) == expected  # all confidences are 1
+
+
+@pytest.mark.parametrize("text", RERUN)
+def test_the_answers_sparql_selects_the_same_images(store, text):
+    result = answer(text, store, mode="crisp", limit=0)
+    selected = None
+    for query in result.sparql:
+        images = {row["image"].value.rsplit("/", 1)[1] for row in store.query(query)}
+        selected = images if selected is None else selected & images
+    assert sorted(selected) == [r.image for r in result.results]
+
+
+def test_scored_mode_ranks_by_witness_confidence(tmp_path):
+    from rune_kg.store import Store
+    (tmp_path / "Task1_ship.txt").write_text(
+        "A 0.9 0 0 10 0 10 4 0 4\nA 0.5 12 0 22 0 22 4 12 4\n"  # two ships side by side
+        "B 0.6 0 0 10 0 10 4 0 4\nB 0.7 12 0 22 0 22 4 12 4\n"
+        "C 0.99 0 0 10 0 10 4 0 4\n")  # one ship only
+    store = Store(tmp_path / "db")
+    ingest([tmp_path / "Task1_ship.txt"], store, source="det", progress=False, workers=1)
+    result = answer("ship(a) & ship(b) & near(a, b)", store, mode="scored", limit=0)
+    assert [(r.image, round(r.score, 6)) for r in result.results] == [("A", 0.45), ("B", 0.42)]
+    assert [w.confidence for w in result.results[0].witness] == [0.9, 0.5]  # most confident first
+    assert result.results[0].source == "det" and result.results[0].witness[0].run.endswith("/run/det")
+    crisp = answer("ship(a) & ship(b) & near(a, b)", store, mode="crisp", limit=0)
+    assert [(r.image, r.score) for r in crisp.results] == [("A", 1.0), ("B", 1.0)]
+    assert [r.image for r in answer("ship(a)", store, limit=1).results] == ["C"]
+
+
+def test_index_follows_the_store(tmp_path):
+    """A write the index did not see (a SPARQL update) makes it stale: it is rebuilt."""
+    from rune_kg.store import Store
+    (tmp_path / "Task1_plane.txt").write_text("P 1.0 0 0 40 0 40 10 0 10\n")
+    store = Store(tmp_path / "db")
+    ingest([tmp_path / "Task1_plane.txt"], store, source="det", progress=False, workers=1)
+    assert answer("plane(p)", store).matched == 1
+    store.update("DELETE WHERE { GRAPH ?g { ?e rune:className ?c ; rune:confidence ?x ; geo:hasGeometry ?geom } }")
+    assert answer("plane(p)", store).matched == 0
+    reopened = Store(tmp_path / "db", read_only=True)
+    assert answer("plane(p)", reopened).matched == 0
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"mode": "fuzzy"}, "mode must be"),
+    ({"tnorm": "max"}, "t-norm must be"),
+    ({"limit": -1}, "limit must be"),
+    ({"source": "nope"}, "no source 'nope'"),
+])
+def test_bad_options(store, options, message):
+    with pytest.raises(QueryError, match=message):
+        answer("ship(a)", store, **options)
 
 
 def test_witnesses_satisfy_the_formula(store, worlds):

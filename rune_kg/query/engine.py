@@ -1,27 +1,35 @@
-"""Answer stage: Plan -> Answer. Runs each clause's SPARQL on its conditioned subset,
-cheapest first, intersects, ranks, and explains the top results with witnesses."""
+"""Answer stage: Plan -> Answer. Each clause is decided on its conditioned subset (the worlds
+whose class counts allow it, and in each only the entities of the classes it can use),
+cheapest clause first; survivors are ranked and explained with their witnesses.
+
+A world is one image as one source sees it (one named graph); with a single source, one image.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
 
-import pyoxigraph as ox
+import numpy as np
 
+from .. import iris
 from ..geometry import DEFAULT_THRESHOLDS, Thresholds
-from ..iris import image_id_of
+from ..graph import polygon_wkt
+from ..index import CODES, EntityIndex, load_index
 from ..store import Store
+from ..vocab import ONTOLOGY
+from .evaluate import Env, World, holds, search
 from .formula import Atom, Formula, canonical, conjuncts
 from .logic import TNORMS, TNorm
 from .parse import parse
 from .plan import ALL_CLASSES, Clause, plan
-from .rewrite import STORED_RELATIONS, ClauseSparql, candidates_sparql, rewrite, values_clause, values_rows
+from .rewrite import STORED_RELATIONS, rewrite
 
 MODES = ("scored", "crisp")
 
 
 class QueryError(ValueError):
-    """A query that cannot run: bad mode or operator, or a store that rejects the SPARQL."""
+    """A query that cannot run: bad mode, operator, thresholds or source."""
 
 
 @dataclass(frozen=True)
@@ -30,8 +38,8 @@ class WitnessEntity:
     entity: str  # IRI
     class_name: str
     confidence: float
-    wkt: str
-    run: str  # IRI of the detection run
+    wkt: str  # the box, GeoSPARQL WKT in image pixels
+    run: str  # IRI of the detection run that produced it
 
 
 @dataclass(frozen=True)
@@ -44,11 +52,13 @@ class Fact:
 @dataclass(frozen=True)
 class Result:
     image: str  # id, e.g. P0706
+    source: str
     image_iri: str
+    graph: str  # the named graph the entities come from
     score: float
     witness: list[WitnessEntity] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-    conditions: list[str] = field(default_factory=list)  # other conjuncts that held, as formulas
+    facts: list[Fact] = field(default_factory=list)  # relations between witness entities that held
+    conditions: list[str] = field(default_factory=list)  # the other conjuncts that held, as formulas
 
 
 @dataclass
@@ -67,36 +77,20 @@ class Answer:
         return asdict(self)
 
 
-def _rows(store: Store, sparql: str) -> list[ox.QuerySolution]:
-    try:
-        return list(store.query(sparql))
-    except (SyntaxError, OSError) as err:
-        raise QueryError(f"the store rejected the generated SPARQL: {err}") from err
-
-
-_CLASS_TOTALS = """PREFIX rune: <https://w3id.org/rune-kg/ontology#>
-SELECT ?name (SUM(?n) AS ?total) WHERE { ?c rune:countedClassName ?name ; rune:count ?n } GROUP BY ?name"""
-
-
-def class_totals(store: Store) -> dict[str, int]:
-    """Entities per class in the whole store (superclasses included), cached per store state."""
-    key = ("class_totals", store.generation)
-    if store.cache.get("class_totals", (None,))[0] != key:
-        totals = {row["name"].value: int(row["total"].value) for row in _rows(store, _CLASS_TOTALS)}
-        store.cache["class_totals"] = (key, totals)
-    return store.cache["class_totals"][1]
+def class_totals(index: EntityIndex) -> dict[str, int]:
+    """Entities per class predicate (subclasses included) in the whole index."""
+    return {name: int(index.class_counts(name).sum()) for name in ONTOLOGY.classes}
 
 
 def variable_order(clause: Clause, totals: dict[str, int]) -> tuple[str, ...]:
     """Most selective first: the rarest class, then variables tied to those chosen by a stored
-    relation (an index lookup), then by any relation, then the rarest."""
+    relation, then by any relation, then the rarest."""
     parts = conjuncts(clause.formula)
     everything = sum(totals.get(c, 0) for c in ALL_CLASSES)
 
     def size(v: str) -> int:
         classes = [p.predicate for p in parts if isinstance(p, Atom) and p.args == (v,) and p.predicate in totals]
-        return min((totals[c] for c in classes), default=everything if not any(
-            isinstance(p, Atom) and p.args == (v,) for p in parts) else 0)
+        return min((totals[c] for c in classes), default=everything)
 
     chosen: list[str] = []
     remaining = list(clause.variables)
@@ -112,33 +106,27 @@ def variable_order(clause: Clause, totals: dict[str, int]) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _decide(store: Store, clause: Clause, sparql: ClauseSparql, within: list[ox.NamedNode] | None) -> list[ox.NamedNode]:
-    candidates = within
-    query = candidates_sparql(clause)
-    if query is not None:
-        found = [row["image"] for row in _rows(store, query)]
-        candidates = found if within is None else sorted(set(found) & set(within), key=lambda n: n.value)
-    if candidates is not None and not candidates:
-        return []
-    return [row["image"] for row in _rows(store, sparql.decide.replace("{images}", values_clause(candidates)))]
+def _check_thresholds(thresholds: Thresholds) -> None:
+    fixed = ("near_factor", "far_factor", "inside_ratio")
+    changed = [f for f in fixed if getattr(thresholds, f) != getattr(DEFAULT_THRESHOLDS, f)]
+    if changed:
+        raise QueryError(f"{', '.join(changed)} are fixed when the store is built (stored relations); "
+                         "only parallel_degrees can change per query")
 
 
-def _witnesses(store: Store, order: tuple[str, ...], sparql: ClauseSparql,
-               images: list[ox.NamedNode]) -> dict[ox.NamedNode, list[tuple[str, ox.NamedNode, float]]]:
-    """A witness per image, one variable at a time: the most confident value that still has a
-    completion (ties: the smallest IRI). All images advance together, one query per variable."""
-    chosen: dict[ox.NamedNode, list[tuple[str, ox.NamedNode, float]]] = {i: [] for i in images}
-    for i, (v, step) in enumerate(zip(order, sparql.steps)):
-        rows = [(img, *(e for _, e, _ in chosen[img])) for img in chosen]
-        if not rows:
-            break
-        best: dict[ox.NamedNode, tuple[float, str, ox.NamedNode]] = {}
-        for row in _rows(store, step.replace("{images}", values_rows(order[:i], rows))):
-            img, entity, conf = row["image"], row[f"v_{v}"], float(row[f"v_{v}_CONF"].value)
-            if img not in best or (-conf, entity.value) < (-best[img][0], best[img][1]):
-                best[img] = (conf, entity.value, entity)
-        chosen = {img: chosen[img] + [(v, best[img][2], best[img][0])] for img in chosen if img in best}
-    return chosen
+def _candidates(index: EntityIndex, clause: Clause, worlds: np.ndarray) -> np.ndarray:
+    """The worlds whose class counts meet the clause's requirements."""
+    keep = np.ones(len(worlds), dtype=bool)
+    for name, n in clause.requirements:
+        keep &= index.class_counts(name)[worlds] >= n
+    return worlds[keep]
+
+
+def _decide(world: World, clause: Clause, order: tuple[str, ...]) -> Env | None:
+    """The clause's witness on the world (greedy, most confident first), or None."""
+    if not order:
+        return {} if holds(world, clause.formula, {}) else None
+    return search(world, order, clause.formula, {}, best_first=True)
 
 
 def answer(
@@ -148,18 +136,23 @@ def answer(
     limit: int = 20,
     tnorm: str = "product",
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    source: str | None = None,
 ) -> Answer:
     """Answer a FOL query: ranked images (score > 0), each with a witness and its facts.
 
     crisp: score 1 for every image that satisfies the formula. scored: each clause scores an
-    image by the t-norm of its witness's confidences, the witness chosen greedily (most
-    confident value per variable, in the plan's order, that still has a completion); clause
-    scores combine by the same t-norm.
+    image by the t-norm of its witness's confidences, the witness chosen greedily (in the
+    plan's variable order, each variable the most confident entity that still has a
+    completion); clause scores combine by the same t-norm. `source` restricts the answer to
+    one source's worlds.
     """
     if mode not in MODES:
         raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if tnorm not in TNORMS:
         raise QueryError(f"t-norm must be one of {', '.join(TNORMS)}, got {tnorm!r}")
+    if limit < 0:
+        raise QueryError(f"limit must be 0 (all) or more, got {limit}")
+    _check_thresholds(thresholds)
     operator: TNorm = TNORMS[tnorm]
     timing: dict = {}
     t0 = time.perf_counter()
@@ -167,87 +160,91 @@ def answer(
     t1 = time.perf_counter()
     timing["parse"] = (t1 - t0) * 1000
     the_plan = plan(formula)
-    totals = class_totals(store)
-    orders = [variable_order(c, totals) for c in the_plan.clauses]
-    queries = [rewrite(c, o, thresholds) for c, o in zip(the_plan.clauses, orders)]
     t2 = time.perf_counter()
     timing["plan"] = (t2 - t1) * 1000
+    index = load_index(store)
+    t3 = time.perf_counter()
+    timing["index"] = (t3 - t2) * 1000
 
-    # Cheapest first: the clause whose class requirements leave the fewest images.
+    totals = class_totals(index)
+    orders = [variable_order(c, totals) for c in the_plan.clauses]
+    worlds = np.arange(index.worlds)
+    if source is not None:
+        if source not in set(index.source.tolist()):
+            raise QueryError(f"no source {source!r} in the store (known: {', '.join(sorted(set(index.source.tolist())))})")
+        worlds = worlds[index.source == source]
+
+    # Cheapest first: the clause whose class requirements leave the fewest entities.
     sequence = sorted(range(len(the_plan.clauses)), key=lambda i: min(
         (totals.get(c, 0) for c, _ in the_plan.clauses[i].requirements), default=float("inf")))
-    images: list[ox.NamedNode] | None = None
+    found: dict[int, dict[int, tuple[World, Env]]] = {}  # clause -> world -> (subset, witness)
     clause_ms = [0.0] * len(sequence)
     for i in sequence:
         started = time.perf_counter()
-        images = _decide(store, the_plan.clauses[i], queries[i], images)
+        clause = the_plan.clauses[i]
+        codes = None if clause.universe >= ALL_CLASSES else np.array(sorted(CODES[c] for c in clause.universe))
+        found[i] = {}
+        for w in _candidates(index, clause, worlds).tolist():
+            world = World(index, w, codes, thresholds)
+            witness = _decide(world, clause, orders[i])
+            if witness is not None:
+                found[i][w] = (world, witness)
+        worlds = np.array(sorted(found[i]), dtype=np.int64)
         clause_ms[i] = (time.perf_counter() - started) * 1000
-        if not images:
-            break
     timing["clauses"] = clause_ms
-    images = sorted(images or [], key=image_id_of)
 
-    t3 = time.perf_counter()
-    witnesses: dict[ox.NamedNode, list] = {img: [] for img in images}
-    scores = dict.fromkeys(images, 1.0)
-    if mode == "scored":
-        for order, query in zip(orders, queries):
-            found = _witnesses(store, order, query, images) if order else {}
-            for img in images:
-                if order and img in found:
-                    witnesses[img] += found[img]
-                    scores[img] = operator([scores[img], operator([c for _, _, c in found[img]])])
-    ranked = sorted((img for img in images if scores[img] > 0), key=lambda i: (-scores[i], image_id_of(i)))
-    shown = ranked if limit == 0 else ranked[:limit]
-    if mode == "crisp":
-        for order, query in zip(orders, queries):
-            if order:
-                for img, chosen in _witnesses(store, order, query, shown).items():
-                    witnesses[img] += chosen
-    results = [_explain(store, the_plan, img, scores[img], witnesses[img]) for img in shown]
     t4 = time.perf_counter()
-    timing["witness"] = (t4 - t3) * 1000
-    timing["total"] = (t4 - t0) * 1000
+    scores = {}
+    for w in worlds.tolist():
+        if mode == "crisp":
+            scores[w] = 1.0
+        else:
+            per_clause = [operator([float(world.conf[p]) for p in env.values()]) for world, env in
+                          (found[i][w] for i in range(len(the_plan.clauses)))]
+            scores[w] = operator(per_clause)
+    ranked = sorted((w for w in scores if scores[w] > 0),
+                    key=lambda w: (-scores[w], str(index.image_id[w]), str(index.source[w])))
+    shown = ranked if limit == 0 else ranked[:limit]
+    results = [_explain(index, the_plan.clauses, w, scores[w], [found[i][w] for i in range(len(the_plan.clauses))])
+               for w in shown]
+    t5 = time.perf_counter()
+    timing["rank"] = (t5 - t4) * 1000
+    timing["total"] = (t5 - t0) * 1000
     return Answer(
         fol=canonical(formula),
         mode=mode,
         tnorm=operator.name,
         thresholds=asdict(thresholds),
         clauses=[{"variables": list(c.variables), "order": list(o), "formula": canonical(c.formula),
-                  "requirements": dict(c.requirements)} for c, o in zip(the_plan.clauses, orders)],
-        sparql=[q.decide for q in queries],
+                  "requirements": dict(c.requirements), "universe": sorted(c.universe)}
+                 for c, o in zip(the_plan.clauses, orders)],
+        sparql=[rewrite(c, o, thresholds) for c, o in zip(the_plan.clauses, orders)],
         results=results,
         matched=len(ranked),
         timing_ms=timing,
     )
 
 
-_ENTITY_DETAILS = """PREFIX rune: <https://w3id.org/rune-kg/ontology#>
-PREFIX geo: <http://www.opengis.net/ont/geosparql#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT ?e ?cls ?conf ?wkt ?run WHERE {
-  VALUES ?e { %s }
-  ?e rune:className ?cls ; rune:confidence ?conf ; geo:hasGeometry/geo:asWKT ?wkt ; prov:wasGeneratedBy ?run .
-}"""
-
-
-def _explain(store: Store, the_plan, image: ox.NamedNode, score: float, chosen: list) -> Result:
-    """The witness's entity details, the relation facts that held, and the other conditions."""
-    assignment = {v: e for v, e, _ in chosen}
-    details = {}
-    if assignment:
-        for row in _rows(store, _ENTITY_DETAILS % " ".join(str(e) for e in assignment.values())):
-            details[row["e"]] = row
-    witness = [
-        WitnessEntity(v, e.value, details[e]["cls"].value, float(details[e]["conf"].value),
-                      details[e]["wkt"].value, details[e]["run"].value)
-        for v, e in assignment.items() if e in details
-    ]
+def _explain(index: EntityIndex, clauses: tuple[Clause, ...], w: int, score: float,
+             witnesses: list[tuple[World, Env]]) -> Result:
+    """The witness entities with their boxes and provenance, the relation facts between them,
+    and the other top-level conditions that held."""
+    source, image_id = index.world_key(w)
+    run = iris.run_iri(source).value
+    assignment: dict[str, str] = {}
+    witness = []
+    for world, env in witnesses:
+        for variable, p in env.items():
+            entity = iris.entity_iri(source, image_id, world.entity_number(p)).value
+            assignment[variable] = entity
+            witness.append(WitnessEntity(variable, entity, world.class_name(p), float(world.conf[p]),
+                                         polygon_wkt(index.corners[world.rows[p]]), run))
     facts, conditions = [], []
-    for clause in the_plan.clauses:
+    for clause in clauses:
         for part in conjuncts(clause.formula):
-            if isinstance(part, Atom) and len(part.args) == 2 and all(a in assignment for a in part.args):
-                facts.append(Fact(part.predicate, part.args, tuple(assignment[a].value for a in part.args)))
+            if isinstance(part, Atom) and len(part.args) == 2:
+                facts.append(Fact(part.predicate, part.args, tuple(assignment[a] for a in part.args)))
             elif not (isinstance(part, Atom) and len(part.args) == 1):
                 conditions.append(canonical(part))
-    return Result(image_id_of(image), image.value, score, witness, facts, conditions)
+    return Result(image_id, source, iris.image_iri(image_id).value, iris.image_graph(source, image_id).value,
+                  score, witness, facts, conditions)

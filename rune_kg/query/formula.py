@@ -148,3 +148,14 @@ def rename(f: Formula, old: str, new: str) -> Formula:
         case Count(op=op, n=n, variable=v, body=body):
             return f if old == v else Count(op, n, v, rename(body, old, new))
     raise TypeError(f"not a formula: {f!r}")
+
+
+def negate(f: Formula) -> Formula:
+    """not f, with the negation pushed through an implication so that its premise stays a
+    conjunction (forall x: C(x) -> F  is  not exists x: C(x) & not F)."""
+    match f:
+        case Implies(premise=p, conclusion=c):
+            return And((*conjuncts(p), Not(c)))
+        case Not(body=body):
+            return body
+    return Not(f)

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..vocab import ONTOLOGY, descendants, leaf_classes
-from .formula import And, Atom, Count, Exists, ForAll, Formula, children, conjuncts, free_variables
+from .formula import And, Atom, Count, Exists, ForAll, Formula, children, conjuncts, free_variables, negate
 
 ALL_CLASSES = frozenset(c.name for c in leaf_classes().values())
 
@@ -25,6 +25,7 @@ class Clause:
     variables: tuple[str, ...]
     formula: Formula
     requirements: tuple[tuple[str, int], ...]  # (class name, minimum count) an image needs
+    universe: frozenset[str]  # leaf classes any of its variables (nested ones too) can take
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ def _variable_ranges(f: Formula, top: tuple[str, ...]) -> list[frozenset[str]]:
                 ranges.extend(_class_constraint(v, conjuncts(body)) for v in vs)
             case Count(variable=v, body=body):
                 ranges.append(_class_constraint(v, conjuncts(body)))
-            case ForAll(variables=vs):
-                ranges.extend(ALL_CLASSES for _ in vs)
+            case ForAll(variables=vs, body=body):  # only counterexamples matter: not body
+                ranges.extend(_class_constraint(v, conjuncts(negate(body))) for v in vs)
         for child in children(g):
             walk(child)
 
@@ -118,5 +119,6 @@ def plan(formula: Formula) -> Plan:
         vs = tuple(v for v in variables if v in own)
         members = tuple(p for p in parts if p in members)  # keep the user's order
         f = members[0] if len(members) == 1 else And(members)
-        clauses.append(Clause(vs, f, _requirements(vs, members)))
+        universe = frozenset().union(*_variable_ranges(f, vs))
+        clauses.append(Clause(vs, f, _requirements(vs, members), universe))
     return Plan(formula, tuple(clauses))

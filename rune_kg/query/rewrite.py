@@ -9,13 +9,11 @@ from the ontology or from pyoxigraph's rendering; no user text reaches the query
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pyoxigraph as ox
 
 from ..geometry import DEFAULT_THRESHOLDS, Thresholds
 from ..vocab import ONTOLOGY, RUNE, RUNE_NS
-from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, children, conjuncts, free_variables, rename
+from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, children, conjuncts, free_variables, negate, rename
 from .plan import Clause
 
 PREFIX = "PREFIX rune: <https://w3id.org/rune-kg/ontology#>\n"
@@ -40,14 +38,6 @@ STORED_RELATIONS = frozenset(_STORED)
 
 class RewriteError(ValueError):
     """A clause that cannot be written as SPARQL."""
-
-
-@dataclass(frozen=True)
-class ClauseSparql:
-    """The SPARQL of one clause (see `rewrite`)."""
-
-    decide: str
-    steps: tuple[str, ...]
 
 
 def var(name: str) -> str:
@@ -162,7 +152,7 @@ class _Compiler:
             case Exists(variables=vs, body=body):
                 return f"EXISTS {{\n{self.nested(vs, scope, conjuncts(body))}\n}}"
             case ForAll(variables=vs, body=body):
-                return f"NOT EXISTS {{\n{self.nested(vs, scope, conjuncts(_negation(body)))}\n}}"
+                return f"NOT EXISTS {{\n{self.nested(vs, scope, conjuncts(negate(body)))}\n}}"
             case Count(op=op, n=n, variable=v, body=body):
                 at_least = lambda k: self.at_least(k, v, body, scope)  # noqa: E731
                 if op == ">=":
@@ -229,62 +219,43 @@ def term(node: ox.NamedNode) -> str:
     return f"rune:{local}" if node.value.startswith(RUNE_NS) and local.isidentifier() else str(node)
 
 
-def _negation(f: Formula) -> Formula:
-    """not f, with the negation pushed through an implication so that its premise stays a pattern."""
-    match f:
-        case Implies(premise=p, conclusion=c):
-            return And((*conjuncts(p), Not(c)))
-        case Not(body=body):
-            return body
-    return Not(f)
-
-
-def rewrite(clause: Clause, order: tuple[str, ...], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> ClauseSparql:
-    """SPARQL for `clause`, its variables nested in `order` (most selective first).
-
-    `decide` selects the images (listed at `{images}`) where the clause holds. `steps[i]`
-    chooses variable order[i] given order[:i] (bound at `{images}` by a VALUES block): it
-    selects every value that still admits a completion, with its confidence, so that a
-    witness is built one variable at a time for all images at once.
-    """
+def rewrite(clause: Clause, order: tuple[str, ...], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
+    """SPARQL selecting the images where `clause` holds, its variables nested in `order` (most
+    selective first). It runs as is on the store, or on any SPARQL 1.1 endpoint holding the
+    same graph (reading the union of all sources)."""
     compiler = _Compiler(clause.formula, thresholds)
-    parts = conjuncts(clause.formula)
     if not order:
         body = f"FILTER({compiler.expr(clause.formula, ())})"
-        return ClauseSparql(PREFIX + f"SELECT ?image WHERE {{\n{{images}}\n{body}\n}}", ())
-    decide = f"SELECT ?image WHERE {{\n{{images}}\nFILTER EXISTS {{\n{compiler.nested(order, (), parts)}\n}}\n}}"
-    steps = []
-    for i, v in enumerate(order):
-        scope = order[:i]
-        levels = compiler._assign(order[i:], scope, tuple(p for p in parts if set(free_variables(p)) - set(scope)))
-        bound = "\n".join(line for w in scope for line in compiler.attribute_triples(w))
-        level = compiler._level(order[i:], 0, scope, levels, False)
-        steps.append(PREFIX + f"SELECT ?image {var(v)} {attr(v, 'conf')} WHERE {{\n{{images}}\n{bound}\n{level}\n"
-                     f"{var(v)} rune:confidence {attr(v, 'conf')} .\n}}")
-    return ClauseSparql(PREFIX + decide, tuple(steps))
+    else:
+        body = f"FILTER EXISTS {{\n{compiler.nested(order, (), conjuncts(clause.formula))}\n}}"
+    return PREFIX + f"SELECT ?image WHERE {{\n?image a rune:Image .\n{body}\n}}\nORDER BY ?image"
 
 
-def candidates_sparql(clause: Clause) -> str | None:
-    """SPARQL selecting the images whose class counts meet the clause's requirements."""
-    if not clause.requirements:
-        return None
-    lines = []
-    for i, (name, n) in enumerate(clause.requirements):
-        lines += [f"?image rune:classCount ?C{i} . ?C{i} rune:countedClassName {ox.Literal(name)} ; rune:count ?N{i} .",
-                  f"FILTER(?N{i} >= {int(n)})"]
-    return PREFIX + "SELECT DISTINCT ?image WHERE {\n" + "\n".join(lines) + "\n}"
-
-
-def values_clause(images: list[ox.NamedNode] | None) -> str:
-    """VALUES ?image { ... } for a known image set; every image for None."""
-    if images is None:
-        return "?image a rune:Image ."
-    return "VALUES ?image { " + " ".join(str(i) for i in images) + " }"
-
-
-def values_rows(variables: tuple[str, ...], rows: list[tuple[ox.NamedNode, ...]]) -> str:
-    """VALUES (?image ?v_a ...) { (...) ... }: images with the witness variables chosen so far."""
-    head = " ".join(["?image", *(var(v) for v in variables)])
-    body = " ".join("(" + " ".join(str(t) for t in row) + ")" for row in rows)
-    return f"VALUES ({head}) {{ {body} }}"
-
+def naive(formula: Formula, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
+    """The direct translation, for comparison: the whole formula as one SPARQL join of all its
+    top-level variables (class atoms and stored relations as triple patterns, everything else
+    as FILTERs, nested quantifiers as FILTER (NOT) EXISTS). Correct on any endpoint; slow,
+    since the join enumerates every combination of candidate entities before filtering."""
+    variables = list(free_variables(formula))
+    body = formula
+    while isinstance(body, Exists):
+        variables += [v for v in body.variables if v not in variables]
+        body = body.body
+    compiler = _Compiler(body, thresholds)
+    lines, filters = [], []
+    for v in variables:
+        lines.append(f"{var(v)} rune:inImage ?image .")
+        lines += compiler.attribute_triples(v)
+    for i, v in enumerate(variables):
+        filters += [f"{var(w)} != {var(v)}" for w in variables[:i]]
+    for part in conjuncts(body):
+        if isinstance(part, Atom) and part.predicate in ONTOLOGY.classes:
+            lines.append(f"{var(part.args[0])} a {term(ONTOLOGY.classes[part.predicate].iri)} .")
+        elif isinstance(part, Atom) and part.predicate in _STORED:
+            lines.append(compiler._stored(part))
+        else:
+            filters.append(compiler.expr(part, tuple(variables)))
+    if not variables:
+        lines.append("?image a rune:Image .")
+    where = "\n".join(lines + [f"FILTER({f})" for f in filters])
+    return PREFIX + f"SELECT DISTINCT ?image WHERE {{\n{where}\n}}\nORDER BY ?image"

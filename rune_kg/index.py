@@ -1,0 +1,261 @@
+"""The entity index: every entity's class, confidence and box, and the stored relations, as
+numpy columns grouped by world (one image as one source sees it: one named graph).
+
+The knowledge graph is the source of truth. The index is derived from it (by ingest, which
+has the values at hand, or rebuilt from the store with two SPARQL queries) and saved in the
+store's folder stamped with the store's revision, so that a stale index is never used. The
+query engine evaluates clauses on it at memory speed: fetching a conditioned subset from
+Oxigraph costs about 10 microseconds per attribute per entity, which alone would exceed the
+query budget at DOTA scale.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from . import iris
+from .geometry import Boxes, PairRelations
+from .store import Store
+from .vocab import RUNE, descendants, leaf_classes
+
+LEAVES: tuple[str, ...] = tuple(sorted(c.name for c in leaf_classes().values()))  # class code -> name
+CODES = {name: code for code, name in enumerate(LEAVES)}
+
+# Stored relations: name -> (property, symmetric). Symmetric ones are kept in both directions.
+STORED = {
+    "near": (RUNE.near, True),
+    "overlaps": (RUNE.overlaps, True),
+    "inside": (RUNE.inside, False),  # (a, b): a inside b
+    "not_far": (RUNE.notFarDespiteCentroids, True),
+    "far_despite": (RUNE.farDespiteCentroids, True),
+}
+_COLUMNS = ("cls", "conf", "corners", "cx", "cy", "area", "long", "heading")
+
+
+@dataclass(frozen=True)
+class WorldEntities:
+    """One world as ingest measured it: what it adds to the index."""
+
+    source: str
+    image_id: str
+    classes: list[str]
+    confidence: np.ndarray
+    boxes: Boxes
+    relations: PairRelations
+
+
+@dataclass
+class EntityIndex:
+    """Columns of all entities, world by world: world w owns rows offsets[w]:offsets[w + 1],
+    in entity order (row offsets[w] + k is entity k of the world's graph)."""
+
+    revision: str | None
+    source: np.ndarray  # (W,) str
+    image_id: np.ndarray  # (W,) str
+    offsets: np.ndarray  # (W + 1,) int64
+    cls: np.ndarray  # (N,) int16, code into LEAVES
+    conf: np.ndarray  # (N,) float64
+    corners: np.ndarray  # (N, 8) float64
+    cx: np.ndarray
+    cy: np.ndarray
+    area: np.ndarray
+    long: np.ndarray
+    heading: np.ndarray
+    pairs: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (M, 2) rows, sorted
+
+    @property
+    def worlds(self) -> int:
+        return len(self.source)
+
+    def __len__(self) -> int:
+        return len(self.cls)
+
+    @cached_property
+    def leaf_counts(self) -> np.ndarray:
+        """(W, len(LEAVES)) entities per world and leaf class."""
+        counts = np.zeros((self.worlds, len(LEAVES)), dtype=np.int64)
+        world_of_row = np.repeat(np.arange(self.worlds), np.diff(self.offsets))
+        np.add.at(counts, (world_of_row, self.cls), 1)
+        return counts
+
+    def class_counts(self, name: str) -> np.ndarray:
+        """(W,) entities per world of class `name` (its subclasses included)."""
+        return self.leaf_counts[:, class_codes(name)].sum(axis=1)
+
+    def pair_slice(self, name: str, w: int) -> np.ndarray:
+        """The pairs of relation `name` within world w, as global rows."""
+        pairs = self.pairs[name]
+        lo, hi = np.searchsorted(pairs[:, 0], self.offsets[w : w + 2])
+        return pairs[lo:hi]
+
+    def world_key(self, w: int) -> tuple[str, str]:
+        return str(self.source[w]), str(self.image_id[w])
+
+    def without(self, keys: set[tuple[str, str]]) -> EntityIndex:
+        """The index minus the worlds with these (source, image id) keys."""
+        keep = np.array([self.world_key(w) not in keys for w in range(self.worlds)], dtype=bool)
+        row_keep = np.repeat(keep, np.diff(self.offsets))
+        new_row = np.cumsum(row_keep) - 1
+        pairs = {}
+        for name, p in self.pairs.items():
+            kept = p[row_keep[p[:, 0]] & row_keep[p[:, 1]]] if len(p) else p
+            pairs[name] = new_row[kept] if len(kept) else kept
+        sizes = np.diff(self.offsets)[keep]
+        return EntityIndex(self.revision, self.source[keep], self.image_id[keep],
+                           np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+                           **{c: getattr(self, c)[row_keep] for c in _COLUMNS}, pairs=pairs)
+
+    def replace(self, worlds: list[WorldEntities], revision: str | None) -> EntityIndex:
+        """A new index where these worlds replace any with the same (source, image id)."""
+        added = from_worlds(worlds, revision)
+        kept = self.without({(w.source, w.image_id) for w in worlds})
+        return _concatenate(kept, added, revision)
+
+    def save(self, path: os.PathLike) -> None:
+        """Write atomically (a temporary file, then a rename)."""
+        tmp = f"{path}.tmp-{os.getpid()}.npz"
+        np.savez(tmp, revision=np.array(self.revision or ""), source=self.source, image_id=self.image_id,
+                 offsets=self.offsets, **{c: getattr(self, c) for c in _COLUMNS},
+                 **{f"pairs_{name}": p for name, p in self.pairs.items()})
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: os.PathLike) -> EntityIndex:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(str(data["revision"]) or None, data["source"], data["image_id"], data["offsets"],
+                       **{c: data[c] for c in _COLUMNS}, pairs={name: data[f"pairs_{name}"] for name in STORED})
+
+
+def class_codes(name: str) -> np.ndarray:
+    """Leaf class codes that make `name(x)` true."""
+    return np.array(sorted(CODES[c] for c in descendants(name)), dtype=np.int64)
+
+
+def _empty(revision: str | None) -> EntityIndex:
+    return EntityIndex(revision, np.array([], dtype=str), np.array([], dtype=str), np.zeros(1, np.int64),
+                       np.zeros(0, np.int16), np.zeros(0), np.zeros((0, 8)), *(np.zeros(0) for _ in range(5)),
+                       pairs={name: np.zeros((0, 2), np.int64) for name in STORED})
+
+
+def _sorted_pairs(chunks: list[np.ndarray]) -> np.ndarray:
+    pairs = np.concatenate(chunks) if chunks else np.zeros((0, 2), np.int64)
+    pairs = np.unique(pairs.astype(np.int64), axis=0) if len(pairs) else pairs.reshape(0, 2).astype(np.int64)
+    return pairs  # np.unique sorts rows lexicographically: by first row, as pair_slice needs
+
+
+def from_worlds(worlds: list[WorldEntities], revision: str | None) -> EntityIndex:
+    if not worlds:
+        return _empty(revision)
+    sizes = [len(w.classes) for w in worlds]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    boxes = [w.boxes for w in worlds]
+    pairs = {}
+    for name, (_, symmetric) in STORED.items():
+        chunks = []
+        for w, start in zip(worlds, offsets):
+            p = getattr(w.relations, _FIELD[name]) + start
+            chunks.append(np.concatenate([p, p[:, ::-1]]) if symmetric else p)
+        pairs[name] = _sorted_pairs(chunks)
+    return EntityIndex(
+        revision,
+        np.array([w.source for w in worlds]), np.array([w.image_id for w in worlds]), offsets,
+        np.array([CODES[c] for w in worlds for c in w.classes], dtype=np.int16),
+        np.concatenate([np.asarray(w.confidence, dtype=np.float64) for w in worlds]),
+        np.concatenate([b.corners.reshape(-1, 8) for b in boxes]),
+        *(np.concatenate([getattr(b, a) for b in boxes]) for a in ("cx", "cy", "area", "long_side", "heading")),
+        pairs=pairs,
+    )
+
+
+_FIELD = {"near": "near", "overlaps": "overlaps", "inside": "inside",
+          "not_far": "not_far_despite_centroids", "far_despite": "far_despite_centroids"}
+
+
+def _concatenate(first: EntityIndex, second: EntityIndex, revision: str | None) -> EntityIndex:
+    shift = len(first)
+    return EntityIndex(
+        revision,
+        np.concatenate([first.source, second.source]), np.concatenate([first.image_id, second.image_id]),
+        np.concatenate([first.offsets, second.offsets[1:] + shift]),
+        **{c: np.concatenate([getattr(first, c), getattr(second, c)]) for c in _COLUMNS},
+        pairs={n: _sorted_pairs([first.pairs[n], second.pairs[n] + shift]) for n in STORED},
+    )
+
+
+# -- rebuilding from the store ------------------------------------------------------------
+
+_ENTITIES = """SELECT ?g ?e ?cls ?conf ?wkt WHERE { GRAPH ?g {
+  ?e rune:className ?cls ; rune:confidence ?conf ; geo:hasGeometry/geo:asWKT ?wkt } }"""
+_WORLDS = "SELECT ?g WHERE { GRAPH ?g { ?i a rune:Image } }"
+_RELATIONS = "SELECT ?g ?p ?a ?b WHERE { GRAPH ?g { VALUES ?p { %s } ?a ?p ?b } }"
+
+
+def _corners_of(wkt: str) -> list[float]:
+    """The 4 corners of a box from the WKT polygon ingest wrote (5 points, closed)."""
+    points = wkt[wkt.index("((") + 2 : wkt.rindex("))")].split(",")
+    return [float(v) for point in points[:4] for v in point.split()]
+
+
+def from_store(store: Store, progress: bool = True) -> EntityIndex:
+    """Rebuild the index from the graph (slow at scale: every IRI is read back)."""
+    if progress:
+        print("rune: building the entity index from the store (once per store revision)...", file=sys.stderr)
+    revision = store.revision
+    graphs: dict[str, tuple[str, str]] = {}  # graph IRI -> (source, image id)
+    for row in store.query(_WORLDS, union=False):
+        graphs[row["g"].value] = iris.split_image_graph(row["g"].value)
+    entities: dict[str, list] = {g: [] for g in graphs}
+    for row in store.query(_ENTITIES, union=False):
+        k = int(row["e"].value.rsplit("/", 1)[1])
+        entities[row["g"].value].append((k, row["cls"].value, float(row["conf"].value), _corners_of(row["wkt"].value)))
+    relations: dict[str, dict[str, list]] = {g: {n: [] for n in STORED} for g in graphs}
+    by_property = {prop.value: name for name, (prop, _) in STORED.items()}
+    values = " ".join(str(prop) for prop, _ in STORED.values())
+    for row in store.query(_RELATIONS % values, union=False):
+        a, b = (int(row[v].value.rsplit("/", 1)[1]) for v in ("a", "b"))
+        relations[row["g"].value][by_property[row["p"].value]].append((a, b))
+    worlds = []
+    for graph, (source, image_id) in graphs.items():
+        rows = sorted(entities[graph])
+        corners = np.array([r[3] for r in rows], dtype=np.float64).reshape(-1, 4, 2)
+        rel = {n: np.array(p, dtype=np.int64).reshape(-1, 2) for n, p in relations[graph].items()}
+        worlds.append(WorldEntities(source, image_id, [r[1] for r in rows], np.array([r[2] for r in rows]),
+                                    Boxes.from_corners(corners), PairRelations(**{_FIELD[n]: p for n, p in rel.items()})))
+    return from_worlds(worlds, revision)
+
+
+def load_index(store: Store, progress: bool = True) -> EntityIndex:
+    """The store's index: cached per store state, else read from its file when the revision
+    matches, else rebuilt from the store (and saved when the folder is writable)."""
+    cached = store.cache.get("index")
+    if cached and cached[0] == store.generation:
+        return cached[1]
+    revision = store.revision
+    path = store.index_file
+    index = None
+    if path is not None and path.exists() and revision is not None:
+        try:
+            found = EntityIndex.load(path)
+            index = found if found.revision == revision else None
+        except (OSError, ValueError, KeyError):
+            index = None  # unreadable: rebuild
+    if index is None:
+        index = from_store(store, progress)
+        save_index(store, index)
+    store.cache["index"] = (store.generation, index)
+    return index
+
+
+def save_index(store: Store, index: EntityIndex) -> None:
+    """Save beside the store when possible; an index that cannot be saved is rebuilt next time."""
+    store.cache["index"] = (store.generation, index)
+    if store.index_file is not None and index.revision is not None:
+        try:
+            index.save(store.index_file)
+        except OSError:
+            pass

@@ -86,14 +86,18 @@ def cmd_stats(args) -> int:
     return 0
 
 
-def cmd_query(args) -> int:
+def _answer(args, store: Store, **options):
     from .query.engine import QueryError, answer
     from .query.parse import FormulaError
 
     try:
-        result = answer(args.fol, _open(args, read_only=True), mode=args.mode, limit=args.limit, tnorm=args.tnorm)
+        return answer(args.fol, store, mode=args.mode, tnorm=args.tnorm, source=args.source, **options)
     except (FormulaError, QueryError) as err:
         raise CommandError(str(err)) from None
+
+
+def cmd_query(args) -> int:
+    result = _answer(args, _open(args, read_only=True), limit=args.limit)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
         return 0
@@ -119,8 +123,39 @@ def cmd_demo(args) -> int:
     for row in store.query(query):
         print(f"   {row['id'].value}: {row['ships'].value} ships near a harbor")
     print("== FOL: a ship with no other ship near it (rune query --fol ... --mode crisp)")
-    return cmd_query(argparse.Namespace(fol="ship(a) & ~exists b: (ship(b) & near(a, b))", store=store.path,
-                                        mode="crisp", limit=5, tnorm="product", json=False))
+    fol = "ship(a) & ~exists b: (ship(b) & near(a, b))"
+    cmd_query(argparse.Namespace(fol=fol, store=store.path, mode="crisp", limit=5, tnorm="product", json=False,
+                                 source=None))
+    fol = "ship(s) & harbor(h) & near(s, h) & left_of(s, h)"
+    print(f"== why P0706 has a ship left of a harbor, drawn on its picture (rune explain P0706 --fol '{fol}' --out {args.out})")
+    return cmd_explain(argparse.Namespace(image="P0706", fol=fol, store=store.path, mode="scored", tnorm="product",
+                                          source=None, out=Path(args.out), picture=None))
+
+
+def cmd_explain(args) -> int:
+    from .explain import ExplainError, draw, picture_of
+
+    store = _open(args, read_only=True)
+    result = _answer(args, store, limit=1, image=args.image)
+    if not result.results:
+        print(f"{result.fol} does not hold on {args.image}")
+        return 1
+    found = result.results[0]
+    print(f"{found.image} ({found.source})  score {found.score:.3f}  {result.fol}")
+    for w in found.witness:
+        print(f"  {w.variable} = {w.entity}  {w.class_name}  confidence {w.confidence:.3f}")
+    for fact in found.facts:
+        print(f"  {fact.predicate}({', '.join(fact.args)})")
+    for condition in found.conditions:
+        print(f"  {condition}")
+    print(f"  from graph {found.graph}, run {found.witness[0].run if found.witness else '-'}")
+    if args.out:
+        try:
+            picture = args.picture or picture_of(store, found)
+            print(f"drew {draw(found, picture, args.out)}")
+        except ExplainError as err:
+            raise CommandError(str(err)) from None
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,11 +191,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", default="scored", choices=["scored", "crisp"])
     p.add_argument("--limit", type=int, default=20, help="results to show (0: all)")
     p.add_argument("--tnorm", default="product", choices=["product", "minimum", "lukasiewicz"])
+    p.add_argument("--source", help="only the entities of this source (default: every source)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_query)
 
+    p = sub.add_parser("explain", help="why an image matches a formula: its witness, facts and a drawing")
+    p.add_argument("image", help="image id, e.g. P0706")
+    p.add_argument("--fol", required=True)
+    _store_arg(p)
+    p.add_argument("--out", type=Path, help="write the picture with the witness boxes here (.png, .jpg)")
+    p.add_argument("--picture", type=Path, help="the image's picture file, if the store does not know it")
+    p.add_argument("--mode", default="scored", choices=["scored", "crisp"])
+    p.add_argument("--tnorm", default="product", choices=["product", "minimum", "lukasiewicz"])
+    p.add_argument("--source", help="only the entities of this source")
+    p.set_defaults(func=cmd_explain)
+
     p = sub.add_parser("demo", help="ingest the bundled DOTA sample and show what rune-kg does")
     _store_arg(p)
+    p.add_argument("--out", default="rune-demo.png", help="where to draw the first answer (default: rune-demo.png)")
     p.set_defaults(func=cmd_demo)
     return parser
 

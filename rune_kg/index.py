@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -134,6 +134,17 @@ class EntityIndex:
 def class_codes(name: str) -> np.ndarray:
     """Leaf class codes that make `name(x)` true."""
     return np.array(sorted(CODES[c] for c in descendants(name)), dtype=np.int64)
+
+
+@lru_cache(maxsize=None)
+def class_table(names: frozenset[str]) -> np.ndarray:
+    """Booleans by class code: True for the leaf classes that make any of `names` true
+    (index it with a cls column to get a mask)."""
+    table = np.zeros(len(LEAVES), dtype=bool)
+    for name in names:
+        table[class_codes(name)] = True
+    table.flags.writeable = False
+    return table
 
 
 def _empty(revision: str | None) -> EntityIndex:

@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+from .conftest import IMAGES
+
 
 def rune(*args):
     return subprocess.run([sys.executable, "-m", "rune_kg.cli", *args], capture_output=True, text=True)
@@ -36,3 +38,24 @@ def test_query_json(store_dir):
     answer = json.loads(out.stdout)
     assert {"fol", "clauses", "sparql", "results", "timing_ms"} <= set(answer)
     assert answer["results"][0]["image"] == "P0001" and answer["results"][0]["witness"]
+
+
+def test_explain_draws_the_witness(store_dir, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "why.png"
+    done = rune("explain", "P0706", "--fol", "ship(s) & harbor(h) & near(s, h)", "--store", str(store_dir),
+                "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "near(s, h)" in done.stdout and "/entity/dota/P0706/" in done.stdout
+    with Image.open(out) as drawn, Image.open(IMAGES / "P0706.png") as original:
+        assert drawn.size == original.size
+
+
+def test_explain_when_the_image_does_not_match_or_is_unknown(store_dir, tmp_path):
+    no = rune("explain", "P0706", "--fol", "plane(p)", "--store", str(store_dir))
+    assert no.returncode == 1 and "does not hold on P0706" in no.stdout
+    unknown = rune("explain", "NOPE", "--fol", "plane(p)", "--store", str(store_dir))
+    assert unknown.returncode == 2 and "no image 'NOPE'" in unknown.stderr
+    no_picture = rune("explain", "P0001", "--fol", "ship(s)", "--store", str(store_dir), "--out", str(tmp_path / "x.png"))
+    assert no_picture.returncode == 2 and "no picture file is known for P0001" in no_picture.stderr

@@ -15,7 +15,7 @@ import numpy as np
 from .. import iris
 from ..geometry import DEFAULT_THRESHOLDS, Thresholds
 from ..graph import polygon_wkt
-from ..index import CODES, EntityIndex, load_index
+from ..index import EntityIndex, load_index
 from ..store import Store
 from ..vocab import ONTOLOGY
 from .evaluate import Env, World, holds, search
@@ -137,14 +137,15 @@ def answer(
     tnorm: str = "product",
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     source: str | None = None,
+    image: str | None = None,
 ) -> Answer:
     """Answer a FOL query: ranked images (score > 0), each with a witness and its facts.
 
     crisp: score 1 for every image that satisfies the formula. scored: each clause scores an
     image by the t-norm of its witness's confidences, the witness chosen greedily (in the
     plan's variable order, each variable the most confident entity that still has a
-    completion); clause scores combine by the same t-norm. `source` restricts the answer to
-    one source's worlds.
+    completion); clause scores combine by the same t-norm. `source` and `image` restrict the
+    answer to one source's worlds, or to one image.
     """
     if mode not in MODES:
         raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -172,7 +173,11 @@ def answer(
     if source is not None:
         if source not in set(index.source.tolist()):
             raise QueryError(f"no source {source!r} in the store (known: {', '.join(sorted(set(index.source.tolist())))})")
-        worlds = worlds[index.source == source]
+        worlds = worlds[index.source[worlds] == source]
+    if image is not None:
+        if image not in set(index.image_id.tolist()):
+            raise QueryError(f"no image {image!r} in the store")
+        worlds = worlds[index.image_id[worlds] == image]
 
     # Cheapest first: the clause whose class requirements leave the fewest entities.
     sequence = sorted(range(len(the_plan.clauses)), key=lambda i: min(
@@ -182,10 +187,10 @@ def answer(
     for i in sequence:
         started = time.perf_counter()
         clause = the_plan.clauses[i]
-        codes = None if clause.universe >= ALL_CLASSES else np.array(sorted(CODES[c] for c in clause.universe))
+        universe = None if clause.universe >= ALL_CLASSES else clause.universe
         found[i] = {}
         for w in _candidates(index, clause, worlds).tolist():
-            world = World(index, w, codes, thresholds)
+            world = World(index, w, universe, thresholds)
             witness = _decide(world, clause, orders[i])
             if witness is not None:
                 found[i][w] = (world, witness)

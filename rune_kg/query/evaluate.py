@@ -9,26 +9,26 @@ depend on the variable are checked candidate by candidate.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from ..geometry import Thresholds, centroids_far
-from ..index import LEAVES, EntityIndex, class_codes
-from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, conjuncts, free_variables, negate
+from ..index import LEAVES, EntityIndex, class_table
+from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, children, conjuncts, free_variables, negate
 
 Env = dict[str, int]  # variable -> position in the world's subset
 
 
 class World:
-    """The entities of one world (index world w) whose classes are in `codes` (None: all)."""
+    """The entities of one world (index world w) of the classes in `universe` (None: all)."""
 
-    def __init__(self, index: EntityIndex, w: int, codes: np.ndarray | None, thresholds: Thresholds):
+    def __init__(self, index: EntityIndex, w: int, universe: frozenset[str] | None, thresholds: Thresholds):
         self.index, self.w, self.t = index, w, thresholds
         self.start, end = int(index.offsets[w]), int(index.offsets[w + 1])
         rows = np.arange(self.start, end)
-        if codes is not None:
-            rows = rows[np.isin(index.cls[self.start:end], codes)]
+        if universe is not None:
+            rows = rows[class_table(universe)[index.cls[self.start:end]]]
         self.rows = rows
         self.n = len(rows)
         self.cls = index.cls[rows]
@@ -38,7 +38,7 @@ class World:
 
     def class_mask(self, name: str) -> np.ndarray:
         if name not in self._classes:
-            self._classes[name] = np.isin(self.cls, class_codes(name))
+            self._classes[name] = class_table(frozenset((name,)))[self.cls]
         return self._classes[name]
 
     @cached_property
@@ -146,10 +146,92 @@ def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.
             return ~premise | vector(world, c, env, v, premise)
     if v not in free_variables(f):
         return np.full(world.n, holds(world, f, env))
+    quantified = _single_quantified(f)
+    if quantified is not None:
+        return _quantified_vector(world, *quantified, env, v, where)
     result = np.zeros(world.n, dtype=bool)
     for i in np.flatnonzero(where):
         result[i] = holds(world, f, {**env, v: int(i)})
     return result
+
+
+@lru_cache(maxsize=4096)
+def _flat(f: Formula) -> bool:
+    """True when f has no quantifier (so it can be evaluated as a matrix)."""
+    return not isinstance(f, (Exists, ForAll, Count)) and all(_flat(c) for c in children(f))
+
+
+@lru_cache(maxsize=4096)
+def _single_quantified(f: Formula) -> tuple[str, int, str, Formula] | None:
+    """(op, n, u, body) when f says "at least / at most / exactly n values of one variable u
+    make the quantifier-free body true" (exists u and forall u are such counts), else None."""
+    match f:
+        case Exists(variables=(u,), body=body) if _flat(body):
+            return (">=", 1, u, body)
+        case ForAll(variables=(u,), body=body) if _flat(negate(body)):
+            return ("<=", 0, u, negate(body))
+        case Count(op=op, n=n, variable=u, body=body) if _flat(body):
+            return (op, n, u, body)
+    return None
+
+
+def _quantified_vector(world: World, op: str, n: int, u: str, body: Formula, env: Env, v: str,
+                       where: np.ndarray) -> np.ndarray:
+    """A counting quantifier over u for every value of v at once: a (rows, n) matrix of the body,
+    u distinct from v and from env, counted per row."""
+    rows = np.flatnonzero(where)
+    truth = matrix(world, body, env, v, u, rows) & _unused(world, env)[None, :]
+    truth[np.arange(len(rows)), rows] = False
+    k = np.count_nonzero(truth, axis=1)
+    result = np.zeros(world.n, dtype=bool)
+    result[rows] = k >= n if op == ">=" else k <= n if op == "<=" else k == n
+    return result
+
+
+def matrix(world: World, f: Formula, env: Env, v: str, u: str, rows: np.ndarray) -> np.ndarray:
+    """Truth of the quantifier-free f for v in `rows` (axis 0) and every value of u (axis 1)."""
+    shape = (len(rows), world.n)
+    match f:
+        case Atom(predicate=p, args=(x,)):
+            mask = world.class_mask(p)
+            if x == v:
+                return np.broadcast_to(mask[rows][:, None], shape)
+            return np.broadcast_to(mask[None, :] if x == u else mask[env[x]], shape)
+        case Atom(predicate=p, args=(x, y)):
+            r = world.relation(p)
+            pick = {v: ("row", rows), u: ("col", None)}
+            kx, ky = pick.get(x, ("env", env.get(x))), pick.get(y, ("env", env.get(y)))
+            match kx[0], ky[0]:
+                case "row", "col":
+                    return r[rows, :]
+                case "col", "row":
+                    return r[:, rows].T
+                case "row", "env":
+                    return np.broadcast_to(r[rows, ky[1]][:, None], shape)
+                case "env", "row":
+                    return np.broadcast_to(r[kx[1], rows][:, None], shape)
+                case "col", "env":
+                    return np.broadcast_to(r[:, ky[1]][None, :], shape)
+                case "env", "col":
+                    return np.broadcast_to(r[kx[1], :][None, :], shape)
+                case "env", "env":
+                    return np.broadcast_to(r[kx[1], ky[1]], shape)
+            return np.zeros(shape, dtype=bool)  # x == y: no relation holds of an entity and itself
+        case Not(body=body):
+            return ~matrix(world, body, env, v, u, rows)
+        case And(parts=parts):
+            result = np.ones(shape, dtype=bool)
+            for part in parts:
+                result &= matrix(world, part, env, v, u, rows)
+            return result
+        case Or(parts=parts):
+            result = np.zeros(shape, dtype=bool)
+            for part in parts:
+                result |= matrix(world, part, env, v, u, rows)
+            return result
+        case Implies(premise=p, conclusion=c):
+            return ~matrix(world, p, env, v, u, rows) | matrix(world, c, env, v, u, rows)
+    raise TypeError(f"not a quantifier-free formula: {f!r}")
 
 
 def holds(world: World, f: Formula, env: Env) -> bool:
@@ -184,26 +266,71 @@ def _unused(world: World, env: Env) -> np.ndarray:
     return free
 
 
-def search(world: World, variables: tuple[str, ...], body: Formula, env: Env, best_first: bool = False) -> Env | None:
-    """The first assignment of `variables` (pairwise distinct, distinct from env) where body
-    holds, or None. Each conjunct is checked at the level of its last variable. With
-    best_first, candidates are tried most confident first, so the assignment returned is the
-    greedy witness: each variable the most confident entity that still has a completion."""
-    levels: list[list[Formula]] = [[] for _ in variables]
+@lru_cache(maxsize=4096)
+def _levels(variables: tuple[str, ...], body: Formula):
+    """How search checks body's conjuncts: those without any of `variables` (once, first); per
+    variable, those whose only search variable it is (they fix its domain); the other ones at
+    the position of their last variable; and the quantifier-free ones that link exactly two
+    variables (they prune the domains before the search)."""
+    closed, unary, later = [], [[] for _ in variables], [[] for _ in variables]
+    pairs = []
     for part in conjuncts(body):
         own = [variables.index(x) for x in free_variables(part) if x in variables]
         if not own:
-            if not holds(world, part, env):
-                return None
+            closed.append(part)
+        elif len(set(own)) == 1:
+            unary[own[0]].append(part)
         else:
-            levels[max(own)].append(part)
+            later[max(own)].append(part)
+            if len(set(own)) == 2 and _flat(part):
+                pairs.append((part, variables[min(own)], variables[max(own)]))
+    return tuple(closed), tuple(map(tuple, unary)), tuple(map(tuple, later)), tuple(pairs)
+
+
+def _domains(world: World, variables: tuple[str, ...], env: Env, unary, pairs) -> list[np.ndarray] | None:
+    """Each variable's candidates: its one-variable conditions, then one round of pruning by
+    every two-variable condition (a value stays if some value of the other variable fits)."""
+    free = _unused(world, env)
+    domains = []
+    for v, parts in zip(variables, unary):
+        mask = free.copy()
+        for part in parts:
+            mask &= vector(world, part, env, v, mask)
+            if not mask.any():
+                return None
+        domains.append(mask)
+    position = {v: i for i, v in enumerate(variables)}
+    for part, x, y in pairs:
+        dx, dy = domains[position[x]], domains[position[y]]
+        rows = np.flatnonzero(dx)
+        fits = matrix(world, part, env, x, y, rows) & dy[None, :]
+        fits[np.arange(len(rows)), rows] = False
+        dx[rows] = fits.any(axis=1)
+        dy &= fits.any(axis=0)
+        if not dx.any() or not dy.any():
+            return None
+    return domains
+
+
+def search(world: World, variables: tuple[str, ...], body: Formula, env: Env, best_first: bool = False) -> Env | None:
+    """The first assignment of `variables` (pairwise distinct, distinct from env) where body
+    holds, or None. Each conjunct is checked at the level of its last variable, after the
+    domains are pruned (`_domains`). With best_first, candidates are tried most confident
+    first, so the assignment returned is the greedy witness: each variable the most confident
+    entity that still has a completion."""
+    closed, unary, later, pairs = _levels(variables, body)
+    if not all(holds(world, part, env) for part in closed):
+        return None
+    domains = _domains(world, variables, env, unary, pairs)
+    if domains is None:
+        return None
 
     def extend(i: int, env: Env) -> Env | None:
         if i == len(variables):
             return env
         v = variables[i]
-        mask = _unused(world, env)
-        for part in levels[i]:
+        mask = domains[i] & _unused(world, env)
+        for part in later[i]:
             mask &= vector(world, part, env, v, mask)
             if not mask.any():
                 return None

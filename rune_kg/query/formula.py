@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,9 @@ class Count:
 Formula = Atom | Not | And | Or | Implies | Exists | ForAll | Count
 
 
+@lru_cache(maxsize=65536)
 def free_variables(f: Formula) -> tuple[str, ...]:
-    """Free variables in order of first appearance."""
+    """Free variables in order of first appearance (cached: evaluation asks often)."""
     found: dict[str, None] = {}
 
     def walk(g: Formula, bound: frozenset[str]) -> None:

@@ -1,0 +1,164 @@
+"""Query speed at DOTA v1.0 scale: rune-kg against the naive SPARQL translation and a scan.
+
+    python benchmarks/queries.py [--workdir DIR] [--naive-limit 30] [--json out.json]
+
+On the collection of benchmarks/ingest.py (2,800 images resampled from the real annotations,
+built and ingested into DIR/store when missing), each formula of SUITE is answered three ways:
+- rune-kg: `answer(..., mode="crisp")` (the CLI's default limit of 20 explained results),
+  after one warm-up query that loads the entity index;
+- naive: the whole formula as one SPARQL join with FILTERs (rewrite.naive) on the same store,
+  in a child process killed at --naive-limit seconds (reported as at least that limit);
+- scan: rune_kg.query.scan over the same entities read from the label files, every relation
+  computed from the polygons per query (shapely), stopping at the first witness per image.
+The matched images of rune-kg and the scan must agree; the script stops if they do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rune_kg.dota import read_label_file
+from rune_kg.ingest import ingest
+from rune_kg.query.engine import answer
+from rune_kg.query.formula import Atom, children
+from rune_kg.query.parse import parse
+from rune_kg.query.plan import plan
+from rune_kg.query.rewrite import naive
+from rune_kg.query.scan import World, satisfies
+from rune_kg.store import Store
+from rune_kg.synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "dota" / "labelTxt"
+
+SUITE = [
+    "ship(a)",
+    "exists>=4 x: car(x)",
+    "exists=2 x: tennis_court(x)",
+    "(exists<=0 x: plane(x)) & harbor(h)",
+    "ship(a) & harbor(b) & near(a, b)",
+    "ship(a) & harbor(b) & left_of(a, b)",
+    "storage_tank(a) & storage_tank(b) & far_from(a, b)",
+    "plane(p) & plane(q) & parallel(p, q) & larger_than(p, q)",
+    "court(a) & court(b) & same_class(a, b) & above(a, b)",
+    "soccer_ball_field(s) & (ground_track_field(g) | baseball_diamond(g)) & right_of(g, s)",
+    "large_vehicle(a) & inside(a, b)",
+    "ship(a) & ~exists b: (ship(b) & near(a, b))",
+    "tennis_court(t) & exists>=2 x: (car(x) & near(x, t))",
+    "tennis_court(t) & forall s: (swimming_pool(s) -> ~near(s, t))",
+    "storage_tank(t) & forall x: (ship(x) -> far_from(x, t))",
+    "ship(a) & harbor(h) & left_of(a, h) & ~exists b: (ship(b) & near(a, b))",
+    "plane(a) & plane(b) & plane(c) & left_of(a, b) & left_of(b, c) & parallel(a, c)",
+    "car(a) & car(b) & car(c) & car(d) & below(b, a) & below(c, b) & below(d, c)",
+    "tennis_court(t) & car(c) & near(c, t) & plane(p) & large_vehicle(k) & near(p, k)",
+    "harbor(h) & ship(a) & ship(b) & near(a, h) & near(b, h) & storage_tank(s) & far_from(s, h)",
+    "large_vehicle(a) & large_vehicle(b) & car(c) & car(d) & car(e) & near(a, b) & parallel(a, b) & near(c, a)"
+    " & near(d, b) & left_of(c, e)",
+    "harbor(h) & ship(a) & ship(b) & ship(c) & ship(d) & storage_tank(s) & storage_tank(t) & car(v) & near(a, h)"
+    " & near(b, h) & left_of(c, h) & right_of(d, h) & near(s, t) & far_from(v, h)",
+]
+
+_NAIVE_CHILD = """
+import json, sys, time, pyoxigraph as ox
+store = ox.Store.read_only(sys.argv[1])
+query = sys.stdin.read()
+started = time.perf_counter()
+rows = [r["image"].value for r in store.query(query, use_default_graph_as_union=True)]
+print(json.dumps({"seconds": time.perf_counter() - started, "images": len(rows)}))
+"""
+
+
+def build(workdir: Path) -> Path:
+    store_dir = workdir / "store"
+    if (store_dir / "rune-index.npz").exists():
+        return store_dir
+    labels = workdir / "labelTxt"
+    images = synthetic_images(read_real(SHARED), CollectionSpec())
+    write_label_files(images, labels)
+    ingest([labels], Store(store_dir), source="dota")
+    return store_dir
+
+
+def run_naive(store_dir: Path, query: str, limit: float) -> float | None:
+    """Seconds, or None past the limit."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _NAIVE_CHILD, str(store_dir)], input=query,
+                              capture_output=True, text=True, timeout=limit, check=True)
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(done.stdout)["seconds"]
+
+
+def run_scan(images, formula) -> tuple[float, list[str]]:
+    started = time.perf_counter()
+    matched = [image.image_id for image in images if satisfies(World(image), formula) is not None]
+    return time.perf_counter() - started, matched
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench"))
+    parser.add_argument("--naive-limit", type=float, default=30.0, help="seconds per naive query")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive translation")
+    parser.add_argument("--json", type=Path, help="write every figure here")
+    args = parser.parse_args()
+
+    store_dir = build(args.workdir)
+    store = Store(store_dir, read_only=True)
+    images = [read_label_file(p) for p in sorted((args.workdir / "labelTxt").glob("*.txt"))]
+    started = time.perf_counter()
+    answer("ship(a)", store)  # loads the entity index once
+    print(f"collection: {len(images)} images, {sum(len(i.objects) for i in images)} objects; "
+          f"index load {time.perf_counter() - started:.2f} s")
+
+    rows = []
+    header = f"{'vars':>4} {'clauses':>7} {'matched':>7} {'rune ms':>9} {'naive s':>9} {'scan ms':>9}  formula"
+    print(header)
+    for text in SUITE:
+        formula = parse(text)
+        result = answer(formula, store, mode="crisp")
+        rune_ms = result.timing_ms["total"]
+        everything = answer(formula, store, mode="crisp", limit=0)
+        scan_s, scan_matched = run_scan(images, formula)
+        if sorted(r.image for r in everything.results) != scan_matched:
+            sys.exit(f"rune-kg and the scan disagree on {text}")
+        naive_s = None if args.no_naive else run_naive(store_dir, naive(formula), args.naive_limit)
+        row = {"formula": text, "variables": len(_variables(formula)), "clauses": len(plan(formula).clauses),
+               "matched": result.matched, "rune_ms": rune_ms, "scan_ms": scan_s * 1000,
+               "naive_ms": None if naive_s is None else naive_s * 1000, "naive_timed_out": naive_s is None}
+        rows.append(row)
+        naive_text = "-" if args.no_naive else (f">{args.naive_limit:.0f}" if naive_s is None else f"{naive_s:.2f}")
+        print(f"{row['variables']:>4} {row['clauses']:>7} {row['matched']:>7} {rune_ms:>9.1f} {naive_text:>9} "
+              f"{row['scan_ms']:>9.0f}  {text}", flush=True)
+
+    rune = [r["rune_ms"] for r in rows]
+    summary = {"queries": len(rows), "rune_p50_ms": percentile(rune, 0.5), "rune_p95_ms": percentile(rune, 0.95),
+               "scan_over_rune_median": statistics.median(r["scan_ms"] / r["rune_ms"] for r in rows)}
+    if not args.no_naive:
+        ratios = [(r["naive_ms"] or args.naive_limit * 1000) / r["rune_ms"] for r in rows]
+        summary |= {"naive_over_rune_median": statistics.median(ratios), "naive_over_rune_min": min(ratios),
+                    "naive_timed_out": sum(r["naive_timed_out"] for r in rows)}
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps({"summary": summary, "queries": rows}, indent=2))
+
+
+def _variables(formula) -> set[str]:
+    """Every variable of the formula, quantified ones included."""
+    if isinstance(formula, Atom):
+        return set(formula.args)
+    return set().union(*(_variables(c) for c in children(formula)))
+
+
+if __name__ == "__main__":
+    main()

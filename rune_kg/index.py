@@ -79,13 +79,29 @@ class EntityIndex:
     def leaf_counts(self) -> np.ndarray:
         """(W, len(LEAVES)) entities per world and leaf class."""
         counts = np.zeros((self.worlds, len(LEAVES)), dtype=np.int64)
-        world_of_row = np.repeat(np.arange(self.worlds), np.diff(self.offsets))
-        np.add.at(counts, (world_of_row, self.cls), 1)
+        np.add.at(counts, (self.world_of_row, self.cls), 1)
         return counts
 
     def class_counts(self, name: str) -> np.ndarray:
         """(W,) entities per world of class `name` (its subclasses included)."""
         return self.leaf_counts[:, class_codes(name)].sum(axis=1)
+
+    @cached_property
+    def world_of_row(self) -> np.ndarray:
+        return np.repeat(np.arange(self.worlds), np.diff(self.offsets))
+
+    @cached_property
+    def _pair_classes(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return {name: (self.cls[p[:, 0]], self.cls[p[:, 1]]) for name, p in self.pairs.items()}
+
+    def worlds_with_pair(self, name: str, first: frozenset[str], second: frozenset[str]) -> np.ndarray:
+        """(W,) booleans: the worlds holding a pair of relation `name` from a class in `first`
+        to a class in `second` (leaf class names)."""
+        a, b = self._pair_classes[name]
+        found = class_table(first)[a] & class_table(second)[b]
+        result = np.zeros(self.worlds, dtype=bool)
+        result[self.world_of_row[self.pairs[name][found, 0]]] = True
+        return result
 
     def pair_slice(self, name: str, w: int) -> np.ndarray:
         """The pairs of relation `name` within world w, as global rows."""

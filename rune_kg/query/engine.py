@@ -22,7 +22,7 @@ from .evaluate import Env, World, holds, search
 from .formula import Atom, Formula, canonical, conjuncts
 from .logic import TNORMS, TNorm
 from .parse import parse
-from .plan import ALL_CLASSES, Clause, plan
+from .plan import ALL_CLASSES, Clause, class_range, plan
 from .rewrite import STORED_RELATIONS, rewrite
 
 MODES = ("scored", "crisp")
@@ -115,10 +115,18 @@ def _check_thresholds(thresholds: Thresholds) -> None:
 
 
 def _candidates(index: EntityIndex, clause: Clause, worlds: np.ndarray) -> np.ndarray:
-    """The worlds whose class counts meet the clause's requirements."""
+    """The worlds whose class counts meet the clause's requirements and that hold, for each
+    stored relation the clause requires between two of its variables, a pair of the right
+    classes (a semi-join on the index's relation pairs)."""
     keep = np.ones(len(worlds), dtype=bool)
     for name, n in clause.requirements:
         keep &= index.class_counts(name)[worlds] >= n
+    parts = conjuncts(clause.formula)
+    for part in parts:
+        if isinstance(part, Atom) and part.predicate in STORED_RELATIONS and keep.any():
+            x, y = part.args if part.predicate != "contains" else part.args[::-1]
+            name = "inside" if part.predicate == "contains" else part.predicate
+            keep &= index.worlds_with_pair(name, class_range(x, parts), class_range(y, parts))[worlds]
     return worlds[keep]
 
 

@@ -34,7 +34,7 @@ class Plan:
     clauses: tuple[Clause, ...]
 
 
-def _class_constraint(variable: str, parts: tuple[Formula, ...]) -> frozenset[str]:
+def class_range(variable: str, parts: tuple[Formula, ...]) -> frozenset[str]:
     """Leaf classes `variable` can take where the conjunction `parts` holds."""
     allowed = ALL_CLASSES
     for part in parts:
@@ -46,16 +46,16 @@ def _class_constraint(variable: str, parts: tuple[Formula, ...]) -> frozenset[st
 def _variable_ranges(f: Formula, top: tuple[str, ...]) -> list[frozenset[str]]:
     """The class ranges of every variable of a clause (top-level and nested) that matter for
     distinctness: universally quantified variables range over everything."""
-    ranges = [_class_constraint(v, conjuncts(f)) for v in top]
+    ranges = [class_range(v, conjuncts(f)) for v in top]
 
     def walk(g: Formula) -> None:
         match g:
             case Exists(variables=vs, body=body):
-                ranges.extend(_class_constraint(v, conjuncts(body)) for v in vs)
+                ranges.extend(class_range(v, conjuncts(body)) for v in vs)
             case Count(variable=v, body=body):
-                ranges.append(_class_constraint(v, conjuncts(body)))
+                ranges.append(class_range(v, conjuncts(body)))
             case ForAll(variables=vs, body=body):  # only counterexamples matter: not body
-                ranges.extend(_class_constraint(v, conjuncts(negate(body))) for v in vs)
+                ranges.extend(class_range(v, conjuncts(negate(body))) for v in vs)
         for child in children(g):
             walk(child)
 
@@ -67,7 +67,7 @@ def _requirements(variables: tuple[str, ...], parts: tuple[Formula, ...]) -> tup
     """Class counts an image needs: n distinct variables that must be of (sub)class C need n C's."""
     classes = ONTOLOGY.classes
     mentioned = {p.predicate for p in parts if isinstance(p, Atom) and p.predicate in classes}
-    ranges = [_class_constraint(v, parts) for v in variables]
+    ranges = [class_range(v, parts) for v in variables]
     need: Counter[str] = Counter({c: sum(r <= descendants(c) for r in ranges) for c in mentioned})
     for part in parts:  # exists>=N x: C(x) & ... needs N C's
         if isinstance(part, Count) and part.op in (">=", "=") and part.n > 0:

@@ -34,6 +34,8 @@ STORED = {
     "not_far": (RUNE.notFarDespiteCentroids, True),
     "far_despite": (RUNE.farDespiteCentroids, True),
 }
+_FIELD = {"near": "near", "overlaps": "overlaps", "inside": "inside",  # name -> PairRelations field
+          "not_far": "not_far_despite_centroids", "far_despite": "far_despite_centroids"}
 _COLUMNS = ("cls", "conf", "corners", "cx", "cy", "area", "long", "heading")
 
 
@@ -197,10 +199,6 @@ def from_worlds(worlds: list[WorldEntities], revision: str | None) -> EntityInde
         *(np.concatenate([getattr(b, a) for b in boxes]) for a in ("cx", "cy", "area", "long_side", "heading")),
         pairs=pairs,
     )
-
-
-_FIELD = {"near": "near", "overlaps": "overlaps", "inside": "inside",
-          "not_far": "not_far_despite_centroids", "far_despite": "far_despite_centroids"}
 
 
 def _concatenate(first: EntityIndex, second: EntityIndex, revision: str | None) -> EntityIndex:

@@ -187,9 +187,6 @@ def _resolve(name: _Token, args: tuple[str, ...], text: str) -> Atom:
     if spelling in relations:
         if len(args) != 2:
             raise FormulaError(f"relation {spelling} takes 2 arguments, got {len(args)}", name.position, text)
-        if args[0] == args[1]:
-            raise FormulaError(f"{spelling}({args[0]}, {args[1]}) relates an entity to itself, which never holds"
-                               " (the two arguments are distinct entities)", name.position, text)
         return Atom(spelling, args, name.position)
     known = sorted(set(classes) | relations)
     close = difflib.get_close_matches(spelling, known, n=3, cutoff=0.6) or sorted(

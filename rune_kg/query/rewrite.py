@@ -1,4 +1,6 @@
-"""Rewrite stage: a Clause -> SPARQL 1.1 that decides, scores and witnesses it on any endpoint.
+"""Rewrite stage: a Clause -> SPARQL 1.1 selecting the images where it holds, on any endpoint.
+The answer carries this query so that users can read and re-run it; `naive` is the direct
+one-join translation the query benchmark compares against.
 
 Variables become `?v_<name>` (user names are lower case; every name this module adds has an
 upper-case part, so they never collide). Positive class atoms and stored relations become
@@ -26,7 +28,6 @@ _ATTRIBUTES = {
     "long": (RUNE.longSide, "LONG"),
     "heading": (RUNE.heading, "HEADING"),
     "cls": (RUNE.className, "CLS"),
-    "conf": (RUNE.confidence, "CONF"),
 }
 _RELATION_ATTRIBUTES = {
     "left_of": ("cx", "cy"), "right_of": ("cx", "cy"), "above": ("cx", "cy"), "below": ("cx", "cy"),
@@ -122,8 +123,8 @@ class _Compiler:
             lines.append(f"FILTER EXISTS {{\n{self._level(variables, i + 1, scope, levels, ordering)}\n}}")
         return "\n".join(lines)
 
-    def attribute_triples(self, v: str, extra: tuple[str, ...] = ()) -> list[str]:
-        return [f"{var(v)} {term(_ATTRIBUTES[a][0])} {attr(v, a)} ." for a in sorted(self.needed.get(v, set()) | set(extra))]
+    def attribute_triples(self, v: str) -> list[str]:
+        return [f"{var(v)} {term(_ATTRIBUTES[a][0])} {attr(v, a)} ." for a in sorted(self.needed.get(v, set()))]
 
     def _stored(self, atom: Atom) -> str:
         a, b = atom.args
@@ -175,6 +176,8 @@ class _Compiler:
         return f"EXISTS {{\n{self.nested(copies, scope, parts, ordering=True)}\n}}"
 
     def relation(self, p: str, x: str, y: str) -> str:
+        if x == y:
+            return "false"  # relations hold between distinct entities only
         if p in _STORED:
             a, b = (y, x) if p == "contains" else (x, y)
             prop = term(_STORED[p])

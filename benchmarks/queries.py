@@ -5,7 +5,7 @@
 On the collection of benchmarks/ingest.py (2,800 images resampled from the real annotations,
 built and ingested into DIR/store when missing), each formula of SUITE is answered three ways:
 - rune-kg: `answer(..., mode="crisp")` (the CLI's default limit of 20 explained results),
-  after one warm-up query that loads the entity index;
+  after one warm-up query that loads the entity index; the median of --repeat runs;
 - naive: the whole formula as one SPARQL join with FILTERs (rewrite.naive) on the same store,
   in a child process killed at --naive-limit seconds (reported as at least that limit);
 - scan: rune_kg.query.scan over the same entities read from the label files, restricted to the
@@ -134,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench"))
     parser.add_argument("--naive-limit", type=float, default=30.0, help="seconds per naive query")
+    parser.add_argument("--repeat", type=int, default=5, help="rune-kg runs per formula (median)")
     parser.add_argument("--scan-limit", type=float, default=120.0, help="seconds per scan")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive translation")
     parser.add_argument("--json", type=Path, help="write every figure here")
@@ -152,8 +153,9 @@ def main() -> None:
     print(header)
     for text in SUITE:
         formula = parse(text)
-        result = answer(formula, store, mode="crisp")
-        rune_ms = result.timing_ms["total"]
+        runs = [answer(formula, store, mode="crisp") for _ in range(args.repeat)]
+        result = runs[0]
+        rune_ms = statistics.median(r.timing_ms["total"] for r in runs)
         everything = answer(formula, store, mode="crisp", limit=0)
         scan = run_scan(images, formula, args.scan_limit)
         if scan is not None and sorted(r.image for r in everything.results) != scan[1]:

@@ -96,6 +96,11 @@ class EntityIndex:
     def _pair_classes(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         return {name: (self.cls[p[:, 0]], self.cls[p[:, 1]]) for name, p in self.pairs.items()}
 
+    @cached_property
+    def pair_codes(self) -> dict[str, np.ndarray]:
+        """Each relation's pairs as sorted codes i * N + j (N entities), for membership tests."""
+        return {name: p[:, 0] * len(self) + p[:, 1] for name, p in self.pairs.items()}
+
     def worlds_with_pair(self, name: str, first: frozenset[str], second: frozenset[str]) -> np.ndarray:
         """(W,) booleans: the worlds holding a pair of relation `name` from a class in `first`
         to a class in `second` (leaf class names)."""

@@ -15,9 +15,10 @@ import numpy as np
 from .. import iris
 from ..geometry import DEFAULT_THRESHOLDS, Thresholds
 from ..graph import polygon_wkt
-from ..index import EntityIndex, load_index
+from ..index import LEAVES, EntityIndex, load_index
 from ..store import Store
 from ..vocab import ONTOLOGY
+from . import pairs
 from .evaluate import Env, World, holds, search
 from .formula import Atom, Formula, canonical, conjuncts
 from .logic import TNORMS, TNorm
@@ -130,11 +131,27 @@ def _candidates(index: EntityIndex, clause: Clause, worlds: np.ndarray) -> np.nd
     return worlds[keep]
 
 
-def _decide(world: World, clause: Clause, order: tuple[str, ...]) -> Env | None:
-    """The clause's witness on the world (greedy, most confident first), or None."""
-    if not order:
-        return {} if holds(world, clause.formula, {}) else None
-    return search(world, order, clause.formula, {}, best_first=True)
+def _decide_clause(index: EntityIndex, clause: Clause, order: tuple[str, ...], worlds: np.ndarray,
+                   thresholds: Thresholds) -> dict[int, Env]:
+    """world -> the clause's witness (variable -> index row; greedy, most confident first), for
+    the worlds among `worlds` where it holds: all at once for two-variable clauses without
+    quantifiers, else world by world on each world's subset."""
+    candidates = _candidates(index, clause, worlds)
+    if pairs.applies(clause):
+        found = pairs.decide(index, clause, order, candidates, thresholds)
+        if found is not None:
+            return found
+    universe = None if clause.universe >= ALL_CLASSES else clause.universe
+    found = {}
+    for w in candidates.tolist():
+        world = World(index, w, universe, thresholds)
+        if not order:
+            witness = {} if holds(world, clause.formula, {}) else None
+        else:
+            witness = search(world, order, clause.formula, {}, best_first=True)
+        if witness is not None:
+            found[w] = {v: int(world.rows[p]) for v, p in witness.items()}
+    return found
 
 
 def answer(
@@ -190,18 +207,11 @@ def answer(
     # Cheapest first: the clause whose class requirements leave the fewest entities.
     sequence = sorted(range(len(the_plan.clauses)), key=lambda i: min(
         (totals.get(c, 0) for c, _ in the_plan.clauses[i].requirements), default=float("inf")))
-    found: dict[int, dict[int, tuple[World, Env]]] = {}  # clause -> world -> (subset, witness)
+    found: dict[int, dict[int, Env]] = {}  # clause -> world -> witness (variable -> index row)
     clause_ms = [0.0] * len(sequence)
     for i in sequence:
         started = time.perf_counter()
-        clause = the_plan.clauses[i]
-        universe = None if clause.universe >= ALL_CLASSES else clause.universe
-        found[i] = {}
-        for w in _candidates(index, clause, worlds).tolist():
-            world = World(index, w, universe, thresholds)
-            witness = _decide(world, clause, orders[i])
-            if witness is not None:
-                found[i][w] = (world, witness)
+        found[i] = _decide_clause(index, the_plan.clauses[i], orders[i], worlds, thresholds)
         worlds = np.array(sorted(found[i]), dtype=np.int64)
         clause_ms[i] = (time.perf_counter() - started) * 1000
     timing["clauses"] = clause_ms
@@ -212,8 +222,8 @@ def answer(
         if mode == "crisp":
             scores[w] = 1.0
         else:
-            per_clause = [operator([float(world.conf[p]) for p in env.values()]) for world, env in
-                          (found[i][w] for i in range(len(the_plan.clauses)))]
+            per_clause = [operator([float(index.conf[row]) for row in found[i][w].values()])
+                          for i in range(len(the_plan.clauses))]
             scores[w] = operator(per_clause)
     ranked = sorted((w for w in scores if scores[w] > 0),
                     key=lambda w: (-scores[w], str(index.image_id[w]), str(index.source[w])))
@@ -238,20 +248,19 @@ def answer(
     )
 
 
-def _explain(index: EntityIndex, clauses: tuple[Clause, ...], w: int, score: float,
-             witnesses: list[tuple[World, Env]]) -> Result:
+def _explain(index: EntityIndex, clauses: tuple[Clause, ...], w: int, score: float, witnesses: list[Env]) -> Result:
     """The witness entities with their boxes and provenance, the relation facts between them,
     and the other top-level conditions that held."""
     source, image_id = index.world_key(w)
     run = iris.run_iri(source).value
     assignment: dict[str, str] = {}
     witness = []
-    for world, env in witnesses:
-        for variable, p in env.items():
-            entity = iris.entity_iri(source, image_id, world.entity_number(p)).value
+    for env in witnesses:
+        for variable, row in env.items():
+            entity = iris.entity_iri(source, image_id, row - int(index.offsets[w])).value
             assignment[variable] = entity
-            witness.append(WitnessEntity(variable, entity, world.class_name(p), float(world.conf[p]),
-                                         polygon_wkt(index.corners[world.rows[p]]), run))
+            witness.append(WitnessEntity(variable, entity, LEAVES[index.cls[row]], float(index.conf[row]),
+                                         polygon_wkt(index.corners[row]), run))
     facts, conditions = [], []
     for clause in clauses:
         for part in conjuncts(clause.formula):

@@ -14,7 +14,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from ..geometry import Thresholds, centroids_far
-from ..index import LEAVES, EntityIndex, class_table
+from ..index import EntityIndex, class_table
 from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, children, conjuncts, free_variables, negate
 
 Env = dict[str, int]  # variable -> position in the world's subset
@@ -100,13 +100,6 @@ class World:
                 return self.cls[:, None] == self.cls[None, :]
         raise ValueError(f"unknown relation {name}")
 
-    def class_name(self, position: int) -> str:
-        return LEAVES[self.cls[position]]
-
-    def entity_number(self, position: int) -> int:
-        """k in the entity's IRI (its line in the source file)."""
-        return int(self.rows[position]) - self.start
-
 
 def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.ndarray:
     """Truth of f for every value of v (env binds f's other free variables); entries outside
@@ -156,9 +149,9 @@ def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.
 
 
 @lru_cache(maxsize=4096)
-def _flat(f: Formula) -> bool:
+def quantifier_free(f: Formula) -> bool:
     """True when f has no quantifier (so it can be evaluated as a matrix)."""
-    return not isinstance(f, (Exists, ForAll, Count)) and all(_flat(c) for c in children(f))
+    return not isinstance(f, (Exists, ForAll, Count)) and all(quantifier_free(c) for c in children(f))
 
 
 @lru_cache(maxsize=4096)
@@ -166,11 +159,11 @@ def _single_quantified(f: Formula) -> tuple[str, int, str, Formula] | None:
     """(op, n, u, body) when f says "at least / at most / exactly n values of one variable u
     make the quantifier-free body true" (exists u and forall u are such counts), else None."""
     match f:
-        case Exists(variables=(u,), body=body) if _flat(body):
+        case Exists(variables=(u,), body=body) if quantifier_free(body):
             return (">=", 1, u, body)
-        case ForAll(variables=(u,), body=body) if _flat(negate(body)):
+        case ForAll(variables=(u,), body=body) if quantifier_free(negate(body)):
             return ("<=", 0, u, negate(body))
-        case Count(op=op, n=n, variable=u, body=body) if _flat(body):
+        case Count(op=op, n=n, variable=u, body=body) if quantifier_free(body):
             return (op, n, u, body)
     return None
 
@@ -282,7 +275,7 @@ def _levels(variables: tuple[str, ...], body: Formula):
             unary[own[0]].append(part)
         else:
             later[max(own)].append(part)
-            if len(set(own)) == 2 and _flat(part):
+            if len(set(own)) == 2 and quantifier_free(part):
                 pairs.append((part, variables[min(own)], variables[max(own)]))
     return tuple(closed), tuple(map(tuple, unary)), tuple(map(tuple, later)), tuple(pairs)
 

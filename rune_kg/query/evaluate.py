@@ -9,6 +9,7 @@ depend on the variable are checked candidate by candidate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -73,32 +74,41 @@ class World:
                 return self._stored(name)
             case "contains":
                 return self.relation("inside").T.copy()
-        cx, cy = self._column("cx"), self._column("cy")
-        dx = cx[:, None] - cx[None, :]
-        dy = cy[:, None] - cy[None, :]
-        match name:
-            case "left_of":
-                return (dx < 0) & (np.abs(dy) <= np.abs(dx))
-            case "right_of":
-                return (dx > 0) & (np.abs(dy) <= np.abs(dx))
-            case "above":
-                return (dy < 0) & (np.abs(dx) <= np.abs(dy))
-            case "below":
-                return (dy > 0) & (np.abs(dx) <= np.abs(dy))
             case "far_from":
-                long = self._column("long")
-                by_centroids = centroids_far(dx, dy, long[:, None], long[None, :], self.t.far_factor)
+                by_centroids = self._measured(name)
                 return (by_centroids & ~self._stored("not_far")) | self._stored("far_despite")
-            case "larger_than":
-                area = self._column("area")
-                return area[:, None] > area[None, :]
-            case "parallel":
-                heading = self._column("heading")
-                d = np.abs(heading[:, None] - heading[None, :])
-                return (d <= self.t.parallel_degrees) | (180.0 - d <= self.t.parallel_degrees)
-            case "same_class":
-                return self.cls[:, None] == self.cls[None, :]
-        raise ValueError(f"unknown relation {name}")
+        return self._measured(name)
+
+    def _measured(self, name: str) -> np.ndarray:
+        return measured(name, lambda m: self._column(m)[:, None], lambda m: self._column(m)[None, :], self.t)
+
+
+def measured(name: str, a: Callable[[str], np.ndarray], b: Callable[[str], np.ndarray], t: Thresholds) -> np.ndarray:
+    """name(a, b) for the relations computed from per-entity measures. a(m) and b(m) give
+    measure m (cx, cy, area, long, heading, cls: the index's columns) of the first and second
+    arguments, as arrays that broadcast together. far_from is the centroid test only: the
+    caller corrects it with the stored exceptions."""
+    match name:
+        case "same_class":
+            return a("cls") == b("cls")
+        case "larger_than":
+            return a("area") > b("area")
+        case "parallel":
+            d = np.abs(a("heading") - b("heading"))
+            return (d <= t.parallel_degrees) | (180.0 - d <= t.parallel_degrees)
+    dx, dy = a("cx") - b("cx"), a("cy") - b("cy")
+    match name:
+        case "left_of":
+            return (dx < 0) & (np.abs(dy) <= np.abs(dx))
+        case "right_of":
+            return (dx > 0) & (np.abs(dy) <= np.abs(dx))
+        case "above":
+            return (dy < 0) & (np.abs(dx) <= np.abs(dy))
+        case "below":
+            return (dy > 0) & (np.abs(dx) <= np.abs(dy))
+        case "far_from":
+            return centroids_far(dx, dy, a("long"), b("long"), t.far_factor)
+    raise ValueError(f"unknown relation {name}")
 
 
 def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.ndarray:

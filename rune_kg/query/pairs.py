@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import Thresholds, centroids_far
+from ..geometry import Thresholds
 from ..index import EntityIndex, class_table
-from .evaluate import quantifier_free
+from .evaluate import measured, quantifier_free
 from .formula import And, Atom, Formula, Implies, Not, Or, conjuncts, free_variables
 from .plan import Clause, class_range
 
@@ -87,27 +87,10 @@ def relation(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray, t: Thr
             return _stored(index, name, i, j)
         case "contains":
             return _stored(index, "inside", j, i)
-        case "same_class":
-            return index.cls[i] == index.cls[j]
-        case "larger_than":
-            return index.area[i] > index.area[j]
-        case "parallel":
-            d = np.abs(index.heading[i] - index.heading[j])
-            return (d <= t.parallel_degrees) | (180.0 - d <= t.parallel_degrees)
-    dx, dy = index.cx[i] - index.cx[j], index.cy[i] - index.cy[j]
-    match name:
-        case "left_of":
-            return (dx < 0) & (np.abs(dy) <= np.abs(dx))
-        case "right_of":
-            return (dx > 0) & (np.abs(dy) <= np.abs(dx))
-        case "above":
-            return (dy < 0) & (np.abs(dx) <= np.abs(dy))
-        case "below":
-            return (dy > 0) & (np.abs(dx) <= np.abs(dy))
-        case "far_from":
-            far = centroids_far(dx, dy, index.long[i], index.long[j], t.far_factor)
-            return (far & ~_stored(index, "not_far", i, j)) | _stored(index, "far_despite", i, j)
-    raise ValueError(f"unknown relation {name}")
+    result = measured(name, lambda m: getattr(index, m)[i], lambda m: getattr(index, m)[j], t)
+    if name == "far_from":
+        return (result & ~_stored(index, "not_far", i, j)) | _stored(index, "far_despite", i, j)
+    return result
 
 
 def truth(index: EntityIndex, f: Formula, rows: dict[str, np.ndarray], t: Thresholds) -> np.ndarray:

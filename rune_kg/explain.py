@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pyoxigraph as ox
 from PIL import Image, ImageDraw, ImageFont
 
+from .graph import polygon_corners
 from .query.engine import Result
 from .store import Store
 
 COLOURS = ["#ff1f5b", "#00cd6c", "#009ade", "#ffc61e", "#af58ba", "#f28522", "#a0b1ba", "#a6761d"]
-_NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
 _PICTURE = "SELECT ?image ?file WHERE { ?image rune:imageFile ?file }"
 
 
@@ -28,12 +27,6 @@ def picture_of(store: Store, result: Result) -> Path:
     return Path(rows[0]["file"].value)
 
 
-def corners_of(wkt: str) -> list[tuple[float, float]]:
-    """The 4 corners of a box from its WKT polygon (the CRS IRI before it is skipped)."""
-    numbers = [float(n) for n in _NUMBER.findall(wkt[wkt.index("POLYGON"):])]
-    return list(zip(numbers[0:8:2], numbers[1:8:2]))
-
-
 def draw(result: Result, picture: Path, out: Path) -> Path:
     """Write `out`: the picture with each witness box outlined and labelled, variable by variable,
     and the facts that held listed in the corner."""
@@ -47,7 +40,7 @@ def draw(result: Result, picture: Path, out: Path) -> Path:
     colour = {}
     for i, w in enumerate(result.witness):
         colour[w.variable] = COLOURS[i % len(COLOURS)]
-        box = corners_of(w.wkt)
+        box = polygon_corners(w.wkt)
         pen.polygon(box, outline=colour[w.variable], width=width)
         x, y = min(p[0] for p in box), min(p[1] for p in box)
         label = f"{w.variable}: {w.class_name} {w.confidence:.2f}"

@@ -97,6 +97,12 @@ def polygon_wkt(corners: np.ndarray) -> str:
     return f"<{RUNE.ImagePixelCRS.value}> POLYGON((" + ", ".join(f"{x!r} {y!r}" for x, y in points) + "))"
 
 
+def polygon_corners(wkt: str) -> list[tuple[float, float]]:
+    """The 4 corners of a box from the WKT `polygon_wkt` wrote (its inverse, exact floats)."""
+    points = wkt[wkt.index("((") + 2 : wkt.rindex("))")].split(",")
+    return [(float(x), float(y)) for x, y in (point.split() for point in points[:4])]
+
+
 def _stored_relations(relations: PairRelations) -> list[tuple[ox.NamedNode, np.ndarray]]:
     """Relations as stored: symmetric ones once per pair (i < j), queried in both directions."""
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import iris
 from .geometry import Boxes, PairRelations
+from .graph import polygon_corners
 from .store import Store
 from .vocab import RUNE, descendants, leaf_classes
 
@@ -225,12 +226,6 @@ _WORLDS = "SELECT ?g WHERE { GRAPH ?g { ?i a rune:Image } }"
 _RELATIONS = "SELECT ?g ?p ?a ?b WHERE { GRAPH ?g { VALUES ?p { %s } ?a ?p ?b } }"
 
 
-def _corners_of(wkt: str) -> list[float]:
-    """The 4 corners of a box from the WKT polygon ingest wrote (5 points, closed)."""
-    points = wkt[wkt.index("((") + 2 : wkt.rindex("))")].split(",")
-    return [float(v) for point in points[:4] for v in point.split()]
-
-
 def from_store(store: Store, progress: bool = True) -> EntityIndex:
     """Rebuild the index from the graph (slow at scale: every IRI is read back)."""
     if progress:
@@ -242,7 +237,7 @@ def from_store(store: Store, progress: bool = True) -> EntityIndex:
     entities: dict[str, list] = {g: [] for g in graphs}
     for row in store.query(_ENTITIES, union=False):
         k = int(row["e"].value.rsplit("/", 1)[1])
-        entities[row["g"].value].append((k, row["cls"].value, float(row["conf"].value), _corners_of(row["wkt"].value)))
+        entities[row["g"].value].append((k, row["cls"].value, float(row["conf"].value), polygon_corners(row["wkt"].value)))
     relations: dict[str, dict[str, list]] = {g: {n: [] for n in STORED} for g in graphs}
     by_property = {prop.value: name for name, (prop, _) in STORED.items()}
     values = " ".join(str(prop) for prop, _ in STORED.values())

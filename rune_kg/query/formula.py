@@ -107,6 +107,33 @@ def canonical(f: Formula) -> str:
     raise TypeError(f"not a formula: {f!r}")
 
 
+def alpha_normal(f: Formula) -> Formula:
+    """f with its variables renamed v1, v2, ... in order of first appearance (bound ones too),
+    so that formulas differing only in variable names are equal."""
+    names: dict[str, str] = {}
+
+    def name(v: str) -> str:
+        return names.setdefault(v, f"v{len(names) + 1}")
+
+    def walk(g: Formula) -> Formula:
+        match g:
+            case Atom(predicate=p, args=args):
+                return Atom(p, tuple(name(a) for a in args))
+            case Not(body=body):
+                return Not(walk(body))
+            case And(parts=parts) | Or(parts=parts):
+                return type(g)(tuple(walk(p) for p in parts))
+            case Implies(premise=p, conclusion=c):
+                return Implies(walk(p), walk(c))
+            case Exists(variables=vs, body=body) | ForAll(variables=vs, body=body):
+                return type(g)(tuple(name(v) for v in vs), walk(body))
+            case Count(op=op, n=n, variable=v, body=body):
+                return Count(op, n, name(v), walk(body))
+        raise TypeError(f"not a formula: {g!r}")
+
+    return walk(f)
+
+
 def _wrapped(f: Formula) -> str:
     return canonical(f) if isinstance(f, (Atom, Not)) else f"({canonical(f)})"
 

@@ -230,3 +230,30 @@ def parse(text: str) -> Formula:
         parser.fail("expected end of formula")
     _check_scopes(formula, text, frozenset(free_variables(formula)))
     return formula
+
+
+def viable(text: str) -> str:
+    """How far `text` is from a formula, for decoding constrained to the grammar: "complete"
+    (it parses and validates), "prefix" (some continuation could make it one) or "dead"."""
+    try:
+        parse(text)
+        return "complete"
+    except FormulaError as err:
+        if err.position == 0 and "quantified" in err.message:
+            return "prefix"  # a later conjunct may still use the variable
+        if err.position < len(text):
+            return "dead"
+        atom = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)$", text)  # an atom still open
+        if atom:
+            spelling = atom.group(1).lower()
+            arity = 1 if spelling in class_names() else 2 if spelling in relation_names() else 0
+            if not arity or atom.group(2).count(",") >= arity:
+                return "dead"  # an unknown predicate, or one argument too many
+        name = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", text)
+        if name and err.message.startswith("expected '(' after predicate"):
+            spelling = name.group(1).lower()
+            known = set(class_names()) | relation_names() | _KEYWORDS
+            if text[-1].isspace():
+                return "prefix" if spelling in known else "dead"
+            return "prefix" if any(k.startswith(spelling) for k in known) else "dead"
+        return "prefix"

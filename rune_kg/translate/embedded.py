@@ -32,8 +32,8 @@ class Group:
 
     classes: tuple[str | None, ...]  # a disjunction of classes; None: any entity
     kind: str = "some"  # some (n explicit variables) | count | none | every | only
-    op: str = ">="  # count only
-    n: int = 1
+    op: str = ">="  # count only: >=, <=, = or between
+    n: int | tuple[int, int] = 1  # (low, high) for between
     definite: bool = False  # "the harbor": the harbor mentioned before, if any
     other: bool = False  # "another ship": a ship other than the one mentioned
     arrangements: list[str] = field(default_factory=list)
@@ -186,8 +186,15 @@ class _Parser:
                 yield (*spec[:3], spec[3], other or spec[4], []), k
 
     def _amount(self, i: int) -> Iterator[tuple[tuple, int]]:
-        for kind, value, j in self.at(i, "compare", "number", "vague", "no", "every", "only", "det", "other"):
-            if kind == "compare":
+        for kind, value, j in self.at(i, "compare", "number", "vague", "no", "every", "only", "det", "other",
+                                      "between"):
+            if kind == "between":  # "between 2 and 4 ships"
+                for _, low, k in self.at(j, "number"):
+                    for _, _, m in self.at(k, "and", "compare"):
+                        for _, high, n in self.at(m, "number"):
+                            if low <= high:
+                                yield ("count", "between", (low, high), False, False), n
+            elif kind == "compare":
                 for _, n, k in self.at(j, "number"):
                     yield _compared(value, n), k
             elif kind == "number":
@@ -240,18 +247,14 @@ class _Parser:
         starts = [(i, False)] + [(j, True) for _, _, j in self.at(i, "not")]
         for start, negated in starts:
             for _, (predicate, swapped, flat_negation), j in self.at(start, "relation"):
-                for target, k in self.target(j, head):
-                    if target == "each other":
+                for targets, k in self.targets(j, head):
+                    if targets == ["each other"]:
                         if predicate in SYMMETRIC and not negated and not flat_negation:
                             yield (_with(phrase, arrangements=[predicate]), "arrangement"), k
                         continue
-                    if negated and not isinstance(target, str) and not target.group.definite:
-                        # "not near a harbor": near no harbor
-                        if target.group.kind != "some" or target.group.n != 1:
-                            continue
-                        target, negated = _none(target), False
-                    relation = Relation(predicate, swapped, flat_negation != negated, target)
-                    yield (_with(phrase, relations=[relation]), "relation"), k
+                    relations = [self._relation(predicate, swapped, flat_negation, negated, t) for t in targets]
+                    if None not in relations:
+                        yield (_with(phrase, relations=relations), "relation"), k
         for _, arrangement, j in self.at(i, "arrangement"):
             yield (_with(phrase, arrangements=[arrangement]), "arrangement"), j
         if head:
@@ -267,10 +270,40 @@ class _Parser:
                         inner = _none(inner)
                     yield (_with(phrase, withs=[inner]), "with"), k
 
+    def targets(self, i: int, head: bool) -> Iterator[tuple[list[Phrase | str], int]]:
+        """What a relation points at: "a harbor", "it", "each other", or a plain list
+        ("next to a soccer field and a tennis court": next to each)."""
+        for first, j in self.phrase(i, head=False):
+            if _plain(first):
+                for rest, k in self._more_targets(j):
+                    yield [first, *rest], k
+        for target, j in self.target(i, head):
+            yield [target], j
+
+    def _more_targets(self, i: int) -> Iterator[tuple[list[Phrase], int]]:
+        for _, _, j in self.at(i, "and"):
+            for k in [m for _, _, m in self.at(j, "and")] + [j]:  # "a, b, and c"
+                for phrase, m in self.phrase(k, head=False):
+                    if _plain(phrase):
+                        for rest, n in self._more_targets(m):
+                            yield [phrase, *rest], n
+                        yield [phrase], m
+
+    @staticmethod
+    def _relation(predicate: str, swapped: bool, flat_negation: bool, negated: bool,
+                  target: Phrase | str) -> Relation | None:
+        if target == "each other":
+            return None
+        if negated and not isinstance(target, str) and not target.group.definite:
+            # "not near a harbor": near no harbor
+            if target.group.kind != "some" or target.group.n != 1:
+                return None
+            target, negated = _none(target), False
+        return Relation(predicate, swapped, flat_negation != negated, target)
+
     def target(self, i: int, head: bool) -> Iterator[tuple[Phrase | str, int]]:
         for _, pronoun, j in self.at(i, "pronoun"):
-            if pronoun == "each other" or not head:
-                yield pronoun, j
+            yield pronoun, j
         yield from self.phrase(i, head=False)
         if not head:
             yield "it", i  # "a ship with no other ship nearby": near the ship modified
@@ -286,6 +319,12 @@ def _compared(op: str, n: int) -> tuple:
     if op == "<=" and n == 0:
         return ("none", ">=", 1, False, False)
     return ("count" if (op, n) != (">=", 1) else "some", op, n, False, False)
+
+
+def _plain(phrase: Phrase) -> bool:
+    """A phrase that can be one of a list of targets: something that exists, undescribed."""
+    return phrase.group.kind == "some" and not (phrase.relations or phrase.withs or phrase.group.arrangements
+                                                or phrase.surrounded_by)
 
 
 def _none(phrase: Phrase) -> Phrase:
@@ -385,9 +424,10 @@ class _Builder:
         if group.arrangements and group.kind != "some":
             self.fail(f"an arrangement ({', '.join(group.arrangements)}) needs entities that exist, "
                       f"not {group.kind!r} {_class_words(group)}")
-        if group.arrangements and group.n == 1:
-            group.n = ROW_OF_UNKNOWN_LENGTH
-        if group.n > MAX_GROUP and group.kind == "some":
+        if group.arrangements and group.n == 1:  # "cars in a row", "ships parallel to each other"
+            lines = {"row", "column", "line"} & set(group.arrangements)
+            group.n = ROW_OF_UNKNOWN_LENGTH if lines else 2
+        if group.kind == "some" and group.n > MAX_GROUP:
             self.fail(f"an arrangement of more than {MAX_GROUP} entities is not supported")
         group.variables = [self._variable() for _ in range(group.n if group.kind == "some" else 1)]
         if group.kind == "some":
@@ -414,13 +454,19 @@ class _Builder:
         return None
 
     def _implicit_target(self, group: Group, parent: Group | None) -> Group:
+        """What "it" or an unstated target means: for "another ship", the ship before; else the
+        phrase modified ("a harbor with ships near it"), or the last thing named ("a pool larger
+        than a court and near it")."""
+        candidates = [g for g in reversed(self.groups) if g is not group and g.kind == "some"]
         if group.other:
-            for earlier in reversed(self.groups):
-                if earlier is not group and earlier.classes == group.classes and earlier.kind == "some":
+            for earlier in candidates:
+                if earlier.classes == group.classes:
                     return earlier
-        if parent is None:
+        if parent is not None:
+            return parent
+        if not candidates:
             self.fail(f"'{_class_words(group)}' has a relation without anything to relate to")
-        return parent
+        return candidates[0]
 
     def _place(self, formula: Formula, *groups: Group) -> None:
         """Add formula to the deepest of the groups' scopes (each must see the others)."""
@@ -484,6 +530,9 @@ class _Builder:
         cls = parts[0]
         if rest is not None and scope.bound:
             rest = Exists(tuple(scope.bound), rest)
+        if scope.kind == "count" and group.op == "between":
+            low, high = group.n
+            return And((Count(">=", low, v, _conjoin(parts)), Count("<=", high, v, _conjoin(parts))))
         if scope.kind == "count":
             # what does not speak of the counted entities holds or fails for all of them alike
             own = [p for p in parts if v in free_variables(p)]
@@ -509,6 +558,8 @@ def _root_classes() -> tuple[str, ...]:
 
 
 def _amount(group: Group) -> str:
+    if group.op == "between":
+        return f"between {group.n[0]} and {group.n[1]}"
     return {">=": "at least", "<=": "at most", "=": "exactly"}[group.op] + f" {group.n}"
 
 

@@ -86,10 +86,10 @@ SWAPPED = {
 NEGATED = {"far_from": ["not far from", "close enough to"]}  # "not far from X" is ~far_from, not ~exists X
 
 ARRANGEMENTS = {
-    "row": ["in a row", "in a horizontal row", "in a horizontal line", "lined up horizontally", "in one row",
+    "row": ["in a row", "lined up in a row", "parked in a row", "standing in a row", "in a horizontal row", "in a horizontal line", "lined up horizontally", "in one row",
             "in a single row", "side by side horizontally", "arranged in a row", "forming a row",
             "horizontally aligned", "aligned horizontally"],
-    "column": ["in a column", "in a vertical column", "in a vertical line", "in a vertical row",
+    "column": ["in a column", "lined up in a column", "parked in a column", "in a vertical column", "in a vertical line", "in a vertical row",
                "lined up vertically", "in one column", "in a single column", "one above the other",
                "one below the other", "stacked vertically", "arranged in a column", "forming a column",
                "vertically aligned", "aligned vertically"],
@@ -97,7 +97,8 @@ ARRANGEMENTS = {
              "forming a line", "arranged in a line", "aligned in a line", "aligned"],
     "near": ["near each other", "close to each other", "next to each other", "close together", "near one another",
              "close to one another", "next to one another", "beside each other", "clustered", "clustered together",
-             "grouped together", "together", "adjacent to each other", "in a cluster", "in a group", "bunched together"],
+             "grouped together", "together", "adjacent to each other", "in a cluster", "in a group", "bunched together",
+             "side by side"],
     "far_from": ["far apart", "far from each other", "far from one another", "spread out", "far away from each other",
                  "well apart", "distant from each other"],
     "parallel": ["parallel to each other", "parallel to one another", "parallel", "in parallel", "all parallel",
@@ -111,6 +112,7 @@ ARRANGEMENT_NOUNS = {"row": ["a row of", "row of", "rows of"], "column": ["a col
                      "near": ["a cluster of", "cluster of", "a group of", "group of"]}
 
 WORDS = {
+    "between": {"between": ["between", "from"]},
     "compare": {">=": ["at least", "no fewer than", "no less than", "a minimum of", "not less than", "minimum"],
                 "<=": ["at most", "no more than", "up to", "not more than", "a maximum of", "maximum", "fewer than or equal to"],
                 "=": ["exactly", "precisely", "just", "only", "exactly only"],
@@ -149,13 +151,13 @@ WORDS = {
     "lead": {"lead": ["show me", "show", "find me", "find", "search for", "search", "look for", "looking for",
                       "get", "give me", "list", "retrieve", "return", "i want", "i need", "display", "fetch",
                       "locate", "where is", "where are", "is there", "are there", "there is", "there are",
-                      "there's", "which", "what", "all", "any", "containing", "that contain", "that contains",
+                      "there's", "which", "what", "containing", "that contain", "that contains",
                       "showing", "that show", "that shows", "depicting", "where", "in which", "of", "please",
                       "in", "with", "having", "featuring", "that have", "that has", "whose", "can you find",
                       "could you find", "can you show me", "me", "such that", "so that"]},
     "tail": {"tail": ["in the image", "in the picture", "in the photo", "in the scene", "in an image",
                       "in the same image", "in one image", "please", "in it", "in view", "visible", "present",
-                      "there", "anywhere", "somewhere", "in the scene please", "in the same picture"]},
+                      "there", "anywhere", "somewhere", "at all", "in the scene please", "in the same picture"]},
 }
 
 IMAGE_NOUNS = ["image", "picture", "photo", "photograph", "scene", "tile", "frame", "aerial image",
@@ -182,6 +184,8 @@ def plural(word: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-case words and commas; contractions opened ("isn't" -> "is not"), '_' and '-' split."""
     text = text.lower().replace("’", "'").replace("n't", " not").replace("'s", " is")
+    text = re.sub(r"\b(to|on|at) (its|their) (left|right)\b", r"\1 the \3 of it", text)
+    text = re.sub(r"\bneither\b", "not", re.sub(r"\bnor\b", "and not", text))
     return re.findall(r">=|<=|\d+|[a-z]+(?:/[a-z]+)?|[,;]", re.sub(r"[_\-]", " ", text))
 
 

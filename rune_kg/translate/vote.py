@@ -1,0 +1,58 @@
+"""RUNE's selection: parse and validate every sampled candidate, drop the invalid ones, and
+pick the formula most candidates agree on. Candidates agree when their formulas are equal up
+to variable names, or, given a store, when they select the same images on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..query.formula import Formula, alpha_normal, canonical
+from ..query.parse import FormulaError, parse
+
+
+@dataclass
+class Candidate:
+    text: str  # what the model wrote
+    fol: str | None = None  # the canonical formula, when it parsed and validated
+    error: str | None = None  # why it did not
+    group: int | None = None  # candidates with the same group agree
+    votes: int = 0  # the size of its group
+
+
+def first_line(text: str) -> str:
+    """The formula part of a model's answer: its first non-empty line, without code fences."""
+    for line in text.strip().strip("`").splitlines():
+        line = line.strip().strip("`").strip()
+        if line:
+            return line.removeprefix("FOL:").strip()
+    return ""
+
+
+def select(texts: list[str], answers=None) -> tuple[Formula | None, list[Candidate]]:
+    """The winning formula (None when no candidate is valid) and every candidate with its vote.
+    `answers(formula) -> frozenset` (optional) gives the images a formula selects; candidates
+    with equal answers then agree. Ties go to the group sampled first."""
+    candidates = [Candidate(text) for text in texts]
+    formulas: list[Formula | None] = []
+    for c in candidates:
+        try:
+            f = parse(first_line(c.text))
+            c.fol = canonical(f)
+            formulas.append(f)
+        except FormulaError as err:
+            c.error = str(err)
+            formulas.append(None)
+    keys: dict[object, int] = {}
+    for c, f in zip(candidates, formulas):
+        if f is None:
+            continue
+        key = answers(f) if answers is not None else alpha_normal(f)
+        c.group = keys.setdefault(key, len(keys))
+    sizes = [sum(c.group == g for c in candidates) for g in range(len(keys))]
+    for c in candidates:
+        c.votes = sizes[c.group] if c.group is not None else 0
+    if not keys:
+        return None, candidates
+    best = max(range(len(keys)), key=lambda g: (sizes[g], -g))
+    winner = next(f for c, f in zip(candidates, formulas) if c.group == best)
+    return winner, candidates

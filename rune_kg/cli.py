@@ -86,21 +86,53 @@ def cmd_stats(args) -> int:
     return 0
 
 
-def _answer(args, store: Store, **options):
+def _answer(args, store: Store, formula=None, **options):
     from .query.engine import QueryError, answer
     from .query.parse import FormulaError
 
     try:
-        return answer(args.fol, store, mode=args.mode, tnorm=args.tnorm, source=args.source, **options)
+        return answer(formula or args.fol, store, mode=args.mode, tnorm=args.tnorm, source=args.source, **options)
     except (FormulaError, QueryError) as err:
         raise CommandError(str(err)) from None
 
 
+def _translate(args, store: Store):
+    """The question's translation, or None when --fol was given."""
+    from .query.engine import answer
+    from .translate import TranslationError, open_translator, translate
+
+    if args.question is None:
+        return None
+    try:
+        translator = open_translator(args.translator, model=args.model, url=args.llm_url,
+                                     constrained=not args.unconstrained)
+
+        def answers(formula):  # LLM candidates that select the same images agree
+            return frozenset(r.image for r in answer(formula, store, mode="crisp", limit=0).results)
+
+        return translate(args.question, translator, samples=args.samples, answers=answers)
+    except TranslationError as err:
+        raise CommandError(f"cannot translate {args.question!r}: {err}") from None
+
+
 def cmd_query(args) -> int:
-    result = _answer(args, _open(args, read_only=True), limit=args.limit)
+    if (args.question is None) == (args.fol is None):
+        raise CommandError("give a question in English or --fol FORMULA (one of them)")
+    store = _open(args, read_only=True)
+    translation = _translate(args, store)
+    result = _answer(args, store, translation.formula if translation else None, limit=args.limit)
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        data = result.to_json()
+        if translation:
+            t = translation.to_json()
+            data.update(question=t["question"], translator=t["translator"], candidates=t["candidates"],
+                        translation={k: t[k] for k in ("model", "constrained", "seconds")})
+        print(json.dumps(data, indent=2))
         return 0
+    if translation:
+        votes = f", {max(c.votes for c in translation.candidates)} of {len(translation.candidates)} candidates agree" \
+            if translation.candidates else ""
+        print(f"{translation.question!r} -> ({translation.translator}{votes})")
     print(f"{result.fol}\n{result.matched} images match ({result.mode}, {result.timing_ms['total']:.1f} ms)")
     for r in result.results:
         who = ", ".join(f"{w.variable}={w.class_name}#{w.entity.rsplit('/', 1)[-1]}" for w in r.witness)
@@ -122,14 +154,14 @@ def cmd_demo(args) -> int:
              "?h a rune:Harbor . ?s rune:near|^rune:near ?h . ?i rune:imageId ?id } GROUP BY ?id ORDER BY DESC(?ships)")
     for row in store.query(query):
         print(f"   {row['id'].value}: {row['ships'].value} ships near a harbor")
-    print("== FOL: a ship with no other ship near it (rune query --fol ... --mode crisp)")
-    fol = "ship(a) & ~exists b: (ship(b) & near(a, b))"
-    cmd_query(argparse.Namespace(fol=fol, store=store.path, mode="crisp", limit=5, tnorm="product", json=False,
-                                 source=None))
+    question = "a ship with no other ship near it"
+    print(f"== a question in English, translated to logic (rune query '{question}' --mode crisp)")
+    cmd_query(build_parser().parse_args(["query", question, "--store", str(store.path), "--mode", "crisp",
+                                         "--limit", "5"]))
     fol = "ship(s) & harbor(h) & near(s, h) & left_of(s, h)"
     print(f"== why P0706 has a ship left of a harbor, drawn on its picture (rune explain P0706 --fol '{fol}' --out {args.out})")
-    return cmd_explain(argparse.Namespace(image="P0706", fol=fol, store=store.path, mode="scored", tnorm="product",
-                                          source=None, out=Path(args.out), picture=None))
+    return cmd_explain(build_parser().parse_args(["explain", "P0706", "--fol", fol, "--store", str(store.path),
+                                                  "--out", str(args.out)]))
 
 
 def cmd_explain(args) -> int:
@@ -185,8 +217,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("query", help="answer a first-order-logic query (QUERY_LANGUAGE.md) with ranked images")
-    p.add_argument("--fol", required=True, help="the formula, e.g. 'ship(a) & harbor(b) & near(a, b)'")
+    p = sub.add_parser("query", help="answer a question in English or a first-order-logic formula with ranked images")
+    p.add_argument("question", nargs="?", help="e.g. 'four cars in a column next to a tennis court'")
+    p.add_argument("--fol", help="a formula instead (QUERY_LANGUAGE.md), e.g. 'ship(a) & harbor(b) & near(a, b)'")
+    p.add_argument("--translator", default="embedded", choices=["embedded", "transformers", "openai"],
+                   help="English -> formula: embedded rules (default, no model) or an LLM backend")
+    p.add_argument("--model", help="LLM: a local model folder or .gguf file (transformers), a model name (openai; "
+                                   "default $RUNE_LLM_MODEL)")
+    p.add_argument("--llm-url", help="openai: the server's base URL (default $RUNE_LLM_URL)")
+    p.add_argument("--samples", type=int, default=10, help="LLM: candidates to sample and vote on (default 10)")
+    p.add_argument("--unconstrained", action="store_true",
+                   help="transformers: sample freely instead of constraining decoding to the grammar")
     _store_arg(p)
     p.add_argument("--mode", default="scored", choices=["scored", "crisp"])
     p.add_argument("--limit", type=int, default=20, help="results to show (0: all)")

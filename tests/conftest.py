@@ -27,3 +27,19 @@ def store_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def store(store_dir) -> Store:
     return Store(store_dir, read_only=True)
+
+
+@pytest.fixture(scope="session")
+def synthetic_store(tmp_path_factory) -> Store:
+    """150 images resampled from the real annotations (rune_kg.synthetic): denser worlds, so
+    that formulas which differ select different images."""
+    from rune_kg.synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
+
+    folder = tmp_path_factory.mktemp("synthetic")
+    spec = CollectionSpec(images=150, mean_objects=40.0, max_objects=400, seed=1)
+    write_label_files(synthetic_images(read_real(LABELS), spec), folder / "labelTxt")
+    store = Store(folder / "db")
+    report = ingest([folder / "labelTxt"], store, source="dota", progress=False, workers=2)
+    assert not report.failures
+    del store
+    return Store(folder / "db", read_only=True)

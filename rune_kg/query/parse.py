@@ -239,8 +239,9 @@ def viable(text: str) -> str:
         parse(text)
         return "complete"
     except FormulaError as err:
-        if err.position == 0 and "quantified" in err.message:
-            return "prefix"  # a later conjunct may still use the variable
+        unused = re.match(r"variable (\w+) is quantified but not used", err.message)
+        if unused:  # fine if the variable's scope is still open: a conjunct appended may use it
+            return "prefix" if viable(f"{text} & {next(iter(class_names()))}({unused.group(1)})") != "dead" else "dead"
         if err.position < len(text):
             return "dead"
         atom = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)$", text)  # an atom still open

@@ -46,12 +46,15 @@ class TransformersBackend:
 
         ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
                                                  return_dict=True)["input_ids"]
-        processors = LogitsProcessorList([GrammarLogits(self.tokenizer, ids.shape[1])] if self.constrained else [])
+        grammar = GrammarLogits(self.tokenizer, ids.shape[1]) if self.constrained else None
+        processors = LogitsProcessorList([grammar] if grammar else [])
         with torch.no_grad():
             out = self.model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=True,
                                       temperature=self.temperature, top_k=0, top_p=1.0, num_return_sequences=n,
                                       max_new_tokens=MAX_NEW_TOKENS, logits_processor=processors,
                                       pad_token_id=self.tokenizer.eos_token_id)
+        if grammar is not None:
+            return grammar.outputs()
         return self.tokenizer.batch_decode(out[:, ids.shape[1]:], skip_special_tokens=True)
 
 

@@ -590,7 +590,7 @@ def translate_embedded(question: str) -> Formula:
         sentences = parser.question_()
     except _NoParse:
         stuck = parser.words[min(parser.furthest, len(parser.words) - 1):][:4] if parser.words else []
-        raise TranslationError(f"could not make sense of the question from {' '.join(stuck)!r} on",
+        raise TranslationError(f"could not make sense of the question from {' '.join(stuck)!r} on. {SUPPORTED}",
                                question, unknown=stuck) from None
     builder = _Builder(question)
     formulas = [builder.sentence(s) for s in sentences]
@@ -611,4 +611,12 @@ def _unknown_message(unknown: list[str]) -> str:
     for word in unknown:
         close = difflib.get_close_matches(word, known, n=2, cutoff=0.75)
         hints.append(f"{word!r}" + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""))
-    return f"did not understand {', '.join(hints)}"
+    return f"did not understand {', '.join(hints)}. {SUPPORTED}"
+
+
+SUPPORTED = ("It understands: the classes of the ontology by name or synonym (ship/boat, small vehicle/car, "
+             "large vehicle/truck, plane, storage tank, harbor, ...); left of/west of, right of/east of, "
+             "above/north of, below/south of, near/next to/beside, far from, on/overlapping, in/inside, "
+             "containing, larger/smaller than, parallel to, of the same type as; a/three/at least 5/at most 2/"
+             "exactly 4/between 2 and 4/several/many/no/every/only; in a row/column/line, each other, "
+             "surrounded by; with, without, that is ..., and, or, not.")

@@ -242,7 +242,7 @@ def viable(text: str) -> str:
         unused = re.match(r"variable (\w+) is quantified but not used", err.message)
         if unused:  # fine if the variable's scope is still open: a conjunct appended may use it
             return "prefix" if viable(f"{text} & {next(iter(class_names()))}({unused.group(1)})") != "dead" else "dead"
-        if err.position < len(text):
+        if err.position < len(text) or _rebinds(text):
             return "dead"
         atom = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)$", text)  # an atom still open
         if atom:
@@ -258,3 +258,26 @@ def viable(text: str) -> str:
                 return "prefix" if spelling in known else "dead"
             return "prefix" if any(k.startswith(spelling) for k in known) else "dead"
         return "prefix"
+
+
+_SCOPE_TOKEN = re.compile(r"\(|\)|\b(?:exists|forall)\b\s*(?:(?:>=|<=|=)\s*\d+\s*)?([a-z]\w*(?:\s*,\s*[a-z]\w*)*)\s*:",
+                          re.IGNORECASE)
+
+
+def _rebinds(text: str) -> bool:
+    """Whether a quantifier in text binds a variable again inside that variable's open scope
+    (a scope reaches right until a ')' closes a '(' opened before its quantifier)."""
+    bound: list[tuple[int, str]] = []  # (bracket depth of the quantifier, variable)
+    depth = 0
+    for m in _SCOPE_TOKEN.finditer(text):
+        if m.group(0) == "(":
+            depth += 1
+        elif m.group(0) == ")":
+            depth -= 1
+            bound = [(d, v) for d, v in bound if d <= depth]
+        else:
+            names = re.split(r"\s*,\s*", m.group(1))
+            if {v for _, v in bound} & set(names):
+                return True
+            bound += [(depth, v) for v in names]
+    return False

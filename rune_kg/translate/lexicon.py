@@ -14,31 +14,31 @@ from functools import cache
 from ..vocab import ONTOLOGY
 
 
-KINDS = {
-    "class": "a class noun; value: (class name or None for any entity, plural)",
-    "number": "a number; value: int",
-    "compare": "a comparison before a number; value: '>=', '<=', '=', '>', '<'",
-    "compare_after": "'or more' / 'or fewer' after a number; value: '>=' or '<='",
-    "det": "an indefinite or definite article; value: 'a', 'the', 'any'",
-    "vague": "a vague amount; value: the least number it means",
-    "no": "'no', 'zero', 'not any'",
-    "every": "'every', 'each', 'all'",
-    "only": "'only'",
-    "relation": "a spatial phrase; value: (predicate, swapped, negated)",
-    "arrangement": "a group arrangement; value: 'row', 'column', 'line', or a predicate held pairwise",
-    "surrounded": "'surrounded by'",
-    "pronoun": "value: 'it' (the phrase it modifies) or 'each other' (its own group)",
-    "and": "'and', ',', 'as well as', 'plus'",
-    "or": "'or'",
-    "not": "'not', 'is not', ...",
-    "with": "'with', 'having', 'that has'",
-    "without": "'without', 'with no'",
-    "link": "words that join a noun to its relation: 'that is', 'which are', 'located', 'parked'",
-    "other": "'other', 'another', 'different' (distinctness is implied by the language)",
-    "image": "'image', 'picture', 'photo', 'scene'",
-    "lead": "words that open a question: 'show me', 'find', 'is there', 'containing'",
-    "tail": "words that close a question: 'in the image', 'please'",
-}
+# The kinds of reading a phrase can have (the parser's terminals):
+# - class: a class noun; value: (class name or None for any entity, plural)
+# - number: a number; value: int
+# - compare: a comparison before a number; value: '>=', '<=', '=', '>', '<'
+# - compare_after: 'or more' / 'or fewer' after a number; value: '>=' or '<='
+# - det: an indefinite or definite article; value: 'a', 'the', 'any'
+# - vague: a vague amount; value: the least number it means
+# - no: 'no', 'zero', 'not any'
+# - every: 'every', 'each', 'all'
+# - only: 'only'
+# - relation: a spatial phrase; value: (predicate, swapped, negated)
+# - arrangement: a group arrangement; value: 'row', 'column', 'line', or a predicate held pairwise
+# - surrounded: 'surrounded by'
+# - pronoun: value: 'it' (the phrase it modifies) or 'each other' (its own group)
+# - and: 'and', ',', 'as well as', 'plus'
+# - or: 'or'
+# - not: 'not', 'is not', ...
+# - with: 'with', 'having', 'that has'
+# - without: 'without', 'with no'
+# - link: words that join a noun to its relation: 'that is', 'which are', 'located', 'parked'
+# - other: 'other', 'another', 'different' (distinctness is implied by the language)
+# - image: 'image', 'picture', 'photo', 'scene'
+# - lead: words that open a question: 'show me', 'find', 'is there', 'containing'
+# - tail: words that close a question: 'in the image', 'please'
+# - between: 'between' (as in 'between 2 and 4'); arrangement_noun: 'a row of', 'a column of'
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,

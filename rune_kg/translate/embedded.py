@@ -96,31 +96,25 @@ class _Parser:
         """"show me images with", "is there", "find all pictures where" ..."""
         for j in self.many(i, "lead"):
             found_image = False
-            for _, _, k in self.at(j, "det", "every"):
+            for k in [j] + [k for _, _, k in self.at(j, "det", "every")]:
                 for _, _, m in self.at(k, "image"):
                     found_image = True
                     yield from self.many(m, "lead", "with")
-            for _, _, m in self.at(j, "image"):
-                found_image = True
-                yield from self.many(m, "lead", "with")
             if not found_image:
                 yield j
 
     def disjunction(self, i: int) -> Iterator[tuple[list[list[Phrase]], int]]:
-        for first, j in self.conjunction(i):
-            found = False
-            for _, _, k in self.at(j, "or"):
-                for rest, m in self.disjunction(k):
-                    found = True
-                    yield [first, *rest], m
-            if not found:
-                yield [first], j
+        return self.separated(i, self.conjunction, "or")
 
     def conjunction(self, i: int) -> Iterator[tuple[list[Phrase], int]]:
-        for first, j in self.top_phrase(i):
+        return self.separated(i, self.top_phrase, "and")
+
+    def separated(self, i: int, item, separator: str) -> Iterator[tuple[list, int]]:
+        """Items joined by a separator, the longest lists first; one item only when no list follows."""
+        for first, j in item(i):
             found = False
-            for _, _, k in self.at(j, "and"):
-                for rest, m in self.conjunction(k):
+            for _, _, k in self.at(j, separator):
+                for rest, m in self.separated(k, item, separator):
                     found = True
                     yield [first, *rest], m
             if not found:

@@ -86,49 +86,38 @@ def cmd_stats(args) -> int:
     return 0
 
 
-def _answer(args, store: Store, formula=None, **options):
+def _answer(args, store: Store, **options):
     from .query.engine import QueryError, answer
     from .query.parse import FormulaError
 
     try:
-        return answer(formula or args.fol, store, mode=args.mode, tnorm=args.tnorm, source=args.source, **options)
+        return answer(args.fol, store, mode=args.mode, tnorm=args.tnorm, source=args.source, **options)
     except (FormulaError, QueryError) as err:
         raise CommandError(str(err)) from None
 
 
-def _translate(args, store: Store):
-    """The question's translation, or None when --fol was given."""
-    from .query.engine import answer
-    from .translate import TranslationError, open_translator, translate
-
-    if args.question is None:
-        return None
-    try:
-        translator = open_translator(args.translator, model=args.model, url=args.llm_url,
-                                     constrained=not args.unconstrained)
-
-        def answers(formula):  # LLM candidates that select the same images agree
-            return frozenset(r.image for r in answer(formula, store, mode="crisp", limit=0).results)
-
-        return translate(args.question, translator, samples=args.samples, answers=answers)
-    except TranslationError as err:
-        raise CommandError(f"cannot translate {args.question!r}: {err}") from None
-
-
 def cmd_query(args) -> int:
+    from .query.engine import QueryError
+    from .query.parse import FormulaError
+    from .search import search
+    from .translate import TranslationError, open_translator
+
     if (args.question is None) == (args.fol is None):
         raise CommandError("give a question in English or --fol FORMULA (one of them)")
     store = _open(args, read_only=True)
-    translation = _translate(args, store)
-    result = _answer(args, store, translation.formula if translation else None, limit=args.limit)
+    try:
+        translator = "embedded" if args.question is None else open_translator(
+            args.translator, model=args.model, url=args.llm_url, constrained=not args.unconstrained)
+        found = search(store, args.question, args.fol, translator=translator, samples=args.samples,
+                       mode=args.mode, tnorm=args.tnorm, source=args.source, limit=args.limit)
+    except TranslationError as err:
+        raise CommandError(f"cannot translate {args.question!r}: {err}") from None
+    except (FormulaError, QueryError) as err:
+        raise CommandError(str(err)) from None
     if args.json:
-        data = result.to_json()
-        if translation:
-            t = translation.to_json()
-            data.update(question=t["question"], translator=t["translator"], candidates=t["candidates"],
-                        translation={k: t[k] for k in ("model", "constrained", "seconds")})
-        print(json.dumps(data, indent=2))
+        print(json.dumps(found.to_json(), indent=2))
         return 0
+    translation, result = found.translation, found.answer
     if translation:
         votes = f", {max(c.votes for c in translation.candidates)} of {len(translation.candidates)} candidates agree" \
             if translation.candidates else ""
@@ -165,7 +154,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .explain import ExplainError, draw, picture_of
+    from .explain import ExplainError, draw, entities_of, picture_of
 
     store = _open(args, read_only=True)
     result = _answer(args, store, limit=1, image=args.image)
@@ -184,9 +173,38 @@ def cmd_explain(args) -> int:
     if args.out:
         try:
             picture = args.picture or picture_of(store, found)
-            print(f"drew {draw(found, picture, args.out)}")
+            print(f"drew {draw(found, picture, args.out, entities_of(store, found.image, found.source))}")
         except ExplainError as err:
             raise CommandError(str(err)) from None
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .endpoint import EndpointError
+    from .server import create_app
+    from .translate import TranslationError
+
+    given = {"STORE": args.store, "QUERY_TIMEOUT": args.timeout, "QUERY_WORKERS": args.query_workers,
+             "CONFIG_FILE": args.config, "TRANSLATOR": args.translator, "LLM_MODEL": args.model,
+             "LLM_URL": args.llm_url}
+    try:
+        app = create_app({k: str(v) if isinstance(v, Path) else v for k, v in given.items() if v is not None})
+    except (TranslationError, EndpointError, ValueError) as err:
+        raise CommandError(str(err)) from None
+    if args.dev:
+        app.run(args.host, args.port, threaded=True)
+        return 0
+    from waitress import create_server
+
+    server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="rune-kg")
+    print(f"rune-kg serving {app.config['STORE']} on http://{args.host}:{server.effective_port}/ "
+          f"(SPARQL at /sparql; Ctrl-C stops)", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.extensions["rune"].pool.close()
     return 0
 
 
@@ -246,6 +264,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tnorm", default="product", choices=["product", "minimum", "lukasiewicz"])
     p.add_argument("--source", help="only the entities of this source")
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("serve", help="serve the store over HTTP: search page, search API, SPARQL endpoint, linked data")
+    _store_arg(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--config", type=Path, help="a TOML file of settings (default $RUNE_SERVER_CONFIG)")
+    p.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    p.add_argument("--timeout", type=float, help="seconds a SPARQL query may run (default 30)")
+    p.add_argument("--query-workers", type=int, help="processes that run SPARQL queries (default 2)")
+    p.add_argument("--translator", choices=["embedded", "transformers", "openai"],
+                   help="English -> formula for the search API (default embedded)")
+    p.add_argument("--model", help="LLM translator: model folder, .gguf file or model name")
+    p.add_argument("--llm-url", help="openai translator: the server's base URL")
+    p.add_argument("--dev", action="store_true", help="Flask's development server instead of waitress")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="ingest the bundled DOTA sample and show what rune-kg does")
     _store_arg(p)

@@ -1,17 +1,22 @@
-"""Drawing an explanation: a result's witness boxes and labels on its picture (Pillow)."""
+"""Drawing an explanation: a result's witness boxes and labels on its picture, the image's other
+entities outlined faintly (Pillow)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from PIL import Image, ImageDraw, ImageFont
 
+from . import iris
 from .graph import polygon_corners
+from .index import LEAVES, load_index
 from .query.engine import Result
 from .store import Store
 
 COLOURS = ["#ff1f5b", "#00cd6c", "#009ade", "#ffc61e", "#af58ba", "#f28522", "#a0b1ba", "#a6761d"]
+OTHER = "#e8e8e8"
 _PICTURE = "SELECT ?image ?file WHERE { ?image rune:imageFile ?file }"
 
 
@@ -19,37 +24,84 @@ class ExplainError(RuntimeError):
     """The picture is unknown or cannot be read or written."""
 
 
-def picture_of(store: Store, result: Result) -> Path:
-    """The picture file recorded for the result's image (ingest --images)."""
-    rows = list(store.query(_PICTURE, substitutions={ox.Variable("image"): ox.NamedNode(result.image_iri)}))
+@dataclass(frozen=True)
+class Box:
+    """An entity to draw: corners in image pixels."""
+
+    class_name: str
+    confidence: float
+    corners: list[tuple[float, float]]
+
+
+def picture_file(store: Store, image_id: str) -> Path:
+    """The picture file recorded for the image (ingest --images)."""
+    rows = list(store.query(_PICTURE, substitutions={ox.Variable("image"): iris.image_iri(image_id)}))
     if not rows:
-        raise ExplainError(f"no picture file is known for {result.image}: ingest with --images DIR, or pass --picture")
+        raise ExplainError(f"no picture file is known for {image_id}: ingest with --images DIR, or pass --picture")
     return Path(rows[0]["file"].value)
 
 
-def draw(result: Result, picture: Path, out: Path) -> Path:
-    """Write `out`: the picture with each witness box outlined and labelled, variable by variable,
-    and the facts that held listed in the corner."""
+def picture_of(store: Store, result: Result) -> Path:
+    return picture_file(store, result.image)
+
+
+def entities_of(store: Store, image_id: str, source: str | None = None) -> list[Box]:
+    """Every entity of the image (of one source, or of all), from the store's index."""
+    index = load_index(store, progress=False)
+    boxes = []
+    for w in range(index.worlds):
+        if index.image_id[w] == image_id and (source is None or index.source[w] == source):
+            for row in range(int(index.offsets[w]), int(index.offsets[w + 1])):
+                boxes.append(Box(LEAVES[index.cls[row]], float(index.conf[row]),
+                                 [tuple(p) for p in index.corners[row].reshape(4, 2).tolist()]))
+    return boxes
+
+
+def render(picture: Path, result: Result | None = None, others: list[Box] = (), caption: list[str] = (),
+           max_size: int | None = None) -> Image.Image:
+    """The picture (scaled to at most `max_size` pixels a side) with `others` outlined thinly, then
+    each witness box of `result` outlined and labelled with its variable, class and confidence,
+    and a caption: the score and the facts that held, or `caption`."""
     try:
         image = Image.open(picture).convert("RGB")
     except OSError as err:
         raise ExplainError(f"cannot read picture {picture}: {err}") from err
+    scale = 1.0
+    if max_size and max(image.size) > max_size:
+        scale = max_size / max(image.size)
+        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
     pen = ImageDraw.Draw(image)
     width = max(2, round(max(image.size) / 400))
     font = ImageFont.load_default(size=max(12, round(max(image.size) / 60)))
-    colour = {}
-    for i, w in enumerate(result.witness):
-        colour[w.variable] = COLOURS[i % len(COLOURS)]
-        box = polygon_corners(w.wkt)
-        pen.polygon(box, outline=colour[w.variable], width=width)
-        x, y = min(p[0] for p in box), min(p[1] for p in box)
-        label = f"{w.variable}: {w.class_name} {w.confidence:.2f}"
-        left, top, right, bottom = pen.textbbox((x, y), label, font=font, anchor="lb")
-        pen.rectangle((left - 2, top - 2, right + 2, bottom + 2), fill=colour[w.variable])
-        pen.text((x, y), label, fill="black", font=font, anchor="lb")
-    lines = [f"{result.image}  score {result.score:.3f}"]
-    lines += [f"{f.predicate}({', '.join(f.args)})" for f in result.facts] + result.conditions
-    pen.multiline_text((10, 10), "\n".join(lines), fill="white", font=font, stroke_width=2, stroke_fill="black")
+
+    def scaled(corners):
+        return [(x * scale, y * scale) for x, y in corners]
+
+    for box in others:
+        pen.polygon(scaled(box.corners), outline=OTHER, width=max(1, width // 2))
+    lines = list(caption)
+    if result is not None:
+        for i, w in enumerate(result.witness):
+            colour = COLOURS[i % len(COLOURS)]
+            box = scaled(polygon_corners(w.wkt))
+            pen.polygon(box, outline=colour, width=width)
+            label = f"{w.variable}: {w.class_name} {w.confidence:.2f}"
+            label_width = pen.textlength(label, font=font)
+            x = min(max(min(p[0] for p in box), 2), image.width - label_width - 2)  # kept inside the picture
+            y = max(min(p[1] for p in box), font.size + 4)
+            left, top, right, bottom = pen.textbbox((x, y), label, font=font, anchor="lb")
+            pen.rectangle((left - 2, top - 2, right + 2, bottom + 2), fill=colour)
+            pen.text((x, y), label, fill="black", font=font, anchor="lb")
+        lines = [f"{result.image}  score {result.score:.3f}"]
+        lines += [f"{f.predicate}({', '.join(f.args)})" for f in result.facts] + result.conditions
+    if lines:
+        pen.multiline_text((10, 10), "\n".join(lines), fill="white", font=font, stroke_width=2, stroke_fill="black")
+    return image
+
+
+def draw(result: Result, picture: Path, out: Path, others: list[Box] = ()) -> Path:
+    """Write `out`: render(picture, result, others) in the format its suffix names."""
+    image = render(picture, result, others)
     try:
         image.save(out)
     except (OSError, ValueError) as err:

@@ -43,10 +43,14 @@ class Store:
         except OSError as err:
             raise StoreError(f"cannot open store {self.path}: {err}") from err
 
-    def query(self, sparql: str, substitutions: dict | None = None, union: bool = True):
-        """Run a SPARQL query; raises SyntaxError for a malformed query."""
+    def query(self, sparql: str, substitutions: dict | None = None, union: bool = True,
+              default_graph: list[ox.NamedNode] | None = None, named_graphs: list[ox.NamedNode] | None = None):
+        """Run a SPARQL query; raises SyntaxError for a malformed query. The default graph is the
+        union of all graphs unless `default_graph` names the graphs to merge (SPARQL protocol's
+        default-graph-uri); `named_graphs` restricts what GRAPH sees (named-graph-uri)."""
         return self._store.query(
-            sparql, prefixes=PREFIXES, use_default_graph_as_union=union, substitutions=substitutions
+            sparql, prefixes=PREFIXES, use_default_graph_as_union=union and not default_graph,
+            default_graph=default_graph or None, named_graphs=named_graphs or None, substitutions=substitutions,
         )
 
     def update(self, sparql: str) -> None:
@@ -94,6 +98,10 @@ class Store:
 
     def flush(self) -> None:
         self._store.flush()
+
+    def quads(self):
+        """Every quad of the store, lazily."""
+        return self._store.quads_for_pattern(None, None, None, None)
 
     def dump(self, output, fmt: ox.RdfFormat) -> None:
         self._store.dump(output, format=fmt)

@@ -25,6 +25,9 @@ OWL_CLASS = ox.NamedNode("http://www.w3.org/2002/07/owl#Class")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PROV = "http://www.w3.org/ns/prov#"
 GEO = "http://www.opengis.net/ont/geosparql#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+DCTERMS = "http://purl.org/dc/terms/"
 
 PREFIXES = {
     "rune": RUNE_NS,
@@ -35,6 +38,9 @@ PREFIXES = {
     "prov": PROV,
     "geo": GEO,
     "skos": "http://www.w3.org/2004/02/skos/core#",
+    "sd": SD,
+    "void": VOID,
+    "dcterms": DCTERMS,
 }
 
 

@@ -1,0 +1,15 @@
+"""SPARQL endpoint stage: a SparqlRequest -> SparqlResponse (serialized results), run by a pool of
+worker processes that each hold the store read-only, so that a query over its time limit is
+stopped by stopping its process. SERVICE endpoints are checked against an allow-list first.
+
+Entry point: `QueryPool.run`; one error type, `EndpointError` (with a subclass per HTTP status).
+"""
+
+from .errors import Busy, EndpointError, Forbidden, NotAcceptable, QueryFailed, QueryTimeout, SparqlSyntaxError
+from .formats import GRAPH_TYPES, RESULT_TYPES
+from .pool import QueryPool, SparqlRequest, SparqlResponse
+from .services import check_services
+
+__all__ = ["Busy", "EndpointError", "Forbidden", "NotAcceptable", "QueryFailed", "QueryTimeout",
+           "SparqlSyntaxError", "GRAPH_TYPES", "RESULT_TYPES", "QueryPool", "SparqlRequest", "SparqlResponse",
+           "check_services"]

@@ -1,0 +1,64 @@
+"""RDF descriptions of the service (SPARQL 1.1 Service Description) and of the dataset (VoID)."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from ..stats import collection_stats
+from ..store import Store
+from ..vocab import DATA_NS, DCTERMS, ONTOLOGY_IRI, RDF_TYPE, SD, VOID, leaf_classes
+from .formats import GRAPH_TYPES, RESULT_TYPES
+
+DATASET = ox.NamedNode(DATA_NS + "dataset")
+
+
+def _sd(local: str) -> ox.NamedNode:
+    return ox.NamedNode(SD + local)
+
+
+def _void(local: str) -> ox.NamedNode:
+    return ox.NamedNode(VOID + local)
+
+
+def service_description(endpoint: str, updates: bool, federated: bool) -> list[ox.Triple]:
+    """The endpoint's sd:Service: languages, result formats, features and its default dataset."""
+    service = ox.NamedNode(endpoint)
+    triples = [
+        ox.Triple(service, RDF_TYPE, _sd("Service")),
+        ox.Triple(service, _sd("endpoint"), service),
+        ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
+        ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
+        ox.Triple(service, _sd("defaultDataset"), DATASET),
+        ox.Triple(DATASET, RDF_TYPE, _sd("Dataset")),
+    ]
+    if updates:
+        triples.append(ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
+    if federated:
+        triples.append(ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
+    formats = {f.iri for f in RESULT_TYPES.values()} | {f.iri for f in GRAPH_TYPES.values()}
+    triples += [ox.Triple(service, _sd("resultFormat"), ox.NamedNode(iri)) for iri in sorted(formats)]
+    return triples
+
+
+def void_description(store: Store, base_url: str) -> list[ox.Triple]:
+    """The dataset's void:Dataset: size, URI space, vocabulary, endpoint, dump and class partitions."""
+    stats = collection_stats(store)
+    count = lambda n: ox.Literal(str(n), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))  # noqa: E731
+    triples = [
+        ox.Triple(DATASET, RDF_TYPE, _void("Dataset")),
+        ox.Triple(DATASET, ox.NamedNode(DCTERMS + "title"), ox.Literal("rune-kg: objects in aerial images")),
+        ox.Triple(DATASET, _void("sparqlEndpoint"), ox.NamedNode(base_url + "sparql")),
+        ox.Triple(DATASET, _void("dataDump"), ox.NamedNode(base_url + "export")),
+        ox.Triple(DATASET, _void("uriSpace"), ox.Literal(DATA_NS)),
+        ox.Triple(DATASET, _void("vocabulary"), ox.NamedNode(ONTOLOGY_IRI)),
+        ox.Triple(DATASET, _void("triples"), count(stats["triples"])),
+        ox.Triple(DATASET, _void("entities"), count(stats["entities"] + stats["images"])),
+    ]
+    classes = leaf_classes()
+    for name, n in stats["classes"].items():
+        if name in classes:
+            part = ox.BlankNode()
+            triples += [ox.Triple(DATASET, _void("classPartition"), part),
+                        ox.Triple(part, _void("class"), classes[name].iri),
+                        ox.Triple(part, _void("entities"), count(n))]
+    return triples

@@ -1,0 +1,58 @@
+"""A query worker's process: python -m rune_kg.endpoint.worker STORE. Requests (SparqlRequest)
+arrive pickled on stdin; answers leave on the original stdout: ("ok", (body, media type, form)),
+("ready", None) once the store is open, or (error class name, message)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from ..store import Store, StoreError
+from .formats import GRAPH_TYPES, RESULT_TYPES, canonical_type
+from .pool import SparqlRequest
+
+
+def _execute(store: Store, request: SparqlRequest) -> tuple[str, object]:
+    """Run one request in a worker: ("ok", (body, media type, form)) or (error class name, message)."""
+    try:
+        result = store.query(request.query, default_graph=[ox.NamedNode(g) for g in request.default_graphs],
+                             named_graphs=[ox.NamedNode(g) for g in request.named_graphs])
+        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+            form = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
+            if request.result_type is None:
+                return "NotAcceptable", f"a {form} result needs one of: {', '.join(RESULT_TYPES)}"
+            body = result.serialize(format=RESULT_TYPES[request.result_type])
+            return "ok", (body, canonical_type(request.result_type), form)
+        if request.graph_type is None:
+            return "NotAcceptable", f"a graph result needs one of: {', '.join(GRAPH_TYPES)}"
+        body = ox.serialize(result, format=GRAPH_TYPES[request.graph_type])
+        return "ok", (body, canonical_type(request.graph_type), "graph")
+    except SyntaxError as err:
+        return "SparqlSyntaxError", str(err)
+    except (OSError, ValueError, TypeError, RuntimeError) as err:
+        return "QueryFailed", str(err)
+
+
+def _serve(path: str) -> None:
+    """Open the store, then answer requests until stdin closes; anything printed goes to stderr."""
+    requests, answers = Connection(os.dup(0)), Connection(os.dup(1))
+    os.dup2(2, 1)
+    try:
+        store = Store(path, read_only=True)
+    except StoreError as err:
+        answers.send(("QueryFailed", str(err)))
+        return
+    answers.send(("ready", None))
+    while True:
+        try:
+            request = requests.recv()
+        except EOFError:
+            return
+        answers.send(_execute(store, request))
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1])

@@ -1,0 +1,42 @@
+"""The whole pipeline for one request: a question in English (translated) or a formula -> Answer.
+
+`search` is what `rune query` and the server's search API both call; errors are the stages' own
+(TranslationError, FormulaError, QueryError).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .query.engine import Answer, QueryError, answer
+from .store import Store
+from .translate import Translation, translate
+
+
+@dataclass
+class Search:
+    translation: Translation | None  # None when a formula was given
+    answer: Answer
+
+    def to_json(self) -> dict:
+        data = self.answer.to_json()
+        if self.translation:
+            t = self.translation.to_json()
+            data.update(question=t["question"], translator=t["translator"], candidates=t["candidates"],
+                        translation={k: t[k] for k in ("model", "constrained", "seconds")})
+        return data
+
+
+def search(store: Store, question: str | None = None, fol: str | None = None, *, translator="embedded",
+           samples: int = 10, **options) -> Search:
+    """Answer `question` (translated by `translator`, see rune_kg.translate) or `fol`, exactly one
+    of them; `options` go to the answer stage (mode, limit, tnorm, source, image)."""
+    if (question is None) == (fol is None):
+        raise QueryError("give a question in English or a formula (one of them)")
+    translation = None
+    if question is not None:
+        def answers(formula):  # LLM candidates that select the same images agree
+            return frozenset(r.image for r in answer(formula, store, mode="crisp", limit=0).results)
+
+        translation = translate(question, translator, samples=samples, answers=answers)
+    return Search(translation, answer(translation.formula if translation else fol, store, **options))

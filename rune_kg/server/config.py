@@ -1,0 +1,20 @@
+"""Server settings: these defaults, then a TOML file ($RUNE_SERVER_CONFIG or `rune serve
+--config`), then RUNE_* environment variables (RUNE_QUERY_TIMEOUT=5 sets QUERY_TIMEOUT), then
+what the caller passes (command-line options, tests)."""
+
+DEFAULTS = {
+    "STORE": "rune-store",  # the store folder
+    "BASE_URL": None,  # public URL of the server (behind a proxy); default: the URL the request came to
+    "QUERY_TIMEOUT": 30.0,  # seconds a SPARQL query may run (waiting for a worker included)
+    "QUERY_WORKERS": 2,  # processes that run SPARQL queries
+    "MAX_CONTENT_LENGTH": 1 << 20,  # bytes of a request body (413 beyond)
+    "UPDATE_TOKEN": None,  # SPARQL updates need "Authorization: Bearer <token>"; none: refused
+    "SERVICE_ALLOW": [],  # endpoint IRIs that SERVICE clauses may call
+    "CORS_ORIGIN": "*",  # Access-Control-Allow-Origin on /sparql and /api
+    "TRANSLATOR": "embedded",  # English -> formula: embedded, transformers or openai
+    "LLM_MODEL": None,  # transformers: a model folder or .gguf file; openai: the model name
+    "LLM_URL": None,  # openai: the server's base URL
+    "LLM_SAMPLES": 10,
+    "SEARCH_LIMIT": 20,  # results per search unless the request asks for another number
+    "SEARCH_MAX_LIMIT": 500,
+}

@@ -1,0 +1,73 @@
+"""/images/<id>.png: an image's picture (?boxes=1: with every entity outlined; ?size=N: at most N
+pixels a side); /images/<id>/explain.png?q=...|fol=...: the answer's witness drawn on it."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Response, abort, request
+
+from ..explain import ExplainError, entities_of, picture_file, render
+from ..iris import IdentifierError, check_id
+from ..query.engine import QueryError
+from ..query.parse import FormulaError
+from ..search import search
+from ..translate import TranslationError
+from .runtime import runtime
+
+bp = Blueprint("pictures", __name__, url_prefix="/images")
+MAX_SIZE = 8192
+
+
+def _size() -> int | None:
+    value = request.args.get("size")
+    if value is None:
+        return None
+    if not value.isdigit() or not 16 <= int(value) <= MAX_SIZE:
+        abort(400, f"size must be a number of pixels from 16 to {MAX_SIZE}")
+    return int(value)
+
+
+def _png(image) -> Response:
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)  # fast: these are drawn per request
+    return Response(out.getvalue(), mimetype="image/png", headers={"Cache-Control": "max-age=60"})
+
+
+def _picture(image_id: str):
+    try:
+        check_id(image_id, "image id")
+        return picture_file(runtime().store, image_id)
+    except (IdentifierError, ExplainError) as err:
+        abort(404, str(err))
+
+
+@bp.route("/<image_id>.png")
+def picture(image_id: str):
+    path = _picture(image_id)
+    boxes = entities_of(runtime().store, image_id) if request.args.get("boxes") in ("1", "true") else []
+    try:
+        return _png(render(path, others=boxes, max_size=_size()))
+    except ExplainError as err:
+        abort(404, str(err))
+
+
+@bp.route("/<image_id>/explain.png")
+def explain(image_id: str):
+    path = _picture(image_id)
+    args = request.args
+    rt = runtime()
+    source = args.get("source") or None
+    try:
+        found = search(rt.store, args.get("q") or None, args.get("fol") or None, translator="embedded",
+                       mode=args.get("mode", "scored"), tnorm=args.get("tnorm", "product"), source=source,
+                       image=image_id, limit=1)
+    except (TranslationError, FormulaError, QueryError) as err:
+        abort(400, str(err))
+    result = found.answer.results[0] if found.answer.results else None
+    others = entities_of(rt.store, image_id, result.source if result else source)
+    caption = [] if result else [f"{image_id} does not satisfy", found.answer.fol]
+    try:
+        return _png(render(path, result, others, caption, max_size=_size()))
+    except ExplainError as err:
+        abort(404, str(err))

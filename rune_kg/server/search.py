@@ -1,0 +1,99 @@
+"""/api/search: a question in English (q) or a formula (fol) -> ranked images as JSON, with the
+formula, the clauses and their SPARQL, witnesses, links and timings."""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+
+from ..query.engine import MODES, QueryError
+from ..query.logic import TNORMS
+from ..query.parse import FormulaError
+from ..search import search as run_search
+from ..store import StoreError
+from ..translate import TranslationError
+from .http import href
+from .runtime import runtime
+
+bp = Blueprint("search", __name__, url_prefix="/api")
+
+
+def _params() -> dict:
+    """The request's parameters: the query string for GET, a JSON object or a form for POST."""
+    if request.method == "GET":
+        return request.args.to_dict()
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise QueryError("the JSON body must be an object such as {\"q\": \"a ship near a harbor\"}")
+        return body
+    return request.form.to_dict()
+
+
+def _limit(value) -> int:
+    config = current_app.config
+    try:
+        limit = int(value if value is not None else config["SEARCH_LIMIT"])
+    except (TypeError, ValueError):
+        raise QueryError(f"limit must be a whole number, got {value!r}") from None
+    if not 1 <= limit <= config["SEARCH_MAX_LIMIT"]:
+        raise QueryError(f"limit must be between 1 and {config['SEARCH_MAX_LIMIT']}, got {limit}")
+    return limit
+
+
+def links(image: str, source: str, fol: str, mode: str, tnorm: str) -> dict:
+    """URLs of a result's picture and of its explanation drawn for the same formula."""
+    return {"picture": url_for("pictures.picture", image_id=image),
+            "explain": url_for("pictures.explain", image_id=image, source=source, fol=fol, mode=mode, tnorm=tnorm)}
+
+
+@bp.route("/search", methods=["GET", "POST"])
+def search():
+    started = time.perf_counter()
+    params = _params()
+    question, fol = params.get("q") or None, params.get("fol") or None
+    rt = runtime()
+    options = {"mode": params.get("mode", "scored"), "tnorm": params.get("tnorm", "product"),
+               "limit": _limit(params.get("limit")), "source": params.get("source") or None}
+    one_at_a_time = rt.translate_lock if rt.translator != "embedded" and question is not None else nullcontext()
+    with one_at_a_time:  # an LLM backend samples for one request at a time
+        found = run_search(rt.store, question, fol, translator=rt.translator,
+                           samples=int(current_app.config["LLM_SAMPLES"]), **options)
+    data = found.to_json()
+    data["clauses"] = [dict(clause, sparql=sparql) for clause, sparql in zip(data["clauses"], data.pop("sparql"))]
+    for result in data["results"]:
+        result["href"] = href(result["image_iri"])
+        result.update(links(result["image"], result["source"], data["fol"], data["mode"], data["tnorm"]))
+        for w in result["witness"]:
+            w["href"] = href(w["entity"])
+    data["timing_ms"]["translate"] = found.translation.seconds * 1000 if found.translation else 0.0
+    data["timing_ms"]["request"] = (time.perf_counter() - started) * 1000
+    return jsonify(data)
+
+
+@bp.errorhandler(TranslationError)
+def untranslatable(err: TranslationError):
+    return jsonify(error=err.message, question=err.question, unknown=err.unknown), 400
+
+
+@bp.errorhandler(FormulaError)
+def bad_formula(err: FormulaError):
+    return jsonify(error=str(err), position=err.position, formula=err.text), 400
+
+
+@bp.errorhandler(QueryError)
+def bad_query(err: QueryError):
+    return jsonify(error=str(err), modes=list(MODES), tnorms=list(TNORMS)), 400
+
+
+@bp.errorhandler(StoreError)
+def store_failed(err: StoreError):
+    return jsonify(error=str(err)), 503
+
+
+@bp.after_request
+def cors(response):
+    response.headers["Access-Control-Allow-Origin"] = current_app.config["CORS_ORIGIN"]
+    return response

@@ -149,8 +149,10 @@ def cmd_demo(args) -> int:
                                          "--limit", "5"]))
     fol = "ship(s) & harbor(h) & near(s, h) & left_of(s, h)"
     print(f"== why P0706 has a ship left of a harbor, drawn on its picture (rune explain P0706 --fol '{fol}' --out {args.out})")
-    return cmd_explain(build_parser().parse_args(["explain", "P0706", "--fol", fol, "--store", str(store.path),
-                                                  "--out", str(args.out)]))
+    status = cmd_explain(build_parser().parse_args(["explain", "P0706", "--fol", fol, "--store", str(store.path),
+                                                    "--out", str(args.out)]))
+    print(f"== browse it, search it and query it over HTTP: rune serve --store {store.path}")
+    return status
 
 
 def cmd_explain(args) -> int:
@@ -270,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--config", type=Path, help="a TOML file of settings (default $RUNE_SERVER_CONFIG)")
-    p.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    p.add_argument("--threads", type=int, default=4, help="request threads (default 4)")
     p.add_argument("--timeout", type=float, help="seconds a SPARQL query may run (default 30)")
     p.add_argument("--query-workers", type=int, help="processes that run SPARQL queries (default 2)")
     p.add_argument("--translator", choices=["embedded", "transformers", "openai"],

@@ -43,3 +43,35 @@ def synthetic_store(tmp_path_factory) -> Store:
     assert not report.failures
     del store
     return Store(folder / "db", read_only=True)
+
+
+@pytest.fixture(scope="module")
+def app(store_dir):
+    """The server's Flask app over the real sample store (no update token; 2 s query limit)."""
+    from rune_kg.server import create_app
+
+    app = create_app({"STORE": str(store_dir), "QUERY_TIMEOUT": 2, "TESTING": True})
+    yield app
+    app.extensions["rune"].pool.close()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(store_dir):
+    """`rune serve` (waitress) on a free port of 127.0.0.1: its base URL."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "rune_kg.cli", "serve", "--store", str(store_dir), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    if " on http://" not in line:
+        process.kill()
+        raise RuntimeError(f"rune serve did not start: {line}{process.stderr.read()}")
+    yield line.split(" on ", 1)[1].split()[0]
+    process.terminate()
+    process.wait(timeout=10)

@@ -6,7 +6,7 @@ import pyoxigraph as ox
 
 from ..stats import collection_stats
 from ..store import Store
-from ..vocab import DATA_NS, DCTERMS, ONTOLOGY_IRI, RDF_TYPE, SD, VOID, leaf_classes
+from ..vocab import DATA_NS, DCTERMS, ONTOLOGY, ONTOLOGY_IRI, RDF_TYPE, SD, VOID, XSD
 from .formats import GRAPH_TYPES, RESULT_TYPES
 
 DATASET = ox.NamedNode(DATA_NS + "dataset")
@@ -18,6 +18,10 @@ def _sd(local: str) -> ox.NamedNode:
 
 def _void(local: str) -> ox.NamedNode:
     return ox.NamedNode(VOID + local)
+
+
+def _integer(n: int) -> ox.Literal:
+    return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
 
 
 def service_description(endpoint: str, updates: bool, federated: bool) -> list[ox.Triple]:
@@ -43,7 +47,6 @@ def service_description(endpoint: str, updates: bool, federated: bool) -> list[o
 def void_description(store: Store, base_url: str) -> list[ox.Triple]:
     """The dataset's void:Dataset: size, URI space, vocabulary, endpoint, dump and class partitions."""
     stats = collection_stats(store)
-    count = lambda n: ox.Literal(str(n), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))  # noqa: E731
     triples = [
         ox.Triple(DATASET, RDF_TYPE, _void("Dataset")),
         ox.Triple(DATASET, ox.NamedNode(DCTERMS + "title"), ox.Literal("rune-kg: objects in aerial images")),
@@ -51,14 +54,13 @@ def void_description(store: Store, base_url: str) -> list[ox.Triple]:
         ox.Triple(DATASET, _void("dataDump"), ox.NamedNode(base_url + "export")),
         ox.Triple(DATASET, _void("uriSpace"), ox.Literal(DATA_NS)),
         ox.Triple(DATASET, _void("vocabulary"), ox.NamedNode(ONTOLOGY_IRI)),
-        ox.Triple(DATASET, _void("triples"), count(stats["triples"])),
-        ox.Triple(DATASET, _void("entities"), count(stats["entities"] + stats["images"])),
+        ox.Triple(DATASET, _void("triples"), _integer(stats["triples"])),
+        ox.Triple(DATASET, _void("entities"), _integer(stats["entities"] + stats["images"])),
     ]
-    classes = leaf_classes()
-    for name, n in stats["classes"].items():
-        if name in classes:
+    for name, n in stats["classes"].items():  # className values are query-language class names
+        if name in ONTOLOGY.classes:
             part = ox.BlankNode()
             triples += [ox.Triple(DATASET, _void("classPartition"), part),
-                        ox.Triple(part, _void("class"), classes[name].iri),
-                        ox.Triple(part, _void("entities"), count(n))]
+                        ox.Triple(part, _void("class"), ONTOLOGY.classes[name].iri),
+                        ox.Triple(part, _void("entities"), _integer(n))]
     return triples

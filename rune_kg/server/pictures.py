@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, request, send_file
 
 from ..explain import ExplainError, entities_of, picture_file, render
 from ..iris import IdentifierError, check_id
@@ -46,8 +46,11 @@ def _picture(image_id: str):
 def picture(image_id: str):
     path = _picture(image_id)
     boxes = entities_of(runtime().store, image_id) if request.args.get("boxes") in ("1", "true") else []
+    size = _size()
+    if not boxes and size is None and path.suffix.lower() == ".png" and path.is_file():
+        return send_file(path, mimetype="image/png", max_age=3600)
     try:
-        return _png(render(path, others=boxes, max_size=_size()))
+        return _png(render(path, others=boxes, max_size=size))
     except ExplainError as err:
         abort(404, str(err))
 

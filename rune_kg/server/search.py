@@ -8,6 +8,7 @@ from contextlib import nullcontext
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
+from ..explain import ExplainError, picture_file
 from ..query.engine import MODES, QueryError
 from ..query.logic import TNORMS
 from ..query.parse import FormulaError
@@ -44,7 +45,12 @@ def _limit(value) -> int:
 
 
 def links(image: str, source: str, fol: str, mode: str, tnorm: str) -> dict:
-    """URLs of a result's picture and of its explanation drawn for the same formula."""
+    """URLs of a result's picture and of its explanation drawn for the same formula (None when
+    the store knows no picture file for the image)."""
+    try:
+        picture_file(runtime().store, image)
+    except ExplainError:
+        return {"picture": None, "explain": None}
     return {"picture": url_for("pictures.picture", image_id=image),
             "explain": url_for("pictures.explain", image_id=image, source=source, fol=fol, mode=mode, tnorm=tnorm)}
 

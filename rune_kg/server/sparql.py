@@ -35,6 +35,8 @@ def _one(values: list[str], name: str) -> str | None:
 def _operation() -> tuple[str | None, str | None]:
     """(query, update) of the request; at most one of them."""
     if request.method == "GET":
+        if "update" in request.args:
+            raise BadRequest("updates are POSTed (application/sparql-update, or a form with 'update')")
         return _one(request.args.getlist("query"), "query"), None
     kind = request.mimetype
     if kind == FORM:

@@ -31,10 +31,13 @@ function renderLogic(data) {
 
 function renderCard(result) {
   const card = $("#card").content.firstElementChild.cloneNode(true);
-  const size = 640;
-  card.querySelector("img").src = `${result.explain}&size=${size}`;
-  card.querySelector("img").alt = `${result.image} with the objects that match`;
-  card.querySelector("a.picture").href = `${result.explain}`;
+  if (result.explain) {
+    card.querySelector("img").src = `${result.explain}&size=640`;
+    card.querySelector("img").alt = `${result.image} with the objects that match`;
+    card.querySelector("a.picture").href = result.explain;
+  } else {
+    card.querySelector("a.picture").replaceWith(element("p", "no picture file for this image", "no-picture"));
+  }
   card.querySelector("a.image").textContent = result.image;
   card.querySelector("a.image").href = result.href;
   card.querySelector(".score").textContent = `score ${result.score.toFixed(3)}`;

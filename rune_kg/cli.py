@@ -210,6 +210,22 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from .evaluation.run import EvalSpec, evaluate
+
+    spec = EvalSpec(out=args.out, workdir=args.workdir, collections=tuple(args.collection), levels=tuple(args.levels),
+                    uncertainty=tuple(args.uncertainty), methods=tuple(args.methods), per_level=args.per_level,
+                    seed=args.seed, progress=not args.quiet)
+    try:
+        report = evaluate(spec)
+    except (ValueError, RuntimeError) as err:
+        raise CommandError(str(err)) from None
+    print((args.out / "report.md").read_text())
+    print(f"wrote {args.out}/metrics.json, metrics.csv, outcomes.csv, report.md and "
+          f"{len(report.questions) * 2} plots in {report.seconds['total']:.0f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rune", description="rune-kg: query aerial images with logic over a knowledge graph")
     parser.add_argument("--version", action="version", version=f"rune-kg {__version__}")
@@ -281,6 +297,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm-url", help="openai translator: the server's base URL")
     p.add_argument("--dev", action="store_true", help="Flask's development server instead of waitress")
     p.set_defaults(func=cmd_serve)
+
+    from .evaluation.run import METHODS
+    from .evaluation.collection import SIZES
+
+    p = sub.add_parser("eval", help="the retrieval benchmark: methods x complexity levels x image uncertainty")
+    p.add_argument("--out", type=Path, required=True, help="folder for metrics.json/.csv, plots and report.md")
+    p.add_argument("--collection", nargs="+", default=["real", "dota-v1"], choices=list(SIZES),
+                   help="real: the 25 real images; dota-v1: 2,800 resampled (DOTA v1.0's size); dota-x4: 11,200")
+    p.add_argument("--levels", nargs="+", type=int, default=[1, 2, 3, 4, 5], choices=[1, 2, 3, 4, 5])
+    p.add_argument("--uncertainty", nargs="+", type=float, default=[0.0, 0.2, 0.4, 0.6],
+                   help="detector error levels in [0, 1] (0: the ground truth)")
+    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    p.add_argument("--per-level", type=int, default=3, help="generated questions per level (default 3)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workdir", type=Path, default=Path("rune-eval-work"),
+                   help="collections and their stores, built once (default ./rune-eval-work)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("demo", help="ingest the bundled DOTA sample and show what rune-kg does")
     _store_arg(p)

@@ -1,0 +1,262 @@
+"""rune eval: every method on every question of every collection and uncertainty level, then
+metrics per level, RRQC and RRIU, written as JSON, CSV, plots and a Markdown report."""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ..index import load_index
+from ..query.engine import answer
+from ..query.parse import parse
+from ..search import search
+from ..translate import TranslationError
+from .baselines import SentenceEmbedder, TextIndex, bag_of_classes
+from .collection import GROUND_TRUTH, Collection, prepare
+from .metrics import average_precision, ndcg_at, recall_at, robustness
+from .questions import LEVELS, BenchQuestion, generate, hand_written
+
+METHODS = ("rune-scored", "rune-crisp", "rune-pipeline", "bag-of-classes", "text-minilm")
+
+
+@dataclass
+class EvalSpec:
+    out: Path
+    workdir: Path = Path("rune-eval-work")
+    collections: tuple[str, ...] = ("real", "dota-v1")
+    levels: tuple[int, ...] = LEVELS
+    uncertainty: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6)
+    methods: tuple[str, ...] = METHODS
+    per_level: int = 3  # generated questions per level, besides the hand-written ones
+    seed: int = 0
+    progress: bool = True
+
+
+@dataclass
+class Outcome:
+    """One method's ranking of one question on one collection at one uncertainty level."""
+
+    collection: str
+    uncertainty: float
+    method: str
+    question: str
+    level: int
+    relevant: int
+    ap: float
+    r1: float
+    r5: float
+    r10: float
+    ndcg10: float
+    ms: float
+
+
+@dataclass
+class Report:
+    spec: dict
+    questions: dict[str, list[dict]] = field(default_factory=dict)  # collection -> questions used
+    outcomes: list[Outcome] = field(default_factory=list)
+    summary: list[dict] = field(default_factory=list)
+    robustness: list[dict] = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)
+
+
+def _ground_truth(collection: Collection, fol: str) -> set[str]:
+    return {r.image for r in answer(fol, collection.store, mode="crisp", source=GROUND_TRUTH, limit=0).results}
+
+
+def _questions(collection: Collection, spec: EvalSpec) -> list[tuple[BenchQuestion, set[str]]]:
+    """Hand-written and generated questions of the chosen levels, with their relevant images;
+    those with none in this collection are left out."""
+    cache: dict[str, set[str]] = {}
+
+    def truth(fol: str) -> set[str]:
+        if fol not in cache:
+            cache[fol] = _ground_truth(collection, fol)
+        return cache[fol]
+
+    chosen = [q for q in hand_written() if q.level in spec.levels]
+    chosen += generate(lambda fol: len(truth(fol)), len(collection.images), spec.levels, spec.per_level, spec.seed)
+    return [(q, truth(q.fol)) for q in chosen if truth(q.fol)]
+
+
+class _Rankers:
+    """The methods, on one collection and one source (uncertainty level)."""
+
+    def __init__(self, collection: Collection, source: str, embedder):
+        self.store, self.source = collection.store, source
+        self.index = load_index(collection.store, progress=False)
+        self.worlds = np.flatnonzero(self.index.source == source)
+        self.embedder = embedder
+        self._text = None
+
+    def text_index(self) -> TextIndex:
+        if self._text is None:
+            self._text = TextIndex(self.index, self.worlds, self.embedder)
+        return self._text
+
+    def rank(self, method: str, q: BenchQuestion) -> list[str]:
+        if method in ("rune-scored", "rune-crisp"):
+            mode = method.split("-")[1]
+            return [r.image for r in answer(q.fol, self.store, mode=mode, source=self.source, limit=0).results]
+        if method == "rune-pipeline":
+            try:
+                found = search(self.store, q.question, mode="scored", source=self.source, limit=0)
+            except TranslationError:
+                return []
+            return [r.image for r in found.answer.results]
+        if method == "bag-of-classes":
+            scores = bag_of_classes(self.index, self.worlds, parse(q.fol))
+        elif method == "text-minilm":
+            scores = self.text_index().scores(q.question)
+        else:
+            raise ValueError(f"unknown method {method!r} (known: {', '.join(METHODS)})")
+        ids = self.index.image_id[self.worlds]
+        order = sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
+        return [str(ids[i]) for i in order if method != "bag-of-classes" or scores[i] > 0]
+
+
+def evaluate(spec: EvalSpec) -> Report:
+    """Run the benchmark and write its files into spec.out; returns the report."""
+    unknown = set(spec.methods) - set(METHODS)
+    if unknown:
+        raise ValueError(f"unknown methods {', '.join(sorted(unknown))} (known: {', '.join(METHODS)})")
+    started = time.perf_counter()
+    report = Report({k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(spec).items()})
+    embedder = SentenceEmbedder() if "text-minilm" in spec.methods else None
+    for name in spec.collections:
+        t0 = time.perf_counter()
+        collection = prepare(name, spec.workdir, list(spec.uncertainty), spec.seed, spec.progress)
+        questions = _questions(collection, spec)
+        report.questions[name] = [dict(asdict(q), relevant=len(rel)) for q, rel in questions]
+        report.seconds[f"{name}: prepare"] = round(time.perf_counter() - t0, 1)
+        for level, source in sorted(collection.sources.items()):
+            rankers = _Rankers(collection, source, embedder)
+            for method in spec.methods:
+                t1 = time.perf_counter()
+                bar = tqdm(questions, desc=f"{name} u={level:g} {method}", disable=not spec.progress, leave=False)
+                for q, relevant in bar:
+                    t = time.perf_counter()
+                    ranking = rankers.rank(method, q)
+                    ms = (time.perf_counter() - t) * 1000
+                    report.outcomes.append(Outcome(
+                        name, level, method, q.id, q.level, len(relevant), average_precision(ranking, relevant),
+                        recall_at(ranking, relevant, 1), recall_at(ranking, relevant, 5),
+                        recall_at(ranking, relevant, 10), ndcg_at(ranking, relevant, 10), ms))
+                report.seconds[f"{name}: u={level:g} {method}"] = round(time.perf_counter() - t1, 1)
+    _summarise(report)
+    report.seconds["total"] = round(time.perf_counter() - started, 1)
+    write(report, spec.out)
+    return report
+
+
+def _summarise(report: Report) -> None:
+    groups: dict[tuple, list[Outcome]] = {}
+    for o in report.outcomes:
+        groups.setdefault((o.collection, o.uncertainty, o.method, o.level), []).append(o)
+        groups.setdefault((o.collection, o.uncertainty, o.method, "all"), []).append(o)
+    for (collection, level_u, method, level), rows in groups.items():
+        report.summary.append({
+            "collection": collection, "uncertainty": level_u, "method": method, "level": level,
+            "questions": len(rows), "mAP": statistics.fmean(o.ap for o in rows),
+            "R@1": statistics.fmean(o.r1 for o in rows), "R@5": statistics.fmean(o.r5 for o in rows),
+            "R@10": statistics.fmean(o.r10 for o in rows), "nDCG@10": statistics.fmean(o.ndcg10 for o in rows),
+            "p50_ms": statistics.median(o.ms for o in rows)})
+    by = {(s["collection"], s["uncertainty"], s["method"], s["level"]): s["mAP"] for s in report.summary}
+    for collection, method in sorted({(s["collection"], s["method"]) for s in report.summary}):
+        uncertainty = {u: m for (c, u, me, lv), m in by.items() if (c, me, lv) == (collection, method, "all")}
+        rrqc = {}  # at each uncertainty level: on the ground truth, rune-kg is exact by construction
+        for level_u in sorted(uncertainty):
+            complexity = {lv: m for (c, u, me, lv), m in by.items()
+                          if (c, u, me) == (collection, level_u, method) and lv != "all"}
+            rrqc[level_u] = robustness(complexity)
+        report.robustness.append({"collection": collection, "method": method, "RRQC": rrqc,
+                                  "RRIU": robustness(uncertainty)})
+
+
+def write(report: Report, out: Path) -> None:
+    """metrics.json (everything), metrics.csv (the summary), per-question outcomes.csv, one
+    plot per collection and axis, and report.md."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(
+        {"spec": report.spec, "summary": report.summary, "robustness": report.robustness,
+         "seconds": report.seconds, "questions": report.questions,
+         "outcomes": [asdict(o) for o in report.outcomes]}, indent=1))
+    _csv(out / "metrics.csv", report.summary)
+    _csv(out / "outcomes.csv", [asdict(o) for o in report.outcomes])
+    plots = _plots(report, out)
+    (out / "report.md").write_text(_markdown(report, plots))
+
+
+def _csv(path: Path, rows: list[dict]) -> None:
+    with path.open("w", newline="") as f:
+        if rows:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def _plots(report: Report, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = []
+    for collection in report.questions:
+        for axis, title in (("level", "query complexity (level)"), ("uncertainty", "image uncertainty (u)")):
+            fig, ax = plt.subplots(figsize=(6, 4))
+            for method in report.spec["methods"]:
+                rows = [s for s in report.summary if s["collection"] == collection and s["method"] == method
+                        and (s["uncertainty"] == 0.0 and s["level"] != "all" if axis == "level" else s["level"] == "all")]
+                rows.sort(key=lambda s: s[axis])
+                ax.plot([s[axis] for s in rows], [s["mAP"] for s in rows], marker="o", label=method,
+                        linestyle="--" if method == "rune-pipeline" else "-")  # often on rune-scored's line
+            ax.set_xlabel(title)
+            ax.set_ylabel("mAP")
+            ax.set_ylim(0, 1.05)
+            ax.set_title(f"{collection}: mAP vs {title}")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8)
+            name = f"{collection}-{axis}.png"
+            fig.tight_layout()
+            fig.savefig(out / name, dpi=110)
+            plt.close(fig)
+            names.append(name)
+    return names
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _markdown(report: Report, plots: list[str]) -> str:
+    highest = max(report.spec["uncertainty"])
+    lines = ["# rune eval", "", f"Settings: `{json.dumps(report.spec)}`", ""]
+    for collection, questions in report.questions.items():
+        lines += [f"## {collection}", "", f"{len(questions)} questions with at least one relevant image.", "",
+                  "mAP by level at uncertainty 0, and over all levels by uncertainty:", "",
+                  "| method | " + " | ".join(f"L{lv}" for lv in report.spec["levels"]) + " | all | "
+                  + " | ".join(f"u={u:g}" for u in report.spec["uncertainty"])
+                  + f" | RRQC u=0 | RRQC u={highest:g} | RRIU | p50 ms |",
+                  "| --- " * (len(report.spec["levels"]) + len(report.spec["uncertainty"]) + 6) + "|"]
+        for method in report.spec["methods"]:
+            row = {(s["uncertainty"], s["level"]): s for s in report.summary
+                   if s["collection"] == collection and s["method"] == method}
+            rob = next(r for r in report.robustness if r["collection"] == collection and r["method"] == method)
+            cells = [f"{row[(0.0, lv)]['mAP']:.3f}" if (0.0, lv) in row else "-" for lv in report.spec["levels"]]
+            cells.append(f"{row[(0.0, 'all')]['mAP']:.3f}")
+            cells += [f"{row[(u, 'all')]['mAP']:.3f}" for u in report.spec["uncertainty"]]
+            cells += [_number(rob["RRQC"].get(0.0)), _number(rob["RRQC"].get(highest)), _number(rob["RRIU"])]
+            cells.append(f"{row[(0.0, 'all')]['p50_ms']:.1f}")
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        lines += [""] + [f"![{p}]({p})" for p in plots if p.startswith(collection + "-")] + [""]
+    lines += ["Metrics and RRQC/RRIU are defined in rune_kg/evaluation/metrics.py and the README.",
+              f"Time: {report.seconds.get('total', 0):.0f} s.", ""]
+    return "\n".join(lines)

@@ -12,8 +12,9 @@ import pyoxigraph as ox
 from . import __version__
 from .ingest import IngestError, ingest
 from .iris import IdentifierError
+from .vocab import PREFIXES
 from .stats import collection_stats
-from .store import Store, StoreError, default_store_path
+from .store import Store, StoreError, open_store
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "data" / "sample"
 
@@ -21,19 +22,28 @@ RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsForm
                   "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
 GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
                  "xml": ox.RdfFormat.RDF_XML, "json": ox.RdfFormat.JSON_LD}
+REMOTE_ACCEPT = {"json": "application/sparql-results+json, application/ld+json;q=0.9",
+                 "csv": "text/csv", "tsv": "text/tab-separated-values",
+                 "xml": "application/sparql-results+xml, application/rdf+xml;q=0.9",
+                 "turtle": "text/turtle", "ntriples": "application/n-triples"}
 
 
 class CommandError(RuntimeError):
     """A user error to print as one line, exit status 2."""
 
 
-def _store_arg(parser: argparse.ArgumentParser) -> None:
+def _store_arg(parser: argparse.ArgumentParser, remote: bool = True) -> None:
     parser.add_argument("--store", type=Path, default=None,
                         help="store folder (default: $RUNE_STORE or ./rune-store)")
+    if remote:
+        parser.add_argument("--endpoint", help="a SPARQL 1.1 query URL instead of a store folder (default $RUNE_ENDPOINT)")
+        parser.add_argument("--update-endpoint", help="its update URL (default $RUNE_UPDATE_ENDPOINT)")
 
 
-def _open(args, read_only: bool = False) -> Store:
-    return Store(args.store or default_store_path(), read_only=read_only)
+def _open(args, read_only: bool = False):
+    """The embedded store (--store) or the remote endpoint (--endpoint)."""
+    return open_store(args.store, getattr(args, "endpoint", None), getattr(args, "update_endpoint", None),
+                      read_only=read_only)
 
 
 def cmd_ingest(args) -> int:
@@ -43,7 +53,7 @@ def cmd_ingest(args) -> int:
     for failure in report.failures:
         print(f"error: {failure.reason}", file=sys.stderr)
     print(f"ingested {report.images} images, {report.entities} entities, {report.triples} triples "
-          f"({report.relations} stored relations) in {report.seconds:.2f} s into {store.path}")
+          f"({report.relations} stored relations) in {report.seconds:.2f} s into {store.location}")
     return 1 if report.failures else 0
 
 
@@ -54,6 +64,10 @@ def cmd_sparql(args) -> int:
         if args.update:
             store.update(text)
             print("update done")
+            return 0
+        if not isinstance(store, Store):  # a remote endpoint serializes its own results
+            body, _ = store.raw_query(text, REMOTE_ACCEPT[args.format])
+            sys.stdout.buffer.write(body.rstrip(b"\n") + b"\n")
             return 0
         result = store.query(text)
     except SyntaxError as err:
@@ -71,6 +85,57 @@ def cmd_sparql(args) -> int:
             raise CommandError(f"--format {args.format} is for SELECT/ASK; graphs: {', '.join(GRAPH_FORMATS)}")
         out.write(ox.serialize(result, format=fmt))
     out.write(b"\n")
+    return 0
+
+
+LOAD_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
+                ".trig": ox.RdfFormat.TRIG, ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD,
+                ".rdf": ox.RdfFormat.RDF_XML, ".owl": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML}
+EXPORT_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE,
+                  "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+
+
+def cmd_load(args) -> int:
+    from . import iris
+
+    fmt = LOAD_FORMATS.get(args.file.suffix.lower())
+    if fmt is None:
+        raise CommandError(f"cannot tell the format of {args.file.name} (known endings: {', '.join(LOAD_FORMATS)})")
+    default = ox.NamedNode(args.graph) if args.graph else iris.loaded_graph(args.file.stem)
+    graphs: dict[ox.NamedNode, list[ox.Triple]] = {}
+    try:
+        with args.file.open("rb") as f:
+            for quad in ox.parse(f, format=fmt):
+                graph = default if args.graph or isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name
+                graphs.setdefault(graph, []).append(quad.triple)
+    except SyntaxError as err:
+        raise CommandError(f"{args.file}: {err}") from None
+    store = _open(args)
+    store.put_graphs([(g, ox.serialize(t, format=ox.RdfFormat.N_TRIPLES).decode()) for g, t in graphs.items()])
+    store.flush()
+    print(f"loaded {sum(map(len, graphs.values()))} triples into {', '.join(g.value for g in graphs)} "
+          f"of {store.location} (each graph replaced whole)")
+    return 0
+
+
+def cmd_export(args) -> int:
+    fmt = EXPORT_FORMATS[args.format]
+    store = _open(args, read_only=True)
+    quads = store.quads()
+    items = quads if fmt.supports_datasets else {q.triple for q in quads}
+    out = args.out.open("wb") if args.out else sys.stdout.buffer
+    try:
+        if isinstance(store, Store) and fmt.supports_datasets:
+            store.dump(out, fmt)  # streamed by Oxigraph
+            return 0
+        prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        if prefixes:
+            out.write(ox.serialize(list(items), format=fmt, prefixes=prefixes))
+        else:
+            ox.serialize(list(items), out, format=fmt)
+    finally:
+        if args.out:
+            out.close()
     return 0
 
 
@@ -186,7 +251,8 @@ def cmd_serve(args) -> int:
     from .server import create_app
     from .translate import TranslationError
 
-    given = {"STORE": args.store, "QUERY_TIMEOUT": args.timeout, "QUERY_WORKERS": args.query_workers,
+    given = {"STORE": args.store, "ENDPOINT": args.endpoint, "UPDATE_ENDPOINT": args.update_endpoint,
+             "QUERY_TIMEOUT": args.timeout, "QUERY_WORKERS": args.query_workers,
              "CONFIG_FILE": args.config, "TRANSLATOR": args.translator, "LLM_MODEL": args.model,
              "LLM_URL": args.llm_url}
     try:
@@ -199,7 +265,7 @@ def cmd_serve(args) -> int:
     from waitress import create_server
 
     server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="rune-kg")
-    print(f"rune-kg serving {app.config['STORE']} on http://{args.host}:{server.effective_port}/ "
+    print(f"rune-kg serving {app.extensions['rune'].store.location} on http://{args.host}:{server.effective_port}/ "
           f"(SPARQL at /sparql; Ctrl-C stops)", flush=True)
     try:
         server.run()
@@ -215,7 +281,8 @@ def cmd_eval(args) -> int:
 
     spec = EvalSpec(out=args.out, workdir=args.workdir, collections=tuple(args.collection), levels=tuple(args.levels),
                     uncertainty=tuple(args.uncertainty), methods=tuple(args.methods), per_level=args.per_level,
-                    seed=args.seed, progress=not args.quiet)
+                    seed=args.seed, progress=not args.quiet, endpoint=args.endpoint,
+                    update_endpoint=args.update_endpoint)
     try:
         report = evaluate(spec)
     except (ValueError, RuntimeError) as err:
@@ -247,6 +314,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="json|csv|tsv|xml for SELECT/ASK; turtle|ntriples|xml|json(-ld) for CONSTRUCT/DESCRIBE")
     p.add_argument("--update", action="store_true", help="run a SPARQL update (the store is read-only otherwise)")
     p.set_defaults(func=cmd_sparql)
+
+    p = sub.add_parser("load", help="load an RDF file (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) into a named graph")
+    p.add_argument("file", type=Path)
+    p.add_argument("--graph", help="the named graph (default: <data>/graph/load/<file stem>; N-Quads/TriG keep theirs)")
+    _store_arg(p)
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("export", help="write the whole store as RDF")
+    p.add_argument("--format", default="nquads", choices=list(EXPORT_FORMATS),
+                   help="nquads/trig keep the named graphs; the others write their union (default nquads)")
+    p.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    _store_arg(p)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("stats", help="count images, entities per class and triples")
     _store_arg(p)
@@ -313,11 +393,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workdir", type=Path, default=Path("rune-eval-work"),
                    help="collections and their stores, built once (default ./rune-eval-work)")
+    p.add_argument("--endpoint", help="keep the (one) collection in this SPARQL endpoint instead of --workdir")
+    p.add_argument("--update-endpoint", help="its update URL")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("demo", help="ingest the bundled DOTA sample and show what rune-kg does")
-    _store_arg(p)
+    _store_arg(p, remote=False)
     p.add_argument("--out", default="rune-demo.png", help="where to draw the first answer (default: rune-demo.png)")
     p.set_defaults(func=cmd_demo)
     return parser

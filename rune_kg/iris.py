@@ -44,6 +44,11 @@ def split_image_graph(iri: str) -> tuple[str, str]:
     return source, image_id
 
 
+def loaded_graph(name: str) -> ox.NamedNode:
+    """The named graph `rune load` puts a file into by default."""
+    return ox.NamedNode(f"{DATA_NS}graph/load/{check_id(name, 'graph name')}")
+
+
 def run_graph(source: str) -> ox.NamedNode:
     return ox.NamedNode(f"{DATA_NS}graph/{source}")
 

@@ -24,6 +24,23 @@ def default_store_path() -> Path:
     return Path(os.environ.get("RUNE_STORE", DEFAULT_STORE))
 
 
+def open_store(path: Path | str | None = None, endpoint: str | None = None, update_endpoint: str | None = None,
+               read_only: bool = False):
+    """The embedded store at `path`, or the SPARQL endpoint `endpoint` (rune_kg.remote); without
+    either, $RUNE_ENDPOINT (with $RUNE_UPDATE_ENDPOINT, $RUNE_ENDPOINT_USER and
+    $RUNE_ENDPOINT_PASSWORD), else $RUNE_STORE, else ./rune-store."""
+    if path is not None and endpoint is not None:
+        raise StoreError("give --store DIR or --endpoint URL, not both")
+    endpoint = endpoint or (os.environ.get("RUNE_ENDPOINT") if path is None else None)
+    if endpoint:
+        from .remote import RemoteStore
+
+        updates = None if read_only else update_endpoint or os.environ.get("RUNE_UPDATE_ENDPOINT")
+        return RemoteStore(endpoint, updates, os.environ.get("RUNE_ENDPOINT_USER"),
+                           os.environ.get("RUNE_ENDPOINT_PASSWORD"))
+    return Store(path or default_store_path(), read_only=read_only)
+
+
 class Store:
     """A pyoxigraph store; reads see the union of all named graphs as the default graph."""
 
@@ -87,6 +104,10 @@ class Store:
         if new:
             self._store.bulk_load("".join(new), format=ox.RdfFormat.N_QUADS)
         self._store.update(self._revision_update())
+
+    @property
+    def location(self) -> str:
+        return str(self.path) if self.path is not None else "memory"
 
     @property
     def index_file(self) -> Path | None:

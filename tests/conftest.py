@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from rune_kg.store import Store
 SAMPLE = Path(__file__).resolve().parents[1] / "rune_kg" / "data" / "sample"
 LABELS = SAMPLE / "labelTxt"
 IMAGES = SAMPLE / "images"
+os.environ.setdefault("RUNE_CACHE", tempfile.mkdtemp(prefix="rune-cache-"))  # indexes of remote stores
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +78,54 @@ def live_server(store_dir):
     yield line.split(" on ", 1)[1].split()[0]
     process.terminate()
     process.wait(timeout=10)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_oxigraph(folder: Path, union: bool = True):
+    """A real Oxigraph server (PyPI package `oxigraph`) on 127.0.0.1: (process, base URL)."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    port = _free_port()
+    command = [binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}", "--timeout-s", "20"]
+    process = subprocess.Popen(command + (["--union-default-graph"] if union else []),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1).read()
+            return process, base
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"oxigraph did not start: {process.stderr.read().decode()}")
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("oxigraph did not answer within 10 s")
+
+
+@pytest.fixture(scope="session")
+def oxigraph(tmp_path_factory):
+    """An Oxigraph server with the 25 real images ingested through rune ingest --endpoint: its
+    base URL (query at /query, updates at /update)."""
+    from rune_kg.cli import main
+
+    process, base = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    try:
+        status = main(["ingest", str(LABELS), "--images", str(IMAGES), "--endpoint", base + "/query",
+                       "--update-endpoint", base + "/update", "--quiet", "--workers", "2"])
+        assert status == 0
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -35,9 +35,11 @@ def noise_source(level: float, seed: int) -> str:
     return f"noise-{level:.2f}-seed{seed}"
 
 
-def prepare(name: str, workdir: Path, uncertainty: list[float], seed: int = 0, progress: bool = True) -> Collection:
+def prepare(name: str, workdir: Path, uncertainty: list[float], seed: int = 0, progress: bool = True,
+            store=None) -> Collection:
     """Build (when missing) the collection's label files and store, with the ground truth and a
-    perturbed detection run per uncertainty level."""
+    perturbed detection run per uncertainty level; `store` (a RemoteStore, say) instead of the
+    one in the work folder."""
     if name not in SIZES:
         raise ValueError(f"unknown collection {name!r} (known: {', '.join(SIZES)})")
     folder = workdir / name
@@ -50,7 +52,7 @@ def prepare(name: str, workdir: Path, uncertainty: list[float], seed: int = 0, p
         images = synthetic_images(real, CollectionSpec(images=SIZES[name], seed=seed))
         if not labels.exists():
             write_label_files(images, labels)
-    store = Store(folder / "store")
+    store = store if store is not None else Store(folder / "store")
     runs = set(collection_stats(store)["runs"]) if len(store) else set()
     if GROUND_TRUTH not in runs:
         ingest([labels], store, source=GROUND_TRUTH, progress=progress)

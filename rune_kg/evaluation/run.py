@@ -17,6 +17,7 @@ from ..index import load_index
 from ..query.engine import answer
 from ..query.parse import parse
 from ..search import search
+from ..store import open_store
 from ..translate import TranslationError
 from .baselines import SentenceEmbedder, TextIndex, bag_of_classes
 from .collection import GROUND_TRUTH, Collection, prepare
@@ -37,6 +38,8 @@ class EvalSpec:
     per_level: int = 3  # generated questions per level, besides the hand-written ones
     seed: int = 0
     progress: bool = True
+    endpoint: str | None = None  # one collection in a SPARQL endpoint instead of the work folder
+    update_endpoint: str | None = None
 
 
 @dataclass
@@ -129,10 +132,13 @@ def evaluate(spec: EvalSpec) -> Report:
         raise ValueError(f"unknown methods {', '.join(sorted(unknown))} (known: {', '.join(METHODS)})")
     started = time.perf_counter()
     report = Report({k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(spec).items()})
+    if spec.endpoint and len(spec.collections) != 1:
+        raise ValueError("with an endpoint, evaluate one collection at a time")
     embedder = SentenceEmbedder() if "text-minilm" in spec.methods else None
     for name in spec.collections:
         t0 = time.perf_counter()
-        collection = prepare(name, spec.workdir, list(spec.uncertainty), spec.seed, spec.progress)
+        store = open_store(endpoint=spec.endpoint, update_endpoint=spec.update_endpoint) if spec.endpoint else None
+        collection = prepare(name, spec.workdir, list(spec.uncertainty), spec.seed, spec.progress, store)
         questions = _questions(collection, spec)
         report.questions[name] = [dict(asdict(q), relevant=len(rel)) for q, rel in questions]
         report.seconds[f"{name}: prepare"] = round(time.perf_counter() - t0, 1)

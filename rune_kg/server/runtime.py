@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from ..endpoint import QueryPool
+from ..endpoint.forward import ForwardingPool
 from ..index import load_index
-from ..store import Store
+from ..store import Store, open_store
 from ..translate import open_translator
 
 
 @dataclass
 class Runtime:
-    store: Store
-    pool: QueryPool
+    store: object  # Store, or RemoteStore (rune_kg.remote)
+    pool: object  # QueryPool, or ForwardingPool for a remote endpoint
     translator: object  # "embedded" or an LLM backend (rune_kg.translate.open_translator)
     update_token: str | None
     translate_lock: threading.Lock = field(default_factory=threading.Lock)  # LLM backends: one request at a time
@@ -26,11 +27,16 @@ class Runtime:
     @classmethod
     def from_config(cls, config) -> "Runtime":
         token = config["UPDATE_TOKEN"] or None
-        store = Store(config["STORE"], read_only=token is None)
+        timeout = float(config["QUERY_TIMEOUT"])
+        if config["ENDPOINT"]:
+            store = open_store(endpoint=config["ENDPOINT"], update_endpoint=config["UPDATE_ENDPOINT"],
+                               read_only=token is None)
+            pool = ForwardingPool(config["ENDPOINT"], timeout)
+        else:
+            store = Store(config["STORE"], read_only=token is None)
+            pool = QueryPool(config["STORE"], workers=int(config["QUERY_WORKERS"]), timeout=timeout)
         load_index(store, progress=False)  # built once here rather than by the first searches at once
         translator = open_translator(config["TRANSLATOR"], model=config["LLM_MODEL"], url=config["LLM_URL"])
-        pool = QueryPool(config["STORE"], workers=int(config["QUERY_WORKERS"]),
-                         timeout=float(config["QUERY_TIMEOUT"]))
         return cls(store, pool, translator, token)
 
     def may_update(self, authorization: str | None) -> bool:

@@ -1,0 +1,115 @@
+"""Embedded store against a remote SPARQL endpoint (Oxigraph server on loopback), at DOTA v1.0
+scale: ingest time, entity-index build time, and query throughput.
+
+    python benchmarks/remote.py [--workdir /tmp/rune-bench] [--json out.json]
+
+Uses the 2,800-image collection of benchmarks/queries.py (built when missing). Starts
+`oxigraph serve --union-default-graph` on a free port with an empty folder, ingests the label
+files through `rune ingest --endpoint` (batches of SPARQL updates, each image's graph replaced in
+one request), then builds the entity index over SPARQL, then answers the formulas of SUITE on both
+stores (the median of --repeat runs each) and runs one clause SPARQL per formula on both. The
+embedded figures come from a fresh store ingested the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from queries import SUITE, build  # noqa: E402
+
+from rune_kg.index import from_store  # noqa: E402
+from rune_kg.ingest import ingest  # noqa: E402
+from rune_kg.query.engine import answer  # noqa: E402
+from rune_kg.remote import RemoteStore  # noqa: E402
+from rune_kg.store import Store  # noqa: E402
+
+
+def start_oxigraph(folder: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    process = subprocess.Popen([binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}",
+                                "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1).read()
+            return process, base
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("oxigraph did not start")
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    build(args.workdir)
+    labels = args.workdir / "labelTxt"
+    scratch = Path(tempfile.mkdtemp(prefix="rune-remote-"))
+    report: dict = {}
+
+    embedded = Store(scratch / "embedded")
+    report["embedded_ingest_s"] = round(ingest([labels], embedded, progress=False).seconds, 1)
+    started = time.perf_counter()
+    from_store(embedded, progress=False)
+    report["embedded_index_rebuild_s"] = round(time.perf_counter() - started, 1)
+
+    process, base = start_oxigraph(scratch / "oxigraph")
+    try:
+        remote = RemoteStore(base + "/query", base + "/update", timeout=600)
+        result = ingest([labels], remote, progress=True)
+        report["remote_ingest_s"] = round(result.seconds, 1)
+        report["triples"] = result.triples
+        remote.cache.clear()
+        started = time.perf_counter()
+        from_store(remote, progress=False)
+        report["remote_index_build_s"] = round(time.perf_counter() - started, 1)
+
+        rows = []
+        for fol in SUITE:
+            here_s, here = timed(lambda: answer(fol, embedded, mode="crisp"), args.repeat)
+            there_s, there = timed(lambda: answer(fol, remote, mode="crisp"), args.repeat)
+            assert [r.image for r in here.results] == [r.image for r in there.results], fol
+            rows.append({"formula": fol, "embedded_ms": round(here_s * 1000, 1), "remote_ms": round(there_s * 1000, 1)})
+            print(json.dumps(rows[-1]), flush=True)
+        report["queries"] = rows
+        for key in ("embedded_ms", "remote_ms"):
+            report[f"{key}_p50"] = statistics.median(r[key] for r in rows)
+        sparql = "SELECT (COUNT(?e) AS ?n) WHERE { ?e a rune:Ship ; rune:near ?h . ?h a rune:Harbor }"
+        report["sparql_join_embedded_ms"] = round(timed(lambda: list(embedded.query(sparql)), args.repeat)[0] * 1000, 1)
+        report["sparql_join_remote_ms"] = round(timed(lambda: remote.query(sparql), args.repeat)[0] * 1000, 1)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(json.dumps({k: v for k, v in report.items() if k != "queries"}, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -130,6 +130,10 @@ def test_serve_on_the_endpoint(oxigraph, store):
     assert counted.status_code == 200
     assert counted.get_json()["results"]["bindings"][0]["n"]["value"] == "25"
     assert client.get("/data/image/P0706", headers={"Accept": "text/turtle"}).status_code == 200
+    no_update_url = create_app({"ENDPOINT": oxigraph + "/query", "UPDATE_TOKEN": "t"}).test_client()
+    refused = no_update_url.post("/sparql", data="INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+                                 content_type="application/sparql-update", headers={"Authorization": "Bearer t"})
+    assert refused.status_code == 503 and "update-endpoint" in refused.text
 
 
 def test_federation_with_a_second_local_server(oxigraph, store_dir):

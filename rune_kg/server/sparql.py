@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, request
 from ..endpoint import (GRAPH_TYPES, RESULT_TYPES, EndpointError, Forbidden, NotAcceptable, SparqlRequest,
                         check_services)
 from ..endpoint.describe import service_description
+from ..store import StoreError
 from .http import base_url, choose, rdf_response
 from .runtime import runtime
 
@@ -24,6 +25,10 @@ class BadRequest(EndpointError):
 
 class UnsupportedMediaType(EndpointError):
     status = 415
+
+
+class StoreUnavailable(EndpointError):
+    status = 503
 
 
 def _one(values: list[str], name: str) -> str | None:
@@ -93,8 +98,8 @@ def _update(text: str) -> Response:
             rt.store.update(text)
         except SyntaxError as err:
             raise BadRequest(str(err)) from None
-        except OSError as err:
-            raise EndpointError(f"the update failed: {err}") from None
+        except (OSError, StoreError) as err:
+            raise StoreUnavailable(f"the update failed: {err}") from None
         rt.pool.refresh()
     return Response(status=204)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__
+from .detect.errors import DetectError
 from .ingest import IngestError, ingest
 from .iris import IdentifierError
 from .vocab import PREFIXES
@@ -50,11 +51,49 @@ def cmd_ingest(args) -> int:
     store = _open(args)
     report = ingest(args.paths, store, source=args.source, images_dir=args.images,
                     progress=not args.quiet, workers=args.workers)
+    return _ingest_summary(report, store, args.source)
+
+
+def _ingest_summary(report, store, source: str) -> int:
+    """Print an ingest's failures and counts; the exit status."""
     for failure in report.failures:
         print(f"error: {failure.reason}", file=sys.stderr)
     print(f"ingested {report.images} images, {report.entities} entities, {report.triples} triples "
-          f"({report.relations} stored relations) in {report.seconds:.2f} s into {store.location}")
+          f"({report.relations} stored relations) as source {source!r} in {report.seconds:.2f} s "
+          f"into {store.location}")
     return 1 if report.failures else 0
+
+
+def cmd_detect(args) -> int:
+    from .detect import DetectOptions, detect
+    from .dota import write_detection_files
+    from .ingest import ingest_images
+
+    if not args.out and not args.ingest:
+        raise CommandError("say where the detections go: --out DIR (DOTA Task1 files) and/or --ingest (the store)")
+    store = _open(args) if args.ingest else None  # before the long run, so a bad store fails first
+    options = DetectOptions(args.config, args.checkpoint, args.device, args.score_thr, args.merge_iou,
+                            args.tile, args.overlap, args.batch, args.classes)
+    result = detect(args.images, options, progress=not args.quiet)
+    for failure in result.failures:
+        print(f"error: {failure.file}: {failure.reason}", file=sys.stderr)
+    if result.mapping.unmapped:
+        print(f"note: dropped the model classes with no ontology class: {', '.join(result.mapping.unmapped)}",
+              file=sys.stderr)
+    objects = sum(len(image.objects) for image in result.images)
+    rate = result.tiles / result.seconds if result.seconds else 0.0
+    print(f"detected {objects} objects in {len(result.images)} images ({result.tiles} tiles) in "
+          f"{result.seconds:.1f} s ({rate:.2f} tiles/s) on {result.detector.device}")
+    if args.out:
+        files = write_detection_files(result.images, args.out)
+        print(f"wrote {len(files)} DOTA Task1 files to {args.out}")
+    if args.ingest:
+        source = args.source or result.detector.config_path.stem
+        report = ingest_images(result.images, store, result.run_info(source), result.pictures,
+                               progress=not args.quiet, workers=args.workers)
+        if _ingest_summary(report, store, source):
+            return 1
+    return 1 if result.failures else 0
 
 
 def cmd_sparql(args) -> int:
@@ -307,6 +346,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser("detect", help="find objects in pictures with an mmrotate oriented-box detector")
+    p.add_argument("images", nargs="+", type=Path, help="picture files or folders of them (.png, .jpg, .tif, ...)")
+    p.add_argument("--config", required=True,
+                   help="mmrotate model config: a file, or the name of a bundled one "
+                        "(e.g. rotated_retinanet_obb_r50_fpn_1x_dota_le90)")
+    p.add_argument("--checkpoint", required=True, type=Path, help="the model's weights (.pth)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
+    p.add_argument("--score-thr", type=float, default=0.3, help="keep detections scoring at least this (default 0.3)")
+    p.add_argument("--merge-iou", type=float, default=0.1,
+                   help="rotated-NMS IoU threshold when merging overlapping tiles (default 0.1)")
+    p.add_argument("--tile", type=int, default=1024, help="tile side in pixels (default 1024)")
+    p.add_argument("--overlap", type=int, default=200, help="tile overlap in pixels (default 200)")
+    p.add_argument("--batch", type=int, default=1, help="tiles per forward pass (default 1; more can pay on a GPU)")
+    p.add_argument("--classes", help="a TOML file mapping model classes to ontology classes, or a bundled "
+                                     "mapping: dior, fair1m (default: the model's classes are DOTA names)")
+    p.add_argument("--out", type=Path, help="write DOTA Task1_<class>.txt detection files here")
+    p.add_argument("--ingest", action="store_true", help="put the detections into the store, with the run's provenance")
+    _store_arg(p)
+    p.add_argument("--source", help="source name of the run in the store (default: the config's name)")
+    p.add_argument("--workers", type=int, default=None, help="ingest worker processes (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_detect)
+
     p = sub.add_parser("sparql", help="run a SPARQL 1.1 query on the store ('-' reads it from stdin)")
     p.add_argument("query")
     _store_arg(p)
@@ -409,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CommandError, StoreError, IngestError, IdentifierError, OSError) as err:
+    except (CommandError, StoreError, IngestError, IdentifierError, DetectError, OSError) as err:
         print(f"rune {args.command}: {err}", file=sys.stderr)
         return 2
 

@@ -2,7 +2,7 @@
 
 labelTxt: optional `imagesource:` / `gsd:` header lines, then one object a line,
 `x1 y1 x2 y2 x3 y3 x4 y4 class [difficult]`. Task1 detections: one file per class,
-`Task1_<class>.txt`, lines `image_id score x1 y1 ... x4 y4`.
+`Task1_<class>.txt`, lines `image_id score x1 y1 ... x4 y4`; `write_detection_files` writes them.
 """
 
 from __future__ import annotations
@@ -139,3 +139,21 @@ def read_detection_files(paths: list[Path]) -> list[DotaImage]:
             per_image[fields[0]].append(DotaObject(class_name, corners, score, 0))
             sources.setdefault(fields[0], str(path))
     return [DotaImage(image_id, sources[image_id], tuple(objs)) for image_id, objs in sorted(per_image.items())]
+
+
+def write_detection_files(images: list[DotaImage], folder: Path) -> list[Path]:
+    """Write the images' objects as DOTA Task1 detection results: Task1_<class>.txt files of
+    `image_id confidence x1 y1 ... x4 y4` lines."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dota = {c.name: dota_name for dota_name, c in leaf_classes().items()}
+    lines: dict[str, list[str]] = {}
+    for image in images:
+        for o in image.objects:
+            lines.setdefault(dota[o.class_name], []).append(
+                f"{image.image_id} {o.confidence:.4f} " + " ".join(f"{v:.1f}" for v in o.corners))
+    paths = []
+    for name, rows in sorted(lines.items()):
+        path = folder / f"Task1_{name}.txt"
+        path.write_text("\n".join(rows) + "\n")
+        paths.append(path)
+    return paths

@@ -41,7 +41,8 @@ class RunInfo:
     detector: str
     started: datetime
     ended: datetime | None = None
-    extra: tuple[tuple[str, str | float], ...] = ()  # (rune: property local name, value)
+    extra: tuple[tuple[str, str | float | int], ...] = ()  # (rune: property local name, value)
+    class_map: tuple[tuple[str, str], ...] = ()  # (model class name, ontology class name)
 
 
 def _literal(value: str | float | int | datetime) -> ox.Literal:
@@ -64,7 +65,13 @@ def run_ntriples(run: RunInfo) -> str:
         *([(ox.NamedNode(PROV + "endedAtTime"), _literal(run.ended))] if run.ended else []),
         *((getattr(RUNE, local), _literal(value)) for local, value in run.extra),
     ]
-    return "".join(f"{node} {p} {o} .\n" for p, o in facts)
+    triples = [(node, p, o) for p, o in facts]
+    for k, (model_class, class_name) in enumerate(run.class_map):
+        mapping = ox.NamedNode(f"{node.value}/class-mapping/{k}")
+        triples += [(node, RUNE.classMapping, mapping), (mapping, RDF_TYPE, RUNE.ClassMapping),
+                    (mapping, RUNE.modelClassName, _literal(model_class)),
+                    (mapping, RUNE.mappedClass, ONTOLOGY.classes[class_name].iri)]
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
 
 
 def _entity_template() -> str:

@@ -1,4 +1,5 @@
-"""Ingest stage: DOTA files (annotations or detections) -> one named graph per image in the store.
+"""Ingest stage: DOTA files (annotations or detections), or images a detector has just read,
+-> one named graph per image in the store.
 
 Files are read, measured and rendered to N-Triples in worker processes; the main process
 writes, then updates the entity index (rune_kg.index) with the same measurements. An image already in the store is replaced in one transaction; a new image goes in
@@ -70,6 +71,7 @@ class _Job:
     images_dir: Path | None
     path: Path | None = None
     image: DotaImage | None = None
+    picture: Path | None = None  # the image's picture file, when the caller knows it
 
 
 def _input_files(paths: Iterable[Path]) -> list[Path]:
@@ -86,14 +88,19 @@ def _input_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+def picture_of(path: Path) -> graph.Picture:
+    """A picture file with its size, read from the file header."""
+    with PILImage.open(path) as picture:
+        width, height = picture.size
+    return graph.Picture(str(path.resolve()), width, height)
+
+
 def find_picture(images_dir: Path, image_id: str) -> graph.Picture | None:
-    """The picture file of an image in `images_dir`, with its size read from the file header."""
+    """The picture file of an image in `images_dir`, if there is one."""
     for suffix in PICTURE_SUFFIXES:
         path = images_dir / f"{image_id}{suffix}"
         if path.is_file():
-            with PILImage.open(path) as picture:
-                width, height = picture.size
-            return graph.Picture(str(path.resolve()), width, height)
+            return picture_of(path)
     return None
 
 
@@ -104,7 +111,10 @@ def _render(job: _Job) -> _Rendered | Failure:
         corners = np.array([o.corners for o in image.objects], dtype=np.float64).reshape(-1, 4, 2)
         boxes = Boxes.from_corners(corners)
         relations = pair_relations(boxes)
-        picture = find_picture(job.images_dir, image.image_id) if job.images_dir else None
+        if job.picture:
+            picture = picture_of(job.picture)
+        else:
+            picture = find_picture(job.images_dir, image.image_id) if job.images_dir else None
         text, triples = graph.image_ntriples(image, job.source, boxes, relations, picture)
         world = WorldEntities(job.source, image.image_id, [o.class_name for o in image.objects],
                               np.array([o.confidence for o in image.objects], dtype=np.float64), boxes, relations)
@@ -136,16 +146,40 @@ def ingest(
     workers: int | None = None,
 ) -> IngestReport:
     """Read DOTA files (labelTxt, or Task1_<class>.txt detections) and store one graph per image."""
-    started = time.perf_counter()
-    started_at = datetime.now(timezone.utc)
+    started = datetime.now(timezone.utc)
     iris.check_id(source, "source name")
     files = _input_files([Path(p) for p in paths])
     images_dir = Path(images_dir) if images_dir else None
     if images_dir and not images_dir.is_dir():
         raise IngestError(f"--images: no such folder: {images_dir}")
+    kind = "DOTA Task1 detections" if all(is_detection_file(f) for f in files) else "DOTA labelTxt annotations"
+    return _store(list(_jobs(files, source, images_dir)), store, source,
+                  lambda: graph.RunInfo(source, detector or kind, started, datetime.now(timezone.utc)),
+                  progress, workers)
+
+
+def ingest_images(
+    images: list[DotaImage],
+    store: Store,
+    run: graph.RunInfo,
+    pictures: dict[str, Path] | None = None,
+    progress: bool = True,
+    workers: int | None = None,
+) -> IngestReport:
+    """Store images already read (a detector's output) under `run.source`, with the run's
+    provenance; `pictures` gives their picture files by image id."""
+    iris.check_id(run.source, "source name")
+    pictures = pictures or {}
+    jobs = [_Job(run.source, None, image=image, picture=pictures.get(image.image_id)) for image in images]
+    return _store(jobs, store, run.source, lambda: run, progress, workers)
+
+
+def _store(jobs: list[_Job | Failure], store: Store, source: str, run, progress: bool,
+           workers: int | None) -> IngestReport:
+    """Render the jobs in worker processes and write them, then the run (`run()`) and the index."""
+    started = time.perf_counter()
     workers = workers or os.cpu_count() or 1
     report = IngestReport()
-    jobs = list(_jobs(files, source, images_dir))
     report.failures += [j for j in jobs if isinstance(j, Failure)]
     jobs = [j for j in jobs if isinstance(j, _Job)]
     index = load_index(store, progress)
@@ -170,9 +204,7 @@ def ingest(
                     store.put_graphs(batch)
                     batch, batch_triples = [], 0
     store.put_graphs(batch)
-    kind = "DOTA Task1 detections" if all(is_detection_file(f) for f in files) else "DOTA labelTxt annotations"
-    run = graph.RunInfo(source, detector or kind, started_at, datetime.now(timezone.utc))
-    store.put_graphs([(iris.run_graph(source), graph.run_ntriples(run))])
+    store.put_graphs([(iris.run_graph(source), graph.run_ntriples(run()))])
     store.flush()
     save_index(store, index.replace(worlds, store.revision))
     report.seconds = time.perf_counter() - started

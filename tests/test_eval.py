@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from rune_kg.dota import read_detection_files
+from rune_kg.dota import read_detection_files, write_detection_files
 from rune_kg.evaluation.metrics import average_precision, ndcg_at, recall_at, robustness
-from rune_kg.evaluation.perturb import perturb, write_detection_files
+from rune_kg.evaluation.perturb import perturb
 from rune_kg.evaluation.questions import LEVELS, TEMPLATES, generate, hand_written
 from rune_kg.query.formula import alpha_normal
 from rune_kg.query.parse import parse

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..dota import DotaImage
+from ..dota import DotaImage, write_detection_files
 from ..ingest import ingest
 from ..stats import collection_stats
 from ..store import Store
 from ..synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
-from .perturb import perturb, write_detection_files
+from .perturb import perturb
 
 SAMPLE_LABELS = Path(__file__).resolve().parents[1] / "data" / "sample" / "labelTxt"
 SIZES = {"real": None, "dota-v1": 2800, "dota-x4": 11200}

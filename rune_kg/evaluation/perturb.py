@@ -11,12 +11,10 @@ graded level u in [0, 1] (0: the ground truth itself, every confidence 1), with 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 
 from ..dota import DotaImage, DotaObject
-from ..vocab import leaf_classes
 
 CONFUSABLE = {
     "small_vehicle": ["large_vehicle"], "large_vehicle": ["small_vehicle"],
@@ -62,21 +60,3 @@ def perturb(images: list[DotaImage], level: float, seed: int = 0) -> list[DotaIm
                                           float(rng.uniform(0.05, 0.6)), 0))
         noisy.append(DotaImage(image.image_id, image.source_file, tuple(objects), image.image_source, image.gsd))
     return noisy
-
-
-def write_detection_files(images: list[DotaImage], folder: Path) -> list[Path]:
-    """Write the images' objects as DOTA Task1 detection results: Task1_<class>.txt files of
-    `image_id confidence x1 y1 ... x4 y4` lines."""
-    folder.mkdir(parents=True, exist_ok=True)
-    dota = {c.name: dota_name for dota_name, c in leaf_classes().items()}
-    lines: dict[str, list[str]] = {}
-    for image in images:
-        for o in image.objects:
-            lines.setdefault(dota[o.class_name], []).append(
-                f"{image.image_id} {o.confidence:.4f} " + " ".join(f"{v:.1f}" for v in o.corners))
-    paths = []
-    for name, rows in sorted(lines.items()):
-        path = folder / f"Task1_{name}.txt"
-        path.write_text("\n".join(rows) + "\n")
-        paths.append(path)
-    return paths

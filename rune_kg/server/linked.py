@@ -14,11 +14,12 @@ from .runtime import runtime
 
 bp = Blueprint("linked", __name__)
 
-# The resource's own triples, those of the nodes it owns (geometry, class counts), and the links
+# The resource's own triples, those of the nodes it owns (geometry, class counts, a run's class
+# mappings), and the links
 # into it but provenance (a detection run generated every one of its entities).
 _DESCRIBE = """
 CONSTRUCT { ?r ?p ?o . ?o ?p2 ?o2 . ?s ?q ?r } WHERE {
-  { ?r ?p ?o OPTIONAL { ?o ?p2 ?o2 FILTER(?p IN (geo:hasGeometry, rune:classCount)) } }
+  { ?r ?p ?o OPTIONAL { ?o ?p2 ?o2 FILTER(?p IN (geo:hasGeometry, rune:classCount, rune:classMapping)) } }
   UNION { ?s ?q ?r FILTER(?q != prov:wasGeneratedBy) }
 }"""
 EXPORT_TYPES = {"application/n-quads": ox.RdfFormat.N_QUADS, "text/turtle": ox.RdfFormat.TURTLE}
@@ -55,7 +56,7 @@ def resource(rest: str):
     if media_type != "text/html":
         return rdf_response(triples, media_type)
     own = sorted((t for t in triples if t.subject == iri), key=lambda t: (short(t.predicate), str(t.object)))
-    owned = {t.object for t in own if t.predicate.value.endswith(("hasGeometry", "classCount"))}
+    owned = {t.object for t in own if t.predicate.value.endswith(("hasGeometry", "classCount", "classMapping"))}
     details = {node: [t for t in triples if t.subject == node] for node in owned}
     incoming = sorted((t for t in triples if t.object == iri), key=lambda t: (short(t.predicate), t.subject.value))
     image_id = next((t.object.value for t in own if t.predicate.value.endswith("#imageId")), None)

@@ -145,11 +145,15 @@ def test_detect_ingests_entities_with_their_provenance(checkpoint, tmp_path, cap
     pictures.mkdir()
     shutil.copy(IMAGES / "P1888.png", pictures)
     (pictures / "broken.png").write_bytes(b"not a picture")
+    again = tmp_path / "again"
+    again.mkdir()
+    shutil.copy(IMAGES / "P1888.png", again)
     store_dir = tmp_path / "db"
-    code = main(["detect", str(pictures), "--config", CONFIG, "--checkpoint", str(checkpoint), "--score-thr",
+    code = main(["detect", str(pictures), str(again), "--config", CONFIG, "--checkpoint", str(checkpoint), "--score-thr",
                  str(SCORE_THR), "--ingest", "--store", str(store_dir), "--source", "retina", "--quiet"])
     captured = capsys.readouterr()
-    assert code == 1 and "broken.png" in captured.err  # reported and skipped; the other picture goes on
+    # reported and skipped; the other picture goes on
+    assert code == 1 and "broken.png" in captured.err and "already has the image id 'P1888'" in captured.err
     assert "as source 'retina'" in captured.out
 
     store = Store(store_dir, read_only=True)

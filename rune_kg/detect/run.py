@@ -145,8 +145,8 @@ def _objects(merged: list[np.ndarray], width: int, height: int, detector: Detect
 
 
 def _check(options: DetectOptions) -> None:
-    if not 0.0 <= options.score_thr <= 1.0:
-        raise DetectError(f"--score-thr must be in [0, 1], got {options.score_thr}")
+    if not 0.0 < options.score_thr <= 1.0:
+        raise DetectError(f"--score-thr must be in (0, 1], got {options.score_thr}")
     if not 0.0 < options.merge_iou <= 1.0:
         raise DetectError(f"--merge-iou must be in (0, 1], got {options.merge_iou}")
     if options.tile < 32 or not 0 <= options.overlap < options.tile:
@@ -170,9 +170,13 @@ def detect(paths: Iterable[Path | str], options: DetectOptions, progress: bool =
     clock = time.perf_counter()  # `seconds` counts reading and detecting, not loading the model
 
     planned: list[tuple[Path, int, int, np.ndarray]] = []  # file, width, height, windows
+    seen: set[str] = set()
     for path in files:
         try:
             iris.check_id(path.stem, "image id (the file name)")
+            if path.stem in seen:
+                raise iris.IdentifierError(f"another picture already has the image id {path.stem!r}")
+            seen.add(path.stem)
             with PILImage.open(path) as picture:
                 width, height = picture.size
         except (OSError, iris.IdentifierError) as err:

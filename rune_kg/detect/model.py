@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,8 @@ def require_mmrotate() -> None:
     """Import mmrotate and its compiled operators, or raise DetectError with how to install them."""
     # mmcv 1.x warns on import that mmcv 2.0 renames its packages; nothing a user can act on.
     warnings.filterwarnings("ignore", message="On January 1, 2023, MMCV", category=UserWarning)
+    # torch logs "No CUDA runtime is found" when mmcv's ops import on a CPU machine; --device checks that.
+    logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
     try:
         import mmcv  # noqa: F401
         import mmrotate  # noqa: F401  (registers the rotated detectors, heads and datasets)
@@ -173,13 +176,12 @@ def load_detector(config: str | Path, checkpoint: str | Path, device: str = "cpu
                     _angle_version(cfg), device, _versions())
 
 
-def random_checkpoint(config: str | Path, path: Path, classes: tuple[str, ...] | None = None, seed: int = 0) -> Path:
+def random_checkpoint(config: str | Path, path: str | Path, classes: tuple[str, ...] | None = None,
+                      seed: int = 0) -> Path:
     """Save a checkpoint of the config's model with freshly initialised weights (the config's own
     initialisation, without the ImageNet backbone): to check an install, and for tests and
     benchmarks, since no trained weights can be downloaded here. `classes` go into its meta."""
     require_mmrotate()
-    import logging
-
     import mmcv
     import torch
     from mmcv.runner import save_checkpoint
@@ -192,4 +194,4 @@ def random_checkpoint(config: str | Path, path: Path, classes: tuple[str, ...] |
     logging.getLogger("mmcv").setLevel(logging.WARNING)  # init_weights logs every parameter
     model.init_weights()
     save_checkpoint(model, str(path), meta={"CLASSES": tuple(classes or _dataset_classes(cfg) or ())})
-    return path
+    return Path(path)

@@ -64,6 +64,11 @@ def _ingest_summary(report, store, source: str) -> int:
     return 1 if report.failures else 0
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 image', '2 images'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def cmd_detect(args) -> int:
     from .detect import DetectOptions, detect
     from .dota import write_detection_files
@@ -82,8 +87,9 @@ def cmd_detect(args) -> int:
               file=sys.stderr)
     objects = sum(len(image.objects) for image in result.images)
     rate = result.tiles / result.seconds if result.seconds else 0.0
-    print(f"detected {objects} objects in {len(result.images)} images ({result.tiles} tiles) in "
-          f"{result.seconds:.1f} s ({rate:.2f} tiles/s) on {result.detector.device}")
+    print(f"detected {_count(objects, 'object')} in {_count(len(result.images), 'image')} "
+          f"({_count(result.tiles, 'tile')}) in {result.seconds:.1f} s ({rate:.2f} tiles/s) "
+          f"on {result.detector.device}")
     if args.out:
         files = write_detection_files(result.images, args.out)
         print(f"wrote {len(files)} DOTA Task1 files to {args.out}")

@@ -51,15 +51,15 @@ def cmd_ingest(args) -> int:
     store = _open(args)
     report = ingest(args.paths, store, source=args.source, images_dir=args.images,
                     progress=not args.quiet, workers=args.workers)
-    return _ingest_summary(report, store, args.source)
+    return _ingest_summary(report, store)
 
 
-def _ingest_summary(report, store, source: str) -> int:
+def _ingest_summary(report, store) -> int:
     """Print an ingest's failures and counts; the exit status."""
     for failure in report.failures:
         print(f"error: {failure.reason}", file=sys.stderr)
     print(f"ingested {report.images} images, {report.entities} entities, {report.triples} triples "
-          f"({report.relations} stored relations) as source {source!r} in {report.seconds:.2f} s "
+          f"({report.relations} stored relations) as source {report.source!r} in {report.seconds:.2f} s "
           f"into {store.location}")
     return 1 if report.failures else 0
 
@@ -73,6 +73,7 @@ def cmd_detect(args) -> int:
     from .detect import DetectOptions, detect
     from .dota import write_detection_files
     from .ingest import ingest_images
+    from .runfile import RUN_FILE, write_run_file
 
     if not args.out and not args.ingest:
         raise CommandError("say where the detections go: --out DIR (DOTA Task1 files) and/or --ingest (the store)")
@@ -90,14 +91,15 @@ def cmd_detect(args) -> int:
     print(f"detected {_count(objects, 'object')} in {_count(len(result.images), 'image')} "
           f"({_count(result.tiles, 'tile')}) in {result.seconds:.1f} s ({rate:.2f} tiles/s) "
           f"on {result.detector.device}")
+    run = result.run_info(args.source or result.detector.config_path.stem)
     if args.out:
         files = write_detection_files(result.images, args.out)
-        print(f"wrote {len(files)} DOTA Task1 files to {args.out}")
+        write_run_file(args.out, run, {image.image_id: result.pictures.get(image.image_id) for image in result.images})
+        print(f"wrote {len(files)} DOTA Task1 files and {RUN_FILE} (the run's provenance) to {args.out}")
     if args.ingest:
-        source = args.source or result.detector.config_path.stem
-        report = ingest_images(result.images, store, result.run_info(source), result.pictures,
-                               progress=not args.quiet, workers=args.workers)
-        if _ingest_summary(report, store, source):
+        report = ingest_images(result.images, store, run, result.pictures, progress=not args.quiet,
+                               workers=args.workers)
+        if _ingest_summary(report, store):
             return 1
     return 1 if result.failures else 0
 
@@ -346,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="read DOTA labelTxt or Task1 detection files into the store")
     p.add_argument("paths", nargs="+", type=Path, help="files or folders of .txt files")
     _store_arg(p)
-    p.add_argument("--source", default="dota", help="name of the annotation source / detection run (default: dota)")
+    p.add_argument("--source", help="name of the annotation source / detection run "
+                                    "(default: the source in a run.json beside detection files, else dota)")
     p.add_argument("--images", type=Path, help="folder of picture files named <image id>.png/.jpg/...")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

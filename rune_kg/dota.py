@@ -143,8 +143,12 @@ def read_detection_files(paths: list[Path]) -> list[DotaImage]:
 
 def write_detection_files(images: list[DotaImage], folder: Path) -> list[Path]:
     """Write the images' objects as DOTA Task1 detection results: Task1_<class>.txt files of
-    `image_id confidence x1 y1 ... x4 y4` lines."""
+    `image_id confidence x1 y1 ... x4 y4` lines. Task1 files already in the folder are removed
+    first, so an earlier run's classes do not linger."""
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():
+        if is_detection_file(stale) and stale.is_file():
+            stale.unlink()
     dota = {c.name: dota_name for dota_name, c in leaf_classes().items()}
     lines: dict[str, list[str]] = {}
     for image in images:

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from . import graph, iris
 from .index import WorldEntities, load_index, save_index
 from .dota import DotaFormatError, DotaImage, is_detection_file, read_detection_files, read_label_file
 from .geometry import Boxes, pair_relations
+from .runfile import RUN_FILE, RunFile, RunFileError, read_run_file
 from .store import Store
 
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -43,6 +44,7 @@ class Failure:
 
 @dataclass
 class IngestReport:
+    source: str = ""
     images: int = 0
     entities: int = 0
     triples: int = 0
@@ -74,7 +76,7 @@ class _Job:
     picture: Path | None = None  # the image's picture file, when the caller knows it
 
 
-def _input_files(paths: Iterable[Path]) -> list[Path]:
+def _input_files(paths: list[Path], required: bool = True) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -83,9 +85,27 @@ def _input_files(paths: Iterable[Path]) -> list[Path]:
             files.append(path)
         else:
             raise IngestError(f"no such file or folder: {path}")
-    if not files:
+    if not files and required:
         raise IngestError("no .txt files found in " + ", ".join(map(str, paths)))
     return files
+
+
+def _run_file(paths: list[Path]) -> RunFile | None:
+    """The run.json of the detection files, if there is one (in a folder given, or beside a
+    Task1 file given); one run per ingest."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(path.rglob(RUN_FILE))
+        elif is_detection_file(path) and (path.parent / RUN_FILE).is_file():
+            found.add(path.parent / RUN_FILE)
+    if len(found) > 1:
+        raise IngestError("detection files of several runs (" + ", ".join(map(str, sorted(found))) +
+                          "); ingest one run's folder at a time, each under its own --source")
+    try:
+        return read_run_file(found.pop()) if found else None
+    except RunFileError as err:
+        raise IngestError(str(err)) from None
 
 
 def picture_of(path: Path) -> graph.Picture:
@@ -123,14 +143,21 @@ def _render(job: _Job) -> _Rendered | Failure:
         return Failure(str(job.path or job.image.source_file), str(err))
 
 
-def _jobs(files: list[Path], source: str, images_dir: Path | None) -> Iterator[_Job | Failure]:
+def _jobs(files: list[Path], source: str, images_dir: Path | None,
+          run_file: RunFile | None) -> Iterator[_Job | Failure]:
     detections = [f for f in files if is_detection_file(f)]
-    if detections:
+    if detections or run_file:
+        pictures = run_file.pictures if run_file else {}
         try:
-            for image in read_detection_files(detections):
-                yield _Job(source, images_dir, image=image)
+            images = {image.image_id: image for image in read_detection_files(detections)}
         except (DotaFormatError, OSError) as err:
-            yield Failure(getattr(err, "path", str(detections[0])), str(err))
+            yield Failure(str(getattr(err, "path", detections[0])), str(err))
+        else:
+            for image_id in sorted(pictures.keys() - images.keys()):  # read by the detector, nothing found
+                images[image_id] = DotaImage(image_id, str(run_file.path), ())
+            for image_id, image in sorted(images.items()):
+                picture = pictures.get(image_id)
+                yield _Job(source, images_dir, image=image, picture=picture if picture and picture.is_file() else None)
     for path in files:
         if not is_detection_file(path):
             yield _Job(source, images_dir, path=path)
@@ -139,22 +166,32 @@ def _jobs(files: list[Path], source: str, images_dir: Path | None) -> Iterator[_
 def ingest(
     paths: Iterable[Path | str],
     store: Store,
-    source: str = "dota",
+    source: str | None = None,
     images_dir: Path | str | None = None,
-    detector: str | None = None,
     progress: bool = True,
     workers: int | None = None,
 ) -> IngestReport:
-    """Read DOTA files (labelTxt, or Task1_<class>.txt detections) and store one graph per image."""
+    """Read DOTA files (labelTxt, or Task1_<class>.txt detections) and store one graph per image.
+
+    Detection files with a run.json beside them (written by `rune detect --out`) are stored with
+    that run's provenance, and with the images it read that have no detection. `source` defaults
+    to the run's source name, else "dota"."""
     started = datetime.now(timezone.utc)
+    paths = [Path(p) for p in paths]
+    run_file = _run_file(paths)
+    files = _input_files(paths, required=run_file is None)
+    source = source or (run_file.run.source if run_file else "dota")
     iris.check_id(source, "source name")
-    files = _input_files([Path(p) for p in paths])
     images_dir = Path(images_dir) if images_dir else None
     if images_dir and not images_dir.is_dir():
         raise IngestError(f"--images: no such folder: {images_dir}")
-    kind = "DOTA Task1 detections" if all(is_detection_file(f) for f in files) else "DOTA labelTxt annotations"
-    return _store(list(_jobs(files, source, images_dir)), store, source,
-                  lambda: graph.RunInfo(source, detector or kind, started, datetime.now(timezone.utc)),
+    if run_file:
+        run = replace(run_file.run, source=source)
+    else:
+        kind = "DOTA Task1 detections" if all(is_detection_file(f) for f in files) else "DOTA labelTxt annotations"
+        run = graph.RunInfo(source, kind, started)
+    return _store(list(_jobs(files, source, images_dir, run_file)), store, source,
+                  lambda: run if run.ended else replace(run, ended=datetime.now(timezone.utc)),
                   progress, workers)
 
 
@@ -179,7 +216,7 @@ def _store(jobs: list[_Job | Failure], store: Store, source: str, run, progress:
     """Render the jobs in worker processes and write them, then the run (`run()`) and the index."""
     started = time.perf_counter()
     workers = workers or os.cpu_count() or 1
-    report = IngestReport()
+    report = IngestReport(source)
     report.failures += [j for j in jobs if isinstance(j, Failure)]
     jobs = [j for j in jobs if isinstance(j, _Job)]
     index = load_index(store, progress)

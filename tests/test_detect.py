@@ -19,6 +19,7 @@ from rune_kg.detect import DetectError, DetectOptions, detect
 from rune_kg.detect.classes import ClassMappingError, class_mapping
 from rune_kg.detect.corners import ANGLE_VERSIONS, obb_to_corners
 from rune_kg.dota import read_detection_files
+from rune_kg.iris import run_graph
 from rune_kg.store import Store
 
 from .conftest import IMAGES
@@ -99,10 +100,10 @@ def test_corners_equal_mmrotates_own_conversion():
         np.testing.assert_allclose(ours, theirs, atol=1e-3, err_msg=version)  # same corners, same order
 
 
-def test_detect_writes_dota_detection_files(checkpoint, tmp_path, capsys):
+def test_detect_writes_dota_detection_files_with_their_run(checkpoint, tmp_path, capsys):
     out = tmp_path / "det"
-    code = main(["detect", str(IMAGES), "--config", CONFIG, "--checkpoint", str(checkpoint),
-                 "--score-thr", str(SCORE_THR), "--out", str(out), "--quiet"])
+    code = main(["detect", str(IMAGES), "--config", CONFIG, "--checkpoint", str(checkpoint), "--score-thr",
+                 str(SCORE_THR), "--out", str(out), "--ingest", "--store", str(tmp_path / "direct"), "--quiet"])
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert "in 4 images (8 tiles)" in printed and "tiles/s) on cpu" in printed
@@ -111,6 +112,17 @@ def test_detect_writes_dota_detection_files(checkpoint, tmp_path, capsys):
     for image in images.values():
         for obj in image.objects:
             assert len(obj.corners) == 8 and SCORE_THR <= obj.confidence <= 1.0
+
+    # a later `rune ingest` of the folder records the same run (run.json) and the same pictures
+    assert main(["ingest", str(out), "--store", str(tmp_path / "later"), "--quiet"]) == 0
+    graphs = []
+    for name in ("direct", "later"):
+        store = Store(tmp_path / name, read_only=True)
+        run = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+                          substitutions={ox.Variable("g"): run_graph(CONFIG)})
+        pictures = store.query("SELECT ?id ?file WHERE { ?i rune:imageId ?id ; rune:imageFile ?file }")
+        graphs.append((set(run), {(r["id"].value, r["file"].value) for r in pictures}))
+    assert graphs[0] == graphs[1] and len(graphs[0][0]) > 30 and len(graphs[0][1]) == 4
 
 
 def test_tiles_are_merged_as_mmrotates_huge_image_inference(checkpoint):
@@ -192,3 +204,14 @@ def test_bad_checkpoint_config_and_device_are_clear_errors(checkpoint, tmp_path,
     assert "--device must be" in capsys.readouterr().err
     with pytest.raises(DetectError, match="--overlap"):
         detect([IMAGES], DetectOptions(CONFIG, checkpoint, tile=512, overlap=600), progress=False)
+
+
+def test_a_two_stage_model_loads_with_the_threshold_in_its_second_stage(tmp_path):
+    """Oriented R-CNN (another bundled family): its score threshold sits in test_cfg.rcnn."""
+    _need_mmrotate()
+    from rune_kg.detect.model import load_detector, random_checkpoint
+
+    config = "oriented_rcnn_r50_fpn_1x_dota_le90"
+    detector = load_detector(config, random_checkpoint(config, tmp_path / "orcnn.pth", DOTA_CLASSES), score_thr=0.02)
+    assert detector.model.roi_head.test_cfg.score_thr == 0.02 and detector.angle_version == "le90"
+    assert detector.classes == DOTA_CLASSES

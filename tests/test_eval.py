@@ -85,3 +85,6 @@ def test_rune_eval_end_to_end(tmp_path):
     for name in ("metrics.csv", "outcomes.csv", "report.md", "real-level.png", "real-uncertainty.png"):
         assert (out / name).stat().st_size > 100
     assert "RRQC" in (out / "report.md").read_text()
+    # the noisy run lists every image, also any the noise leaves without objects
+    run = json.loads((tmp_path / "work" / "real" / "noise-0.40-seed0" / "run.json").read_text())
+    assert len(run["images"]) == 25 and run["detector"].startswith("simulated detector, uncertainty 0.4")

@@ -1,12 +1,19 @@
+import json
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime, timezone
 
 import numpy as np
 import pytest
+from pyoxigraph import Variable
 
-from rune_kg.dota import read_label_file
-from rune_kg.ingest import ingest
+from rune_kg.dota import DotaImage, DotaObject, read_detection_files, read_label_file, write_detection_files
+from rune_kg.graph import RunInfo
+from rune_kg.ingest import IngestError, ingest
+from rune_kg.iris import run_iri
+from rune_kg.query.engine import answer
+from rune_kg.runfile import write_run_file
 from rune_kg.stats import collection_stats
 from rune_kg.store import Store
 
@@ -83,3 +90,63 @@ def test_detections_ingest_with_confidence(tmp_path):
     assert (report.images, report.entities) == (1, 2)
     confs = Counter(float(r["c"].value) for r in store.query("SELECT ?c WHERE { ?e rune:confidence ?c }"))
     assert confs == {0.75: 1, 0.5: 1}
+
+
+def _detector_output(folder, source="retina-x"):
+    """A folder as `rune detect --out` leaves it: Task1 files and run.json; D2 had no detection."""
+    folder.mkdir(parents=True)
+    (folder / "Task1_plane.txt").write_text("D1 0.75 0 0 40 0 40 10 0 10\n")
+    run = RunInfo(source, "mmrotate RotatedRetinaNet (test)", datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+                  datetime(2026, 1, 2, 3, 5, 0, tzinfo=timezone.utc),
+                  (("checkpointSha256", "ab" * 32), ("scoreThreshold", 0.3), ("tileSize", 1024)), (("airplane", "plane"),))
+    write_run_file(folder, run, {"D1": None, "D2": IMAGES / "P1888.png"})
+    return folder
+
+
+def _run_facts(store, source):
+    rows = store.query("SELECT ?run ?p ?o WHERE { ?run ?p ?o }", substitutions={Variable("run"): run_iri(source)})
+    return {(r["p"].value.rsplit("#", 1)[-1], r["o"].value) for r in rows}
+
+
+def test_detection_folder_keeps_its_run_provenance_and_empty_images(tmp_path):
+    out = _detector_output(tmp_path / "det")
+    store = Store(tmp_path / "db")
+    report = ingest([out], store, progress=False, workers=1)
+    assert report.source == "retina-x" and (report.images, report.entities) == (2, 1)
+    facts = _run_facts(store, "retina-x")
+    assert {("checkpointSha256", "ab" * 32), ("scoreThreshold", "0.3"), ("tileSize", "1024"),
+            ("detector", "mmrotate RotatedRetinaNet (test)"), ("startedAtTime", "2026-01-02T03:04:05Z"),
+            ("endedAtTime", "2026-01-02T03:05:00Z")} <= facts
+    mapped = store.query("SELECT ?n ?c WHERE { ?m rune:modelClassName ?n ; rune:mappedClass ?c }")
+    assert [(r["n"].value, r["c"].value.rsplit("#")[-1]) for r in mapped] == [("airplane", "Plane")]
+    files = {r["id"].value: r["file"].value if r["file"] else None for r in store.query(
+        "SELECT ?id ?file WHERE { ?i rune:imageId ?id OPTIONAL { ?i rune:imageFile ?file } }")}
+    assert files == {"D1": None, "D2": str((IMAGES / "P1888.png").resolve())}
+    # D2, read but empty, answers "no plane"
+    assert [r.image for r in answer("NOT exists x: plane(x)", store, mode="crisp", source="retina-x").results] == ["D2"]
+
+    renamed = ingest([out / "Task1_plane.txt"], store, source="renamed", progress=False, workers=1)
+    assert renamed.images == 2 and ("checkpointSha256", "ab" * 32) in _run_facts(store, "renamed")
+
+
+def test_run_files_must_be_one_and_readable(tmp_path):
+    _detector_output(tmp_path / "all" / "a", "a")
+    _detector_output(tmp_path / "all" / "b", "b")
+    with pytest.raises(IngestError, match="several runs"):
+        ingest([tmp_path / "all"], Store(tmp_path / "db"), progress=False, workers=1)
+    (tmp_path / "all" / "b" / "run.json").write_text('{"format": "rune-kg detection run 1", "source": "b"}')
+    with pytest.raises(IngestError, match="unreadable run file.*KeyError"):
+        ingest([tmp_path / "all" / "b"], Store(tmp_path / "db"), progress=False, workers=1)
+    document = json.loads((tmp_path / "all" / "a" / "run.json").read_text())
+    document["properties"].append(["colour", "red"])
+    (tmp_path / "all" / "a" / "run.json").write_text(json.dumps(document))
+    with pytest.raises(IngestError, match="'colour' = 'red' is not a rune: property"):
+        ingest([tmp_path / "all" / "a"], Store(tmp_path / "db"), progress=False, workers=1)
+
+
+def test_detection_files_replace_an_earlier_runs(tmp_path):
+    (tmp_path / "Task1_ship.txt").write_text("D9 0.5 0 0 40 0 40 10 0 10\n")
+    image = read_detection_files([tmp_path / "Task1_ship.txt"])[0]
+    plane = DotaImage("D1", "x", (DotaObject("plane", (0, 0, 40, 0, 40, 10, 0, 10), 0.75, 0),))
+    assert [p.name for p in write_detection_files([plane], tmp_path)] == ["Task1_plane.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Task1_plane.txt"] and image.image_id == "D9"

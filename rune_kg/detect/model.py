@@ -39,6 +39,8 @@ def require_mmrotate() -> None:
     """Import mmrotate and its compiled operators, or raise DetectError with how to install them."""
     # mmcv 1.x warns on import that mmcv 2.0 renames its packages; nothing a user can act on.
     warnings.filterwarnings("ignore", message="On January 1, 2023, MMCV", category=UserWarning)
+    # mmdet 2.x warns of its own renamed attributes while building two-stage models
+    warnings.filterwarnings("ignore", message="DeprecationWarning: ", category=UserWarning, module=r"mmdet\.")
     # torch logs "No CUDA runtime is found" when mmcv's ops import on a CPU machine; --device checks that.
     logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
     try:
@@ -134,6 +136,16 @@ def _versions() -> dict[str, str]:
     return versions
 
 
+def _lower_score_thr(test_cfg, score_thr: float | None) -> None:
+    """Lower the test-time score threshold of a one-stage model (test_cfg.score_thr) or of a
+    two-stage model's second stage (test_cfg.rcnn.score_thr) to `score_thr` where it is higher."""
+    if score_thr is None or test_cfg is None:
+        return
+    for stage in (test_cfg, test_cfg.get("rcnn")):
+        if stage is not None and stage.get("score_thr", 0.0) > score_thr:
+            stage.score_thr = score_thr
+
+
 def load_detector(config: str | Path, checkpoint: str | Path, device: str = "cpu",
                   score_thr: float | None = None) -> Detector:
     """Build the model of `config`, load `checkpoint` into it and put it on `device`.
@@ -158,9 +170,7 @@ def load_detector(config: str | Path, checkpoint: str | Path, device: str = "cpu
     cfg.model.pop("pretrained", None)
     cfg.model.get("backbone", {}).pop("init_cfg", None)  # no download of ImageNet weights
     cfg.model.train_cfg = None
-    test_cfg = cfg.model.get("test_cfg") or cfg.get("test_cfg")
-    if score_thr is not None and test_cfg is not None and test_cfg.get("score_thr", 0.0) > score_thr:
-        test_cfg.score_thr = score_thr
+    _lower_score_thr(cfg.model.get("test_cfg") or cfg.get("test_cfg"), score_thr)
     try:
         model = build_detector(cfg.model, test_cfg=cfg.get("test_cfg"))
         meta = load_checkpoint(model, str(checkpoint), map_location="cpu", logger="silent").get("meta", {})

@@ -9,10 +9,13 @@ Each holds the ground truth as source "dota" and one detection run per uncertain
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..dota import DotaImage, write_detection_files
+from ..graph import RunInfo
 from ..ingest import ingest
+from ..runfile import write_run_file
 from ..stats import collection_stats
 from ..store import Store
 from ..synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
@@ -61,7 +64,9 @@ def prepare(name: str, workdir: Path, uncertainty: list[float], seed: int = 0, p
         source = noise_source(level, seed)
         if source not in runs:
             files = write_detection_files(perturb(images, level, seed), folder / source)
-            ingest(files, store, source=source, detector=f"simulated detector, uncertainty {level:g} (seed {seed})",
-                   progress=progress)
+            # run.json lists every image, so those the noise emptied stay in the run (as "no X" answers)
+            run = RunInfo(source, f"simulated detector, uncertainty {level:g} (seed {seed})", datetime.now(timezone.utc))
+            write_run_file(folder / source, run, {image.image_id: None for image in images})
+            ingest(files, store, source=source, progress=progress)
         sources[level] = source
     return Collection(name, store, images, sources)

@@ -94,7 +94,7 @@ def cmd_detect(args) -> int:
     run = result.run_info(args.source or result.detector.config_path.stem)
     if args.out:
         files = write_detection_files(result.images, args.out)
-        write_run_file(args.out, run, {image.image_id: result.pictures.get(image.image_id) for image in result.images})
+        write_run_file(args.out, run, result.pictures)
         print(f"wrote {len(files)} DOTA Task1 files and {RUN_FILE} (the run's provenance) to {args.out}")
     if args.ingest:
         report = ingest_images(result.images, store, run, result.pictures, progress=not args.quiet,

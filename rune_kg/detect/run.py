@@ -22,7 +22,7 @@ from tqdm import tqdm
 from .. import iris
 from ..dota import DotaImage, DotaObject
 from ..graph import RunInfo
-from ..ingest import PICTURE_SUFFIXES
+from ..ingest import PICTURE_SUFFIXES, Failure
 from .classes import ClassMapping, class_mapping
 from .corners import obb_to_corners
 from .errors import DetectError
@@ -40,12 +40,6 @@ class DetectOptions:
     overlap: int = 200
     batch: int = 1  # tiles per forward pass (on 2 CPU cores 1 is fastest; more can pay on a GPU)
     classes: str | None = None  # a mapping file or bundled mapping name (detect/mappings)
-
-
-@dataclass(frozen=True)
-class Failure:
-    file: str
-    reason: str
 
 
 @dataclass

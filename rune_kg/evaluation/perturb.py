@@ -11,7 +11,6 @@ graded level u in [0, 1] (0: the ground truth itself, every confidence 1), with 
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ..dota import DotaImage, DotaObject

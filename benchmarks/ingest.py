@@ -2,7 +2,7 @@
 
     python benchmarks/ingest.py [--images 2800] [--workdir DIR]
 
-Builds the collection (rune_kg.synthetic), ingests it into a fresh on-disk store, and prints
+Builds the collection (rune_kg.evaluation.synthetic), ingests it into a fresh on-disk store, and prints
 images, entities, triples, relations, seconds and entities/s.
 """
 
@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from rune_kg.ingest import ingest
-from rune_kg.store import Store
-from rune_kg.synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
+from rune_kg.kg import Store
+from rune_kg.evaluation.synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "dota" / "labelTxt"
 

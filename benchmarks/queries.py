@@ -8,7 +8,7 @@ built and ingested into DIR/store when missing), each formula of SUITE is answer
   after one warm-up query that loads the entity index; the median of --repeat runs;
 - naive: the whole formula as one SPARQL join with FILTERs (rewrite.naive) on the same store,
   in a child process killed at --naive-limit seconds (reported as at least that limit);
-- scan: rune_kg.query.scan over the same entities read from the label files, restricted to the
+- scan: rune_kg.evaluation.reference over the same entities read from the label files, restricted to the
   classes the formula's variables can take (as the engine's subsets are), every relation
   computed from the polygons per query (shapely), stopping at the first witness per image.
 The matched images of rune-kg and the scan must agree; the script stops if they do not. A scan
@@ -28,16 +28,16 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from rune_kg.dota import read_label_file
+from rune_kg.ingest.dota import read_label_file
 from rune_kg.ingest import ingest
 from rune_kg.query.engine import answer
 from rune_kg.query.formula import Atom, children
 from rune_kg.query.parse import parse
 from rune_kg.query.plan import plan
-from rune_kg.query.rewrite import naive
-from rune_kg.query.scan import World, satisfies
-from rune_kg.store import Store
-from rune_kg.synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
+from rune_kg.query.sparql import naive
+from rune_kg.evaluation.reference import ReferenceWorld, satisfies
+from rune_kg.kg import Store
+from rune_kg.evaluation.synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "dota" / "labelTxt"
 
@@ -105,7 +105,7 @@ def _scan(images, formula, results) -> None:
     matched = []
     for image in images:
         subset = replace(image, objects=tuple(o for o in image.objects if o.class_name in universe))
-        if satisfies(World(subset), formula) is not None:
+        if satisfies(ReferenceWorld(subset), formula) is not None:
             matched.append(image.image_id)
     results.put((time.perf_counter() - started, matched))
 

@@ -28,11 +28,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from queries import SUITE, build  # noqa: E402
 
-from rune_kg.index import from_store  # noqa: E402
+from rune_kg.kg.index import from_store  # noqa: E402
 from rune_kg.ingest import ingest  # noqa: E402
 from rune_kg.query.engine import answer  # noqa: E402
-from rune_kg.remote import RemoteStore  # noqa: E402
-from rune_kg.store import Store  # noqa: E402
+from rune_kg.kg.remote import RemoteStore  # noqa: E402
+from rune_kg.kg import Store  # noqa: E402
 
 
 def start_oxigraph(folder: Path) -> tuple[subprocess.Popen, str]:

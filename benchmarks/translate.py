@@ -22,8 +22,9 @@ from rune_kg.ingest import ingest
 from rune_kg.query.engine import answer
 from rune_kg.query.formula import alpha_normal
 from rune_kg.query.parse import parse
-from rune_kg.store import Store
-from rune_kg.translate import TranslationError, open_translator, translate
+from rune_kg.kg import Store
+from rune_kg.errors import TranslationError
+from rune_kg.translate import open_translator, translate
 from rune_kg.translate.prompt import QUERIES_DIR
 
 SAMPLE = Path(__file__).resolve().parents[1] / "rune_kg" / "data" / "sample" / "labelTxt"

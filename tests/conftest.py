@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rune_kg.ingest import ingest
-from rune_kg.store import Store
+from rune_kg.kg import Store
 
 SAMPLE = Path(__file__).resolve().parents[1] / "rune_kg" / "data" / "sample"
 LABELS = SAMPLE / "labelTxt"
@@ -34,9 +34,9 @@ def store(store_dir) -> Store:
 
 @pytest.fixture(scope="session")
 def synthetic_store(tmp_path_factory) -> Store:
-    """150 images resampled from the real annotations (rune_kg.synthetic): denser worlds, so
+    """150 images resampled from the real annotations (rune_kg.evaluation.synthetic): denser worlds, so
     that formulas which differ select different images."""
-    from rune_kg.synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
+    from rune_kg.evaluation.synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
 
     folder = tmp_path_factory.mktemp("synthetic")
     spec = CollectionSpec(images=150, mean_objects=40.0, max_objects=400, seed=1)
@@ -55,7 +55,7 @@ def app(store_dir):
 
     app = create_app({"STORE": str(store_dir), "QUERY_TIMEOUT": 2, "TESTING": True})
     yield app
-    app.extensions["rune"].pool.close()
+    app.extensions["rune"].close()
 
 
 @pytest.fixture()

@@ -16,11 +16,12 @@ import pytest
 
 from rune_kg.cli import main
 from rune_kg.detect import DetectError, DetectOptions, detect
-from rune_kg.detect.classes import ClassMappingError, class_mapping
+from rune_kg.detect.classes import class_mapping
+from rune_kg.errors import ClassMappingError
 from rune_kg.detect.corners import ANGLE_VERSIONS, obb_to_corners
-from rune_kg.dota import read_detection_files
-from rune_kg.iris import run_graph
-from rune_kg.store import Store
+from rune_kg.ingest.dota import read_detection_files
+from rune_kg.kg.iris import run_graph
+from rune_kg.kg import Store
 
 from .conftest import IMAGES
 

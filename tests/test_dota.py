@@ -1,6 +1,7 @@
 import pytest
 
-from rune_kg.dota import DotaFormatError, read_detection_files, read_label_file
+from rune_kg.errors import DotaFormatError
+from rune_kg.ingest.dota import read_detection_files, read_label_file
 
 from .conftest import LABELS
 

@@ -7,13 +7,14 @@ import json
 
 import pytest
 
-from rune_kg.dota import read_detection_files, write_detection_files
+from rune_kg.errors import EvaluationError
+from rune_kg.ingest.dota import read_detection_files, write_detection_files
 from rune_kg.evaluation.metrics import average_precision, ndcg_at, recall_at, robustness
 from rune_kg.evaluation.perturb import perturb
 from rune_kg.evaluation.questions import LEVELS, TEMPLATES, generate, hand_written
 from rune_kg.query.formula import alpha_normal
 from rune_kg.query.parse import parse
-from rune_kg.synthetic import read_real
+from rune_kg.evaluation.synthetic import read_real
 from rune_kg.translate import translate
 
 from .conftest import LABELS
@@ -50,7 +51,7 @@ def test_perturbation_is_graded_and_seeded(tmp_path):
     files = write_detection_files(heavy, tmp_path)
     read_back = {im.image_id: len(im.objects) for im in read_detection_files(files)}
     assert read_back == {im.image_id: len(im.objects) for im in heavy if im.objects}
-    with pytest.raises(ValueError):
+    with pytest.raises(EvaluationError):
         perturb(images, 1.5)
 
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from rune_kg.geometry import Boxes, pair_relations
+from rune_kg.kg.geometry import Boxes, pair_relations
 
 
 def square(x, y, side):

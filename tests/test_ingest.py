@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 from pyoxigraph import Variable
 
-from rune_kg.dota import DotaImage, DotaObject, read_detection_files, read_label_file, write_detection_files
-from rune_kg.graph import RunInfo
-from rune_kg.ingest import IngestError, ingest
-from rune_kg.iris import run_iri
+from rune_kg.ingest.dota import read_detection_files, read_label_file, write_detection_files
+from rune_kg.ingest.records import DotaImage, DotaObject
+from rune_kg.ingest.records import RunInfo
+from rune_kg.errors import IngestError
+from rune_kg.ingest import ingest
+from rune_kg.kg.iris import run_iri
 from rune_kg.query.engine import answer
-from rune_kg.runfile import write_run_file
-from rune_kg.stats import collection_stats
-from rune_kg.store import Store
+from rune_kg.ingest.runfile import write_run_file
+from rune_kg.kg.stats import collection_stats
+from rune_kg.kg import Store
 
 from .conftest import IMAGES, LABELS
 

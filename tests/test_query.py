@@ -1,14 +1,16 @@
-"""The engine against the direct model checker (rune_kg.query.scan) on real DOTA images, and
+"""The engine against the direct model checker (rune_kg.evaluation.reference) on real DOTA images, and
 its SPARQL re-run on the store."""
 
 import pytest
 
-from rune_kg.dota import read_label_file
+from rune_kg.ingest.dota import read_label_file
 from rune_kg.ingest import ingest
-from rune_kg.query.engine import QueryError, answer
-from rune_kg.query.parse import FormulaError, parse
-from rune_kg.query.rewrite import naive
-from rune_kg.query.scan import World, satisfies
+from rune_kg.errors import QueryError
+from rune_kg.query.engine import answer
+from rune_kg.errors import FormulaError
+from rune_kg.query.parse import parse
+from rune_kg.query.sparql import naive
+from rune_kg.evaluation.reference import ReferenceWorld, satisfies
 
 from .conftest import LABELS
 
@@ -64,7 +66,7 @@ IDS = sorted(p.stem for p in LABELS.glob("*.txt"))
 
 @pytest.fixture(scope="module")
 def worlds():
-    return {i: World(read_label_file(LABELS / f"{i}.txt")) for i in IDS}
+    return {i: ReferenceWorld(read_label_file(LABELS / f"{i}.txt")) for i in IDS}
 
 
 @pytest.mark.parametrize("text", FORMULAS)
@@ -90,7 +92,7 @@ def test_the_answers_sparql_selects_the_same_images(store, text):
 
 
 def test_scored_mode_ranks_by_witness_confidence(tmp_path):
-    from rune_kg.store import Store
+    from rune_kg.kg import Store
     (tmp_path / "Task1_ship.txt").write_text(
         "A 0.9 0 0 10 0 10 4 0 4\nA 0.5 12 0 22 0 22 4 12 4\n"  # two ships side by side
         "B 0.6 0 0 10 0 10 4 0 4\nB 0.7 12 0 22 0 22 4 12 4\n"
@@ -108,7 +110,7 @@ def test_scored_mode_ranks_by_witness_confidence(tmp_path):
 
 def test_index_follows_the_store(tmp_path):
     """A write the index did not see (a SPARQL update) makes it stale: it is rebuilt."""
-    from rune_kg.store import Store
+    from rune_kg.kg import Store
     (tmp_path / "Task1_plane.txt").write_text("P 1.0 0 0 40 0 40 10 0 10\n")
     store = Store(tmp_path / "db")
     ingest([tmp_path / "Task1_plane.txt"], store, source="det", progress=False, workers=1)

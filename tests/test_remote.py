@@ -11,10 +11,10 @@ import pytest
 
 from rune_kg.cli import main
 from rune_kg.query.engine import answer
-from rune_kg.remote import RemoteStore
+from rune_kg.kg.remote import RemoteStore
 from rune_kg.server import create_app
-from rune_kg.stats import collection_stats
-from rune_kg.store import StoreError
+from rune_kg.kg.stats import collection_stats
+from rune_kg.errors import StoreError
 
 from .conftest import IMAGES, LABELS, start_oxigraph
 
@@ -147,7 +147,7 @@ def test_federation_with_a_second_local_server(oxigraph, store_dir):
         assert response.status_code == 200, response.text
         assert response.get_json()["results"]["bindings"][0]["n"]["value"] == "25"
     finally:
-        app.extensions["rune"].pool.close()
+        app.extensions["rune"].close()
 
 
 def test_eval_on_the_endpoint(oxigraph, tmp_path):

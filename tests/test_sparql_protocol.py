@@ -13,7 +13,7 @@ from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TURTLE, XML, SPARQLWrappe
 
 from rune_kg.ingest import ingest
 from rune_kg.server import create_app
-from rune_kg.store import Store
+from rune_kg.kg import Store
 
 from .conftest import LABELS
 
@@ -128,7 +128,7 @@ def test_federation_through_an_allowed_service(live_server, store_dir):
         assert response.status_code == 200, response.text
         assert count(response) == 25
     finally:
-        app.extensions["rune"].pool.close()
+        app.extensions["rune"].close()
 
 
 def test_service_description_without_a_query(client):
@@ -157,7 +157,7 @@ def writable(tmp_path):
     del store
     app = create_app({"STORE": str(tmp_path / "db"), "UPDATE_TOKEN": "s3cret", "QUERY_WORKERS": 1})
     yield app.test_client()
-    app.extensions["rune"].pool.close()
+    app.extensions["rune"].close()
 
 
 def test_updates_need_the_token_and_are_seen_by_later_queries(writable, client):

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from rune_kg.vocab import ONTOLOGY, RUNE, descendants
+from rune_kg.kg.geometry import PairRelations, Thresholds
+from rune_kg.vocab import ONTOLOGY, RELATIONS, RUNE, descendants, materialised, predicates
 
 SPEC_CLASSES = """plane ship storage_tank baseball_diamond tennis_court basketball_court ground_track_field harbor
 bridge large_vehicle small_vehicle helicopter roundabout soccer_ball_field swimming_pool container_crane airport
@@ -15,7 +16,7 @@ def test_classes_and_relations_match_the_query_language():
     leaves = {c.name for c in ONTOLOGY.classes.values() if c.dota_name}
     assert leaves == set(SPEC_CLASSES)
     assert set(ONTOLOGY.classes) - leaves == {"vehicle", "aircraft", "court", "sports_field"}
-    assert set(ONTOLOGY.relations) == set(SPEC_RELATIONS)
+    assert set(predicates()) == set(SPEC_RELATIONS)
 
 
 def test_superclasses_of_the_spec():
@@ -45,3 +46,17 @@ def test_every_rune_term_in_the_code_is_declared():
         text = path.read_text()
         used |= set(re.findall(r"rune:([A-Za-z]+)", text)) | set(re.findall(r"RUNE\.([A-Za-z]+)", text))
     assert used - ONTOLOGY.terms == set()
+
+
+def test_relation_catalogue_is_read_from_the_ontology():
+    """What the index, the rewriter and the translator read about relations comes from rune.ttl."""
+    assert {n for n, r in predicates().items() if r.symmetric} == {"near", "far_from", "overlaps", "parallel",
+                                                                    "same_class"}
+    assert {n for n, r in predicates().items() if r.stored} == {"near", "overlaps", "inside", "contains"}
+    assert RELATIONS["contains"].stored_as == (RELATIONS["inside"], True)
+    assert RELATIONS["left_of"].inverse == "right_of" and RELATIONS["below"].inverse == "above"
+    assert RELATIONS["near"].iri == RUNE.near and RELATIONS["near"].thresholds == ("near_factor",)
+    assert all(r.arity == 2 for r in RELATIONS.values())
+    # every stored relation is a field that ingest computes, every threshold a configurable number
+    assert {r.name for r in materialised()} == set(PairRelations.__dataclass_fields__)
+    assert {t for r in RELATIONS.values() for t in r.thresholds} == set(Thresholds.__dataclass_fields__)

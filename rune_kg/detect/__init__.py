@@ -6,7 +6,7 @@ provenance); error type: `DetectError`. The output goes on as DOTA Task1 files
 or straight into the store (`ingest.ingest_images`).
 """
 
-from .errors import DetectError
-from .run import DetectOptions, Detections, detect
+from ..errors import DetectError
+from .inference import DetectOptions, Detections, detect
 
 __all__ = ["DetectError", "DetectOptions", "Detections", "detect"]

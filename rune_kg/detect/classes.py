@@ -16,14 +16,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ClassMappingError
 from ..vocab import leaf_classes
-from .errors import DetectError
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
-
-
-class ClassMappingError(DetectError):
-    """A mapping file that cannot be used."""
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import DetectError
 from .corners import ANGLE_VERSIONS
-from .errors import DetectError
 
 INSTALL_HINT = "install it with: bash scripts/install-detector.sh (see the README, 'Detect objects')"
 

@@ -5,7 +5,6 @@ stopped by stopping its process. SERVICE endpoints are checked against an allow-
 Entry point: `QueryPool.run`; one error type, `EndpointError` (with a subclass per HTTP status).
 """
 
-from .errors import Busy, EndpointError, Forbidden, NotAcceptable, QueryFailed, QueryTimeout, SparqlSyntaxError
 from .formats import GRAPH_TYPES, RESULT_TYPES
 from .pool import QueryPool, SparqlRequest, SparqlResponse
 from .services import check_services

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..stats import collection_stats
-from ..store import Store
+from ..kg import KnowledgeGraph
+from ..kg.stats import collection_stats
 from ..vocab import DATA_NS, DCTERMS, ONTOLOGY, ONTOLOGY_IRI, RDF_TYPE, SD, VOID, XSD
 from .formats import GRAPH_TYPES, RESULT_TYPES
 
@@ -44,7 +44,7 @@ def service_description(endpoint: str, updates: bool, federated: bool) -> list[o
     return triples
 
 
-def void_description(store: Store, base_url: str) -> list[ox.Triple]:
+def void_description(store: KnowledgeGraph, base_url: str) -> list[ox.Triple]:
     """The dataset's void:Dataset: size, URI space, vocabulary, endpoint, dump and class partitions."""
     stats = collection_stats(store)
     triples = [

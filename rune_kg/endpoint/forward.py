@@ -9,7 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .errors import NotAcceptable, QueryFailed, QueryTimeout, SparqlSyntaxError
+from ..errors import NotAcceptable, QueryFailed, QueryTimeout, SparqlSyntaxError
 from .pool import SparqlRequest, SparqlResponse
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .errors import Busy, EndpointError, NotAcceptable, QueryFailed, QueryTimeout, SparqlSyntaxError
+from ..errors import Busy, EndpointError, NotAcceptable, QueryFailed, QueryTimeout, SparqlSyntaxError
 
 
 @dataclass(frozen=True)

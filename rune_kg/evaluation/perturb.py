@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dota import DotaImage, DotaObject
+from ..errors import EvaluationError
+from ..ingest.records import DotaImage, DotaObject
 
 CONFUSABLE = {
     "small_vehicle": ["large_vehicle"], "large_vehicle": ["small_vehicle"],
@@ -29,7 +30,7 @@ CONFUSABLE = {
 def perturb(images: list[DotaImage], level: float, seed: int = 0) -> list[DotaImage]:
     """The images' objects as a detector with error level `level` would report them."""
     if not 0 <= level <= 1:
-        raise ValueError(f"uncertainty level must be in [0, 1], got {level}")
+        raise EvaluationError(f"uncertainty level must be in [0, 1], got {level}")
     if level == 0:
         return [DotaImage(im.image_id, im.source_file, tuple(DotaObject(o.class_name, o.corners) for o in im.objects),
                           im.image_source, im.gsd) for im in images]

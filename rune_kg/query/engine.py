@@ -12,25 +12,22 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .. import iris
-from ..geometry import DEFAULT_THRESHOLDS, Thresholds
-from ..graph import polygon_wkt
-from ..index import LEAVES, EntityIndex, load_index
-from ..store import Store
-from ..vocab import ONTOLOGY
+from ..errors import QueryError
+from ..kg import KnowledgeGraph, iris
+from ..kg.geometry import DEFAULT_THRESHOLDS, Thresholds
+from ..kg.index import LEAVES, EntityIndex, load_index
+from ..kg.wkt import polygon_wkt
+from ..vocab import ONTOLOGY, stored_predicates
 from . import pairs
-from .evaluate import Env, World, holds, search
 from .formula import Atom, Formula, canonical, conjuncts
-from .logic import TNORMS, TNorm
 from .parse import parse
 from .plan import ALL_CLASSES, Clause, class_range, plan
-from .rewrite import STORED_RELATIONS, rewrite
+from .sparql import rewrite
+from .tnorms import TNORMS, TNorm
+from .worlds import Env, World, holds, search
 
 MODES = ("scored", "crisp")
-
-
-class QueryError(ValueError):
-    """A query that cannot run: bad mode, operator, thresholds or source."""
+STORED_RELATIONS = stored_predicates()
 
 
 @dataclass(frozen=True)
@@ -156,7 +153,7 @@ def _decide_clause(index: EntityIndex, clause: Clause, order: tuple[str, ...], w
 
 def answer(
     text_or_formula: str | Formula,
-    store: Store,
+    store: KnowledgeGraph,
     mode: str = "scored",
     limit: int = 20,
     tnorm: str = "product",

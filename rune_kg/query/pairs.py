@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import Thresholds
-from ..index import EntityIndex, class_table
-from .evaluate import measured, quantifier_free
+from ..kg.geometry import Thresholds
+from ..kg.index import EntityIndex, class_table
+from ..vocab import predicates, stored_predicates
+from .worlds import measured, quantifier_free
 from .formula import And, Atom, Formula, Implies, Not, Or, conjuncts, free_variables
 from .plan import Clause, class_range
 
 MAX_PAIRS = 4_000_000  # above this, the per-world search uses less memory
+
+STORED = stored_predicates()
 
 
 def applies(clause: Clause) -> bool:
@@ -82,14 +85,13 @@ def _stored(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray) -> np.n
 
 def relation(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray, t: Thresholds) -> np.ndarray:
     """name(i[k], j[k]) for global rows of distinct entities of the same world."""
-    match name:
-        case "near" | "overlaps" | "inside":
-            return _stored(index, name, i, j)
-        case "contains":
-            return _stored(index, "inside", j, i)
+    if name in STORED:
+        stored, swapped = predicates()[name].stored_as
+        return _stored(index, stored.name, j, i) if swapped else _stored(index, stored.name, i, j)
     result = measured(name, lambda m: getattr(index, m)[i], lambda m: getattr(index, m)[j], t)
     if name == "far_from":
-        return (result & ~_stored(index, "not_far", i, j)) | _stored(index, "far_despite", i, j)
+        return ((result & ~_stored(index, "not_far_despite_centroids", i, j))
+                | _stored(index, "far_despite_centroids", i, j))
     return result
 
 

@@ -1,41 +1,37 @@
 """Parse stage: text -> Formula, validated against the ontology.
 
-A recursive-descent parser of the grammar in QUERY_LANGUAGE.md: a quantifier's scope reaches as
-far right as possible; keywords are case-insensitive; class predicates may be written with the
-ontology's labels and synonyms (car -> small_vehicle). Every error names its position and, for
-unknown names, the closest known ones.
+The syntax is formula.lark (lark's LALR parser); names are then checked against the ontology:
+class predicates may be written with the ontology's labels and synonyms (car -> small_vehicle),
+relations take two arguments, a quantified variable is new in its scope and used in its body.
+Every error names its position and, for unknown names, the closest known ones.
+
+`viable` answers the constrained decoder's question, "can this prefix still become a
+formula?", with lark's interactive parser and the same name checks, token by token.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
-from ..vocab import ONTOLOGY
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from ..errors import FormulaError
+from ..vocab import ONTOLOGY, predicates
 from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, free_variables
 
-_TOKEN = re.compile(
-    r"\s*(?:(?P<count>(?:>=|<=|=))|(?P<arrow>->)|(?P<punct>[():,&|~])|(?P<int>\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<bad>\S))"
-)
-_KEYWORDS = {"exists", "forall", "and", "or", "not"}
+_GRAMMAR = Path(__file__).with_name("formula.lark")
 _VARIABLE = re.compile(r"^[a-z][a-z0-9_]*$")
+KEYWORDS = ("exists", "forall", "and", "or", "not")
 
 
-class FormulaError(ValueError):
-    """A formula that does not parse or does not fit the ontology; `position` is 0-based."""
-
-    def __init__(self, message: str, position: int, text: str):
-        self.message, self.position, self.text = message, position, text
-        super().__init__(f"{message} (at column {position + 1})")
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str
-    text: str
-    position: int
+@cache
+def _parser() -> Lark:
+    return Lark(_GRAMMAR.read_text(), parser="lalr", lexer="basic")
 
 
 @cache
@@ -51,149 +47,118 @@ def class_names() -> dict[str, str]:
 
 
 def relation_names() -> frozenset[str]:
-    return frozenset(ONTOLOGY.relations)
+    return frozenset(predicates())
 
 
-def _tokens(text: str) -> list[_Token]:
-    tokens = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            break
-        kind = m.lastgroup
-        if kind == "bad":
-            raise FormulaError(f"unexpected character {m.group(kind)!r}", m.start(kind), text)
-        tokens.append(_Token(kind, m.group(kind), m.start(kind)))
-        pos = m.end()
-    tokens.append(_Token("end", "", len(text)))
-    return tokens
+def _arity(spelling: str) -> int | None:
+    """1 for a class predicate, 2 for a relation, None for an unknown name."""
+    return 1 if spelling in class_names() else 2 if spelling in relation_names() else None
 
 
-class _Parser:
-    def __init__(self, text: str):
-        self.text = text
-        self.tokens = _tokens(text)
-        self.i = 0
-
-    # -- token helpers ------------------------------------------------------------------
-    @property
-    def tok(self) -> _Token:
-        return self.tokens[self.i]
-
-    def keyword(self, *words: str) -> bool:
-        return self.tok.kind == "name" and self.tok.text.lower() in words
-
-    def punct(self, *symbols: str) -> bool:
-        return self.tok.kind in ("punct", "arrow") and self.tok.text in symbols
-
-    def advance(self) -> _Token:
-        t = self.tok
-        self.i += 1
-        return t
-
-    def expect(self, symbol: str) -> _Token:
-        if not self.punct(symbol):
-            self.fail(f"expected {symbol!r}")
-        return self.advance()
-
-    def fail(self, message: str):
-        found = "end of formula" if self.tok.kind == "end" else repr(self.tok.text)
-        raise FormulaError(f"{message}, found {found}", self.tok.position, self.text)
-
-    # -- grammar --------------------------------------------------------------------------
-    def formula(self) -> Formula:
-        if self.keyword("exists", "forall"):
-            return self.quantified()
-        premise = self.disjunction()
-        if self.punct("->"):
-            self.advance()
-            return Implies(premise, self.disjunction())
-        return premise
-
-    def quantified(self) -> Formula:
-        word = self.advance().text.lower()
-        if word == "exists" and self.tok.kind == "count":
-            op = self.advance().text
-            if self.tok.kind != "int":
-                self.fail("expected a number after " + op)
-            n = int(self.advance().text)
-            variable = self.variable()
-            self.expect(":")
-            return Count(op, n, variable, self.formula())
-        variables = [self.variable()]
-        while self.punct(","):
-            self.advance()
-            variables.append(self.variable())
-        self.expect(":")
-        body = self.formula()
-        return (Exists if word == "exists" else ForAll)(tuple(variables), body)
-
-    def variable(self) -> str:
-        t = self.tok
-        if t.kind != "name" or t.text.lower() in _KEYWORDS or not _VARIABLE.match(t.text):
-            self.fail("expected a variable (a lower-case name)")
-        return self.advance().text
-
-    def disjunction(self) -> Formula:
-        parts = [self.conjunction()]
-        while self.punct("|") or self.keyword("or"):
-            self.advance()
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else Or(tuple(parts))
-
-    def conjunction(self) -> Formula:
-        parts = [self.unary()]
-        while self.punct("&") or self.keyword("and"):
-            self.advance()
-            parts.append(self.unary())
-        return parts[0] if len(parts) == 1 else And(tuple(parts))
-
-    def unary(self) -> Formula:
-        if self.punct("~") or self.keyword("not"):
-            self.advance()
-            return Not(self.unary())
-        if self.keyword("exists", "forall"):
-            return self.quantified()
-        if self.punct("("):
-            self.advance()
-            inner = self.formula()
-            self.expect(")")
-            return inner
-        if self.tok.kind == "name" and self.tok.text.lower() not in _KEYWORDS:
-            return self.atom()
-        self.fail("expected a predicate, '(', 'not' or a quantifier")
-
-    def atom(self) -> Atom:
-        name = self.advance()
-        if not self.punct("("):
-            self.fail(f"expected '(' after predicate {name.text!r}")
-        self.advance()
-        args = [self.variable()]
-        while self.punct(","):
-            self.advance()
-            args.append(self.variable())
-        self.expect(")")
-        return _resolve(name, tuple(args), self.text)
+# -- errors ---------------------------------------------------------------------------------
+_DESCRIPTIONS = {"RPAR": "')'", "COLON": "':'", "COMMA": "','", "LPAR": "'('", "ARROW": "'->'",
+                 "_AND": "'&'", "_OR": "'|'", "INT": "a number", "NAME": "a name", "COMPARISON": "'>=', '<=' or '='"}
 
 
-def _resolve(name: _Token, args: tuple[str, ...], text: str) -> Atom:
-    spelling = name.text.lower()
+def _expected(expected: set[str], previous: Token | None) -> str:
+    """What the parser wanted, in words."""
+    if {"NAME", "LPAR"} <= expected:
+        return "expected a predicate, '(', 'not' or a quantifier"
+    if expected == {"NAME"}:
+        return "expected a variable (a lower-case name)"
+    if expected == {"NAME", "COMPARISON"}:
+        return "expected a variable (a lower-case name) or a count (>=, <= or = N)"
+    if expected == {"LPAR"}:
+        return f"expected '(' after predicate {previous.value!r}" if previous is not None else "expected '('"
+    if expected == {"INT"}:
+        return f"expected a number after {previous.value}" if previous is not None else "expected a number"
+    if "$END" in expected:
+        return "expected end of formula"
+    for terminal in ("RPAR", "COLON"):
+        if terminal in expected:
+            return f"expected {_DESCRIPTIONS[terminal]}"
+    return "expected " + " or ".join(sorted(_DESCRIPTIONS.get(t, t) for t in expected))
+
+
+def _syntax_error(err: UnexpectedInput, text: str) -> FormulaError:
+    if isinstance(err, UnexpectedCharacters):
+        return FormulaError(f"unexpected character {text[err.pos_in_stream]!r}", err.pos_in_stream, text)
+    assert isinstance(err, UnexpectedToken)
+    token = err.token
+    at_end = token.type == "$END"
+    found = "end of formula" if at_end else repr(token.value)
+    position = len(text) if at_end else token.start_pos
+    stack = getattr(err.state, "value_stack", None) or [None]
+    previous = stack[-1] if isinstance(stack[-1], Token) else None
+    return FormulaError(f"{_expected(set(err.expected), previous)}, found {found}", position, text)
+
+
+# -- tree -> Formula ------------------------------------------------------------------------
+def _variable(token: Token, text: str) -> str:
+    if not _VARIABLE.match(token.value):
+        raise FormulaError(f"expected a variable (a lower-case name), found {token.value!r}", token.start_pos, text)
+    return token.value
+
+
+def _resolve(name: Token, args: tuple[str, ...], text: str) -> Atom:
+    spelling = name.value.lower()
+    arity = _arity(spelling)
+    if arity is not None and len(args) != arity:
+        kind = "class predicate" if arity == 1 else "relation"
+        noun = "argument" if arity == 1 else "arguments"
+        raise FormulaError(f"{kind} {spelling} takes {arity} {noun}, got {len(args)}", name.start_pos, text)
+    if arity == 1:
+        return Atom(class_names()[spelling], args, name.start_pos)
+    if arity == 2:
+        return Atom(spelling, args, name.start_pos)
+    raise FormulaError(f"unknown predicate {name.value!r}{_hint(spelling)}", name.start_pos, text)
+
+
+def _hint(spelling: str) -> str:
     classes, relations = class_names(), relation_names()
-    if spelling in classes:
-        if len(args) != 1:
-            raise FormulaError(f"class predicate {spelling} takes 1 argument, got {len(args)}", name.position, text)
-        return Atom(classes[spelling], args, name.position)
-    if spelling in relations:
-        if len(args) != 2:
-            raise FormulaError(f"relation {spelling} takes 2 arguments, got {len(args)}", name.position, text)
-        return Atom(spelling, args, name.position)
     known = sorted(set(classes) | relations)
     close = difflib.get_close_matches(spelling, known, n=3, cutoff=0.6) or sorted(
         k for k in known if any(len(w) > 2 and w in k for w in spelling.split("_"))
     )[:3]
-    hint = f"; did you mean {' or '.join(close)}?" if close else f"; known predicates: {', '.join(sorted(set(classes.values()) | relations))}"
-    raise FormulaError(f"unknown predicate {name.text!r}{hint}", name.position, text)
+    if close:
+        return f"; did you mean {' or '.join(close)}?"
+    return f"; known predicates: {', '.join(sorted(set(classes.values()) | relations))}"
+
+
+@v_args(inline=True)
+class _Build(Transformer):
+    """The parse tree -> Formula, checking names and variables on the way."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def atom(self, name: Token, *args: Token) -> Atom:
+        return _resolve(name, tuple(_variable(a, self.text) for a in args), self.text)
+
+    def variables(self, *names: Token) -> tuple[str, ...]:
+        return tuple(_variable(n, self.text) for n in names)
+
+    def exists(self, _keyword, variables, body) -> Formula:
+        return Exists(variables, body)
+
+    def forall(self, _keyword, variables, body) -> Formula:
+        return ForAll(variables, body)
+
+    def count(self, _keyword, op: Token, n: Token, variable: Token, body) -> Formula:
+        return Count(op.value, int(n.value), _variable(variable, self.text), body)
+
+    def not_(self, body) -> Formula:
+        return Not(body)
+
+    def and_(self, *parts) -> Formula:
+        return And(parts)
+
+    def or_(self, *parts) -> Formula:
+        return Or(parts)
+
+    def implies(self, premise, _arrow, conclusion) -> Formula:
+        return Implies(premise, conclusion)
 
 
 def _check_scopes(f: Formula, text: str, bound: frozenset[str] = frozenset()) -> None:
@@ -224,12 +189,93 @@ def parse(text: str) -> Formula:
     """Parse and validate one formula."""
     if not text or not text.strip():
         raise FormulaError("empty formula", 0, text or "")
-    parser = _Parser(text)
-    formula = parser.formula()
-    if parser.tok.kind != "end":
-        parser.fail("expected end of formula")
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as err:
+        raise _syntax_error(err, text) from None
+    try:
+        formula = _Build(text).transform(tree)
+    except VisitError as err:  # lark wraps what a callback raises
+        raise err.orig_exc from None
     _check_scopes(formula, text, frozenset(free_variables(formula)))
     return formula
+
+
+# -- prefixes, for constrained decoding -----------------------------------------------------
+@dataclass
+class _Scope:
+    depth: int  # brackets open when the quantifier came
+    variables: tuple[str, ...]
+    used: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Names:
+    """The name checks of `parse`, applied token by token to a prefix the parser accepts."""
+
+    depth: int = 0
+    scopes: list[_Scope] = field(default_factory=list)
+    quantifier: list[str] | None = None  # the variables of a quantifier whose ':' is still to come
+    atom: tuple[int, int] | None = None  # (arity, arguments so far) inside an atom's brackets
+    free: set[str] = field(default_factory=set)  # variables used outside any quantifier's scope
+    quantified: set[str] = field(default_factory=set)  # variables some quantifier has bound
+    previous: Token | None = None
+
+    def feed(self, token: Token) -> bool:
+        """False when the token makes the prefix impossible to complete."""
+        ok = self._feed(token)
+        self.previous = token
+        return ok
+
+    def _feed(self, token: Token) -> bool:
+        kind = token.type
+        if kind in ("EXISTS", "FORALL"):
+            self.quantifier = []
+        elif kind == "NAME" and self.quantifier is not None:
+            if not _VARIABLE.match(token.value) or token.value in self.quantifier:
+                return False
+            self.quantifier.append(token.value)
+        elif kind == "COLON" and self.quantifier is not None:
+            if ({v for s in self.scopes for v in s.variables} | self.free) & set(self.quantifier):
+                return False  # bound again inside its own scope, or free elsewhere
+            self.scopes.append(_Scope(self.depth, tuple(self.quantifier)))
+            self.quantified.update(self.quantifier)
+            self.quantifier = None
+        elif kind == "LPAR" and self.previous is not None and self.previous.type == "NAME":
+            arity = _arity(self.previous.value.lower())
+            if arity is None:
+                return False
+            self.atom = (arity, 0)
+        elif kind == "NAME" and self.atom is not None:
+            arity, count = self.atom
+            if count == arity or not _VARIABLE.match(token.value):
+                return False
+            self.atom = (arity, count + 1)
+            binders = [s for s in self.scopes if token.value in s.variables]
+            for scope in binders:
+                scope.used.add(token.value)
+            if not binders:
+                if token.value in self.quantified:
+                    return False  # free here, quantified elsewhere
+                self.free.add(token.value)
+        elif kind == "COMMA" and self.atom is not None:
+            arity, count = self.atom
+            return count < arity
+        elif kind == "RPAR" and self.atom is not None:
+            arity, count = self.atom
+            self.atom = None
+            return count == arity
+        elif kind == "LPAR":
+            self.depth += 1
+        elif kind == "RPAR":
+            self.depth -= 1
+            closed = [s for s in self.scopes if s.depth > self.depth]
+            self.scopes = [s for s in self.scopes if s.depth <= self.depth]
+            return all(set(s.variables) <= s.used for s in closed)
+        return True
+
+
+_SYMBOLS = {"->": "ARROW", ">=": "COMPARISON", "<=": "COMPARISON"}
 
 
 def viable(text: str) -> str:
@@ -238,46 +284,43 @@ def viable(text: str) -> str:
     try:
         parse(text)
         return "complete"
-    except FormulaError as err:
-        unused = re.match(r"variable (\w+) is quantified but not used", err.message)
-        if unused:  # fine if the variable's scope is still open: a conjunct appended may use it
-            return "prefix" if viable(f"{text} & {next(iter(class_names()))}({unused.group(1)})") != "dead" else "dead"
-        if err.position < len(text) or _rebinds(text):
+    except FormulaError:
+        pass
+    tokens: list[Token] = []
+    rest = ""  # a symbol cut short at the end ("-" of "->")
+    try:
+        for token in _parser().lex(text):
+            tokens.append(token)
+    except UnexpectedCharacters as err:
+        rest = text[err.pos_in_stream:]
+        if not any(symbol.startswith(rest) and symbol != rest for symbol in _SYMBOLS):
             return "dead"
-        atom = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)$", text)  # an atom still open
-        if atom:
-            spelling = atom.group(1).lower()
-            arity = 1 if spelling in class_names() else 2 if spelling in relation_names() else 0
-            if not arity or atom.group(2).count(",") >= arity:
-                return "dead"  # an unknown predicate, or one argument too many
-        name = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", text)
-        if name and err.message.startswith("expected '(' after predicate"):
-            spelling = name.group(1).lower()
-            known = set(class_names()) | relation_names() | _KEYWORDS
-            if text[-1].isspace():
-                return "prefix" if spelling in known else "dead"
-            return "prefix" if any(k.startswith(spelling) for k in known) else "dead"
+    partial = None  # a name or keyword that the next characters may still extend
+    if tokens and not rest and not text[-1].isspace() and tokens[-1].type in ("NAME", "EXISTS", "FORALL"):
+        partial = tokens.pop()
+    state, names = _parser().parse_interactive(""), _Names()
+    try:
+        for token in tokens:
+            state.feed_token(token)
+            if not names.feed(token):
+                return "dead"
+    except UnexpectedInput:
+        return "dead"
+    accepts = state.accepts()
+    if rest:
+        return "prefix" if any(_SYMBOLS[s] in accepts for s in _SYMBOLS if s.startswith(rest)) else "dead"
+    if partial is None:
         return "prefix"
+    return "prefix" if _may_extend(partial.value, accepts, names) else "dead"
 
 
-_SCOPE_TOKEN = re.compile(r"\(|\)|\b(?:exists|forall)\b\s*(?:(?:>=|<=|=)\s*\d+\s*)?([a-z]\w*(?:\s*,\s*[a-z]\w*)*)\s*:",
-                          re.IGNORECASE)
-
-
-def _rebinds(text: str) -> bool:
-    """Whether a quantifier in text binds a variable again inside that variable's open scope
-    (a scope reaches right until a ')' closes a '(' opened before its quantifier)."""
-    bound: list[tuple[int, str]] = []  # (bracket depth of the quantifier, variable)
-    depth = 0
-    for m in _SCOPE_TOKEN.finditer(text):
-        if m.group(0) == "(":
-            depth += 1
-        elif m.group(0) == ")":
-            depth -= 1
-            bound = [(d, v) for d, v in bound if d <= depth]
-        else:
-            names = re.split(r"\s*,\s*", m.group(1))
-            if {v for _, v in bound} & set(names):
-                return True
-            bound += [(depth, v) for v in names]
-    return False
+def _may_extend(start: str, accepts: set[str], names: _Names) -> bool:
+    """Whether a name cut short at the end of the text can still become what comes here."""
+    keywords = {"EXISTS": "exists", "FORALL": "forall", "_AND": "and", "_OR": "or", "_NOT": "not"}
+    if any(keywords[t].startswith(start.lower()) for t in accepts if t in keywords):
+        return True
+    if "NAME" not in accepts:
+        return False
+    if "LPAR" in accepts:  # the start of an atom: a predicate's name
+        return any(k.startswith(start.lower()) for k in (*class_names(), *relation_names()))
+    return bool(_VARIABLE.match(start)) and (names.atom is None or names.atom[1] < names.atom[0])

@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..vocab import ONTOLOGY, descendants, leaf_classes
-from .formula import And, Atom, Count, Exists, ForAll, Formula, children, conjuncts, free_variables, negate
+from .formula import (And, Atom, Count, Exists, ForAll, Formula, children, conjuncts, free_variables,
+                      negate)
 
 ALL_CLASSES = frozenset(c.name for c in leaf_classes().values())
 

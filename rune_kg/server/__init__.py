@@ -3,6 +3,7 @@ to the pipeline's entry points and its errors to status codes."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import tomllib
 from collections.abc import Mapping
@@ -24,10 +25,12 @@ def create_app(settings: Mapping | None = None) -> Flask:
     app.config.from_prefixed_env("RUNE")
     app.config.from_mapping(settings or {})
     app.json.sort_keys = False
-    app.extensions["rune"] = Runtime.from_config(app.config)
+    app.extensions["rune"] = runtime = Runtime.from_config(app.config)
+    atexit.register(runtime.close)
 
-    from . import linked, page, pictures, search, sparql
+    from . import api, errors, linked, page, pictures, sparql
 
-    for blueprint in (sparql.bp, search.bp, linked.bp, pictures.bp, page.bp):
+    for blueprint in (sparql.bp, api.bp, linked.bp, pictures.bp, page.bp):
         app.register_blueprint(blueprint)
+    errors.register(app)
     return app

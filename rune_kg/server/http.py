@@ -1,5 +1,5 @@
-"""Helpers the blueprints share: the server's base URL, local links for data IRIs, content
-negotiation and RDF responses."""
+"""Helpers the blueprints share: CORS headers, the server's base URL, local links for data IRIs,
+content negotiation and RDF responses."""
 
 from __future__ import annotations
 
@@ -10,6 +10,16 @@ from flask import Response, current_app, request
 
 from ..endpoint import GRAPH_TYPES
 from ..vocab import DATA_NS, PREFIXES
+
+
+def cors(response: Response) -> Response:
+    """Let pages from the configured origin read the response (registered by the blueprints of
+    the SPARQL endpoint and the search API)."""
+    response.headers["Access-Control-Allow-Origin"] = current_app.config["CORS_ORIGIN"]
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+    return response
 
 
 def base_url() -> str:

@@ -7,12 +7,9 @@ import io
 
 from flask import Blueprint, Response, abort, request, send_file
 
-from ..explain import ExplainError, entities_of, picture_file, render
-from ..iris import IdentifierError, check_id
-from ..query.engine import QueryError
-from ..query.parse import FormulaError
-from ..search import search
-from ..translate import TranslationError
+from ..ask import ask
+from ..kg.iris import check_id
+from ..query.explain import entities_of, picture_file, render
 from .runtime import runtime
 
 bp = Blueprint("pictures", __name__, url_prefix="/images")
@@ -35,11 +32,8 @@ def _png(image) -> Response:
 
 
 def _picture(image_id: str):
-    try:
-        check_id(image_id, "image id")
-        return picture_file(runtime().store, image_id)
-    except (IdentifierError, ExplainError) as err:
-        abort(404, str(err))
+    check_id(image_id, "image id")
+    return picture_file(runtime().store, image_id)
 
 
 @bp.route("/<image_id>.png")
@@ -49,10 +43,7 @@ def picture(image_id: str):
     size = _size()
     if not boxes and size is None and path.suffix.lower() == ".png" and path.is_file():
         return send_file(path, mimetype="image/png", max_age=3600)
-    try:
-        return _png(render(path, others=boxes, max_size=size))
-    except ExplainError as err:
-        abort(404, str(err))
+    return _png(render(path, others=boxes, max_size=size))
 
 
 @bp.route("/<image_id>/explain.png")
@@ -61,16 +52,10 @@ def explain(image_id: str):
     args = request.args
     rt = runtime()
     source = args.get("source") or None
-    try:
-        found = search(rt.store, args.get("q") or None, args.get("fol") or None, translator="embedded",
-                       mode=args.get("mode", "scored"), tnorm=args.get("tnorm", "product"), source=source,
-                       image=image_id, limit=1)
-    except (TranslationError, FormulaError, QueryError) as err:
-        abort(400, str(err))
+    found = ask(rt.store, args.get("q") or None, args.get("fol") or None, translator="embedded",
+                mode=args.get("mode", "scored"), tnorm=args.get("tnorm", "product"), source=source,
+                image=image_id, limit=1)
     result = found.answer.results[0] if found.answer.results else None
     others = entities_of(rt.store, image_id, result.source if result else source)
     caption = [] if result else [f"{image_id} does not satisfy", found.answer.fol]
-    try:
-        return _png(render(path, result, others, caption, max_size=_size()))
-    except ExplainError as err:
-        abort(404, str(err))
+    return _png(render(path, result, others, caption, max_size=_size()))

@@ -10,8 +10,8 @@ from flask import current_app
 
 from ..endpoint import QueryPool
 from ..endpoint.forward import ForwardingPool
-from ..index import load_index
-from ..store import Store, open_store
+from ..kg import Store, open_store
+from ..kg.index import load_index
 from ..translate import open_translator
 
 
@@ -38,6 +38,10 @@ class Runtime:
         load_index(store, progress=False)  # built once here rather than by the first searches at once
         translator = open_translator(config["TRANSLATOR"], model=config["LLM_MODEL"], url=config["LLM_URL"])
         return cls(store, pool, translator, token)
+
+    def close(self) -> None:
+        """Stop the query workers (idempotent; create_app also registers it to run at exit)."""
+        self.pool.close()
 
     def may_update(self, authorization: str | None) -> bool:
         """Whether an Authorization header carries the update token."""

@@ -5,30 +5,19 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from ..endpoint import (GRAPH_TYPES, RESULT_TYPES, EndpointError, Forbidden, NotAcceptable, SparqlRequest,
+from ..endpoint import (GRAPH_TYPES, RESULT_TYPES, SparqlRequest,
                         check_services)
 from ..endpoint.describe import service_description
-from ..store import StoreError
-from .http import base_url, choose, rdf_response
+from ..errors import BadRequest, Forbidden, NotAcceptable, StoreError, StoreUnavailable, UnsupportedMediaType
+from .http import base_url, choose, cors, rdf_response
 from .runtime import runtime
 
 bp = Blueprint("sparql", __name__)
+bp.after_request(cors)
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
-
-
-class BadRequest(EndpointError):
-    status = 400
-
-
-class UnsupportedMediaType(EndpointError):
-    status = 415
-
-
-class StoreUnavailable(EndpointError):
-    status = 503
 
 
 def _one(values: list[str], name: str) -> str | None:
@@ -103,16 +92,3 @@ def _update(text: str) -> Response:
         rt.pool.refresh()
     return Response(status=204)
 
-
-@bp.after_request
-def cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = current_app.config["CORS_ORIGIN"]
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-    return response
-
-
-@bp.errorhandler(EndpointError)
-def endpoint_error(err: EndpointError):
-    return Response(str(err) + "\n", status=err.status, mimetype="text/plain")

@@ -1,4 +1,4 @@
-"""Translate stage: a question in English -> Formula (QUERY_LANGUAGE.md).
+"""Translate stage: a question in English -> Formula (docs/query-language.md).
 
 `translate(question, translator)` is the entry point; `open_translator(name, ...)` builds one:
 - "embedded" (the default): rules over the ontology's words, no model weights (embedded.py);
@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 
+from ..errors import TranslationError
 from ..query.formula import Formula, canonical
 from .embedded import translate_embedded
-from .errors import TranslationError
 from .prompt import messages
 from .vote import Candidate, select
 

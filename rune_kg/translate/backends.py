@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .errors import TranslationError
+from ..errors import TranslationError
 
 MAX_NEW_TOKENS = 96
 

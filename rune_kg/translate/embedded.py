@@ -15,13 +15,13 @@ from functools import cache
 from itertools import combinations
 from typing import Iterator
 
+from ..errors import TranslationError
 from ..query.formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, canonical, free_variables
 from ..query.parse import parse
-from ..vocab import ONTOLOGY
+from ..vocab import ONTOLOGY, symmetric_predicates
 from . import lexicon
-from .errors import TranslationError
 
-SYMMETRIC = frozenset({"near", "far_from", "overlaps", "parallel", "same_class"})
+SYMMETRIC = symmetric_predicates()
 ROW_OF_UNKNOWN_LENGTH = 3  # "cars in a row": a row needs three
 MAX_GROUP = 8  # explicit variables one arranged group may take ("eight cars in a row")
 

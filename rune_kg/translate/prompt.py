@@ -7,7 +7,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from ..vocab import ONTOLOGY
+from ..vocab import ONTOLOGY, predicates
 
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
 
@@ -30,7 +30,7 @@ def system_prompt() -> str:
         f"{c.name}" + (f" ({', '.join(c.synonyms[:3])})" if c.synonyms else "")
         for c in ONTOLOGY.classes.values()
     )
-    return SYNTAX.format(relations=", ".join(sorted(ONTOLOGY.relations)), classes=classes)
+    return SYNTAX.format(relations=", ".join(sorted(predicates())), classes=classes)
 
 
 def messages(question: str) -> list[dict]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..query.formula import Formula, alpha_normal, canonical
-from ..query.parse import FormulaError, parse
+from ..errors import FormulaError
+from ..query.parse import parse
 
 
 @dataclass

@@ -9,19 +9,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from PIL import Image, ImageDraw, ImageFont
 
-from . import iris
-from .graph import polygon_corners
-from .index import LEAVES, load_index
-from .query.engine import Result
-from .store import Store
+from ..errors import ExplainError
+from ..kg import KnowledgeGraph, iris
+from ..kg.index import LEAVES, load_index
+from ..kg.wkt import polygon_corners
+from .engine import Result
 
 COLOURS = ["#ff1f5b", "#00cd6c", "#009ade", "#ffc61e", "#af58ba", "#f28522", "#a0b1ba", "#a6761d"]
 OTHER = "#e8e8e8"
 _PICTURE = "SELECT ?image ?file WHERE { ?image rune:imageFile ?file }"
-
-
-class ExplainError(RuntimeError):
-    """The picture is unknown or cannot be read or written."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +29,7 @@ class Box:
     corners: list[tuple[float, float]]
 
 
-def picture_file(store: Store, image_id: str) -> Path:
+def picture_file(store: KnowledgeGraph, image_id: str) -> Path:
     """The picture file recorded for the image (ingest --images)."""
     rows = list(store.query(_PICTURE, substitutions={ox.Variable("image"): iris.image_iri(image_id)}))
     if not rows:
@@ -41,11 +37,11 @@ def picture_file(store: Store, image_id: str) -> Path:
     return Path(rows[0]["file"].value)
 
 
-def picture_of(store: Store, result: Result) -> Path:
+def picture_of(store: KnowledgeGraph, result: Result) -> Path:
     return picture_file(store, result.image)
 
 
-def entities_of(store: Store, image_id: str, source: str | None = None) -> list[Box]:
+def entities_of(store: KnowledgeGraph, image_id: str, source: str | None = None) -> list[Box]:
     """Every entity of the image (of one source, or of all), from the store's index."""
     index = load_index(store, progress=False)
     boxes = []

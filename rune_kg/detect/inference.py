@@ -19,13 +19,11 @@ import numpy as np
 from PIL import Image as PILImage
 from tqdm import tqdm
 
-from .. import iris
-from ..dota import DotaImage, DotaObject
-from ..graph import RunInfo
-from ..ingest import PICTURE_SUFFIXES, Failure
+from ..errors import DetectError
+from ..ingest.records import PICTURE_SUFFIXES, DotaImage, DotaObject, Failure, RunInfo
+from ..kg import iris
 from .classes import ClassMapping, class_mapping
 from .corners import obb_to_corners
-from .errors import DetectError
 from .model import Detector, load_detector
 
 

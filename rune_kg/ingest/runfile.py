@@ -14,15 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .graph import RunInfo
-from .vocab import ONTOLOGY, RUNE
+from ..errors import RunFileError
+from ..vocab import ONTOLOGY, RUNE
+from .records import RunInfo
 
 RUN_FILE = "run.json"
 FORMAT = "rune-kg detection run 1"
-
-
-class RunFileError(ValueError):
-    """A run.json that cannot be read."""
 
 
 @dataclass(frozen=True)

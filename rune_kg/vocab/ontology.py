@@ -1,7 +1,7 @@
-"""The ontology's vocabulary as Python names, read from ontology/rune.ttl (the single source of IRIs).
+"""The ontology, ontology/rune.ttl (the single source of IRIs), parsed: its `rune:` terms as Python
+names and its object classes with their query-language names.
 
-`RUNE.Image` etc. exist only if the ontology declares them (like rdflib's DefinedNamespace),
-and `CLASSES` / `RELATIONS` give the query language's predicate names with their IRIs.
+`RUNE.Image` etc. exist only if the ontology declares them (like rdflib's DefinedNamespace).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-ONTOLOGY_FILE = Path(__file__).resolve().parent / "ontology" / "rune.ttl"
+ONTOLOGY_FILE = Path(__file__).resolve().parents[1] / "ontology" / "rune.ttl"
 ONTOLOGY_IRI = "https://w3id.org/rune-kg/ontology"
 RUNE_NS = ONTOLOGY_IRI + "#"
 DATA_NS = "https://w3id.org/rune-kg/data/"
@@ -73,18 +73,18 @@ class _Ontology:
             if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(RUNE_NS)
         )
 
-    def _objects(self, subject: ox.NamedNode, predicate: ox.NamedNode) -> list:
+    def objects(self, subject: ox.NamedNode, predicate: ox.NamedNode) -> list:
         return [t.object for t in self.graph if t.subject == subject and t.predicate == predicate]
 
-    def _annotation(self, subject: ox.NamedNode, local: str) -> str | None:
-        values = self._objects(subject, ox.NamedNode(RUNE_NS + local))
+    def annotation(self, subject: ox.NamedNode, local: str) -> str | None:
+        values = self.objects(subject, ox.NamedNode(RUNE_NS + local))
         return values[0].value if values else None
 
     @cached_property
     def classes(self) -> dict[str, ObjectClass]:
         entity = ox.NamedNode(RUNE_NS + "Entity")
         parents = {
-            t.subject: [o for o in self._objects(t.subject, RDFS_SUBCLASS) if isinstance(o, ox.NamedNode)]
+            t.subject: [o for o in self.objects(t.subject, RDFS_SUBCLASS) if isinstance(o, ox.NamedNode)]
             for t in self.graph
             if t.predicate == RDF_TYPE and t.object == OWL_CLASS and isinstance(t.subject, ox.NamedNode)
         }
@@ -98,28 +98,18 @@ class _Ontology:
 
         result = {}
         for iri in parents:
-            name = self._annotation(iri, "predicateName")
+            name = self.annotation(iri, "predicateName")
             if name is None:
                 continue
             result[name] = ObjectClass(
                 name=name,
                 iri=iri,
-                label=self._objects(iri, RDFS_LABEL)[0].value,
-                synonyms=tuple(o.value for o in self._objects(iri, SKOS_ALT)),
-                dota_name=self._annotation(iri, "dotaName"),
+                label=self.objects(iri, RDFS_LABEL)[0].value,
+                synonyms=tuple(o.value for o in self.objects(iri, SKOS_ALT)),
+                dota_name=self.annotation(iri, "dotaName"),
                 ancestors=tuple(dict.fromkeys(ancestors(iri))),
             )
         return result
-
-    @cached_property
-    def relations(self) -> dict[str, ox.NamedNode]:
-        """Spatial relation predicate names -> object property IRIs."""
-        classes = {c.iri for c in self.classes.values()}
-        return {
-            t.object.value: t.subject
-            for t in self.graph
-            if t.predicate.value == RUNE_NS + "predicateName" and t.subject not in classes
-        }
 
 
 ONTOLOGY = _Ontology()

@@ -8,17 +8,14 @@ from contextlib import nullcontext
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from ..explain import ExplainError, picture_file
-from ..query.engine import MODES, QueryError
-from ..query.logic import TNORMS
-from ..query.parse import FormulaError
-from ..search import search as run_search
-from ..store import StoreError
-from ..translate import TranslationError
-from .http import href
+from ..ask import ask
+from ..errors import ExplainError, QueryError
+from ..query.explain import picture_file
+from .http import cors, href
 from .runtime import runtime
 
-bp = Blueprint("search", __name__, url_prefix="/api")
+bp = Blueprint("api", __name__, url_prefix="/api")
+bp.after_request(cors)
 
 
 def _params() -> dict:
@@ -65,7 +62,7 @@ def search():
                "limit": _limit(params.get("limit")), "source": params.get("source") or None}
     one_at_a_time = rt.translate_lock if rt.translator != "embedded" and question is not None else nullcontext()
     with one_at_a_time:  # an LLM backend samples for one request at a time
-        found = run_search(rt.store, question, fol, translator=rt.translator,
+        found = ask(rt.store, question, fol, translator=rt.translator,
                            samples=int(current_app.config["LLM_SAMPLES"]), **options)
     data = found.to_json()
     data["clauses"] = [dict(clause, sparql=sparql) for clause, sparql in zip(data["clauses"], data.pop("sparql"))]
@@ -77,29 +74,3 @@ def search():
     data["timing_ms"]["translate"] = found.translation.seconds * 1000 if found.translation else 0.0
     data["timing_ms"]["request"] = (time.perf_counter() - started) * 1000
     return jsonify(data)
-
-
-@bp.errorhandler(TranslationError)
-def untranslatable(err: TranslationError):
-    return jsonify(error=err.message, question=err.question, unknown=err.unknown), 400
-
-
-@bp.errorhandler(FormulaError)
-def bad_formula(err: FormulaError):
-    return jsonify(error=str(err), position=err.position, formula=err.text), 400
-
-
-@bp.errorhandler(QueryError)
-def bad_query(err: QueryError):
-    return jsonify(error=str(err), modes=list(MODES), tnorms=list(TNORMS)), 400
-
-
-@bp.errorhandler(StoreError)
-def store_failed(err: StoreError):
-    return jsonify(error=str(err)), 503
-
-
-@bp.after_request
-def cors(response):
-    response.headers["Access-Control-Allow-Origin"] = current_app.config["CORS_ORIGIN"]
-    return response

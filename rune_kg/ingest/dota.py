@@ -10,40 +10,11 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
-from .vocab import leaf_classes
-
-
-class DotaFormatError(ValueError):
-    """A DOTA file that cannot be read; names the file and line."""
-
-    def __init__(self, path: Path | str, line: int | None, reason: str):
-        self.path, self.line, self.reason = str(path), line, reason
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {reason}")
-
-
-@dataclass(frozen=True)
-class DotaObject:
-    """One object: its ontology class name, 4 corners (x1, y1, ..., x4, y4), confidence, difficulty."""
-
-    class_name: str
-    corners: tuple[float, ...]
-    confidence: float = 1.0
-    difficult: int = 0
-
-
-@dataclass(frozen=True)
-class DotaImage:
-    """The objects of one image, as read from one file (or gathered from detection files)."""
-
-    image_id: str
-    source_file: str
-    objects: tuple[DotaObject, ...]
-    image_source: str | None = None
-    gsd: float | None = None
+from ..errors import DotaFormatError
+from ..vocab import leaf_classes
+from .records import DotaImage, DotaObject
 
 
 _TASK1_NAME = re.compile(r"^Task1_(?P<cls>.+)\.txt$")

@@ -1,44 +1,15 @@
-"""The embedded knowledge-graph store: an on-disk Oxigraph database (pyoxigraph)."""
+"""The embedded store: an on-disk Oxigraph database (pyoxigraph), the default knowledge graph."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from .vocab import DATA_NS, PREFIXES, RUNE
-
-DEFAULT_STORE = "rune-store"
-STORE_NODE = ox.NamedNode(DATA_NS + "store")  # subject of the store's own facts (its revision)
-META_GRAPH = ox.NamedNode(DATA_NS + "graph/store")
-
-
-class StoreError(RuntimeError):
-    """The store cannot be opened, read or written."""
-
-
-def default_store_path() -> Path:
-    """--store, else $RUNE_STORE, else ./rune-store."""
-    return Path(os.environ.get("RUNE_STORE", DEFAULT_STORE))
-
-
-def open_store(path: Path | str | None = None, endpoint: str | None = None, update_endpoint: str | None = None,
-               read_only: bool = False):
-    """The embedded store at `path`, or the SPARQL endpoint `endpoint` (rune_kg.remote); without
-    either, $RUNE_ENDPOINT (with $RUNE_UPDATE_ENDPOINT, $RUNE_ENDPOINT_USER and
-    $RUNE_ENDPOINT_PASSWORD), else $RUNE_STORE, else ./rune-store."""
-    if path is not None and endpoint is not None:
-        raise StoreError("give --store DIR or --endpoint URL, not both")
-    endpoint = endpoint or (os.environ.get("RUNE_ENDPOINT") if path is None else None)
-    if endpoint:
-        from .remote import RemoteStore
-
-        updates = None if read_only else update_endpoint or os.environ.get("RUNE_UPDATE_ENDPOINT")
-        return RemoteStore(endpoint, updates, os.environ.get("RUNE_ENDPOINT_USER"),
-                           os.environ.get("RUNE_ENDPOINT_PASSWORD"))
-    return Store(path or default_store_path(), read_only=read_only)
+from ..errors import FormatError, StoreError
+from ..vocab import PREFIXES, RUNE
+from .store import GRAPH_FORMATS, META_GRAPH, RESULT_FORMATS, STORE_NODE, revision_update, write_quads
 
 
 class Store:
@@ -72,7 +43,7 @@ class Store:
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL update; the new revision is written in the same transaction."""
-        self._store.update(sparql + " ;\n" + self._revision_update(), prefixes=PREFIXES)
+        self._store.update(sparql + " ;\n" + revision_update(), prefixes=PREFIXES)
         self.generation += 1
 
     @property
@@ -80,11 +51,6 @@ class Store:
         """The token rune-kg wrote with the last change (None for a store it never wrote)."""
         found = self._store.quads_for_pattern(STORE_NODE, RUNE.revision, None, META_GRAPH)
         return next((q.object.value for q in found), None)
-
-    def _revision_update(self) -> str:
-        new = ox.Literal(uuid.uuid4().hex)
-        return (f"DELETE WHERE {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} ?r }} }} ;\n"
-                f"INSERT DATA {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} {new} }} }}")
 
     def put_graphs(self, graphs: list[tuple[ox.NamedNode, str]]) -> None:
         """Store each (graph, N-Triples) pair, replacing what the graph held.
@@ -103,7 +69,7 @@ class Store:
                 new.append(ntriples.replace(" .\n", f" {graph} .\n"))
         if new:
             self._store.bulk_load("".join(new), format=ox.RdfFormat.N_QUADS)
-        self._store.update(self._revision_update())
+        self._store.update(revision_update())
 
     @property
     def location(self) -> str:
@@ -124,5 +90,21 @@ class Store:
         """Every quad of the store, lazily."""
         return self._store.quads_for_pattern(None, None, None, None)
 
-    def dump(self, output, fmt: ox.RdfFormat) -> None:
-        self._store.dump(output, format=fmt)
+    def export(self, output: BinaryIO, fmt: ox.RdfFormat) -> None:
+        if fmt.supports_datasets:
+            self._store.dump(output, format=fmt)  # streamed by Oxigraph
+        else:
+            write_quads(self.quads(), output, fmt)
+
+    def query_serialized(self, sparql: str, fmt: str) -> bytes:
+        result = self.query(sparql)
+        if isinstance(result, ox.QueryBoolean):
+            return result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON))
+        if isinstance(result, ox.QuerySolutions):
+            if fmt not in RESULT_FORMATS:
+                raise FormatError(f"--format {fmt} is for graphs; SELECT results: {', '.join(RESULT_FORMATS)}")
+            return result.serialize(format=RESULT_FORMATS[fmt])
+        graph_format = GRAPH_FORMATS.get(fmt)
+        if graph_format is None:
+            raise FormatError(f"--format {fmt} is for SELECT/ASK; graphs: {', '.join(GRAPH_FORMATS)}")
+        return ox.serialize(result, format=graph_format)

@@ -2,9 +2,10 @@
 -> one named graph per image in the store.
 
 Files are read, measured and rendered to N-Triples in worker processes; the main process
-writes, then updates the entity index (rune_kg.index) with the same measurements. An image already in the store is replaced in one transaction; a new image goes in
-through Oxigraph's bulk loader (several times faster). A broken file fails alone, before
-anything of it is written, and is reported with its reason.
+writes, then updates the entity index (rune_kg.kg.index) with the same measurements. An image
+already in the store is replaced in one transaction; a new image goes in through Oxigraph's
+bulk loader (several times faster). A broken file fails alone, before anything of it is
+written, and is reported with its reason.
 """
 
 from __future__ import annotations
@@ -21,25 +22,16 @@ import numpy as np
 from PIL import Image as PILImage
 from tqdm import tqdm
 
-from . import graph, iris
-from .index import WorldEntities, load_index, save_index
-from .dota import DotaFormatError, DotaImage, is_detection_file, read_detection_files, read_label_file
-from .geometry import Boxes, pair_relations
-from .runfile import RUN_FILE, RunFile, RunFileError, read_run_file
-from .store import Store
+from ..errors import DotaFormatError, IngestError, RunFileError
+from ..kg import KnowledgeGraph, iris
+from ..kg.geometry import Boxes, pair_relations
+from ..kg.index import WorldEntities, load_index, save_index
+from . import rdf
+from .dota import is_detection_file, read_detection_files, read_label_file
+from .records import PICTURE_SUFFIXES, DotaImage, Failure, Picture, RunInfo
+from .runfile import RUN_FILE, RunFile, read_run_file
 
-PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 BATCH_TRIPLES = 500_000  # new images are bulk-loaded this many triples at a time
-
-
-class IngestError(RuntimeError):
-    """Nothing could be ingested (no input files, or an unusable option)."""
-
-
-@dataclass(frozen=True)
-class Failure:
-    file: str
-    reason: str
 
 
 @dataclass
@@ -108,14 +100,14 @@ def _run_file(paths: list[Path]) -> RunFile | None:
         raise IngestError(str(err)) from None
 
 
-def picture_of(path: Path) -> graph.Picture:
+def picture_of(path: Path) -> Picture:
     """A picture file with its size, read from the file header."""
     with PILImage.open(path) as picture:
         width, height = picture.size
-    return graph.Picture(str(path.resolve()), width, height)
+    return Picture(str(path.resolve()), width, height)
 
 
-def find_picture(images_dir: Path, image_id: str) -> graph.Picture | None:
+def find_picture(images_dir: Path, image_id: str) -> Picture | None:
     """The picture file of an image in `images_dir`, if there is one."""
     for suffix in PICTURE_SUFFIXES:
         path = images_dir / f"{image_id}{suffix}"
@@ -135,10 +127,10 @@ def _render(job: _Job) -> _Rendered | Failure:
             picture = picture_of(job.picture)
         else:
             picture = find_picture(job.images_dir, image.image_id) if job.images_dir else None
-        text, triples = graph.image_ntriples(image, job.source, boxes, relations, picture)
+        text, triples = rdf.image_ntriples(image, job.source, boxes, relations, picture)
         world = WorldEntities(job.source, image.image_id, [o.class_name for o in image.objects],
                               np.array([o.confidence for o in image.objects], dtype=np.float64), boxes, relations)
-        return _Rendered(image.image_id, text, len(image.objects), triples, graph.relation_count(relations), world)
+        return _Rendered(image.image_id, text, len(image.objects), triples, rdf.relation_count(relations), world)
     except (DotaFormatError, iris.IdentifierError, OSError) as err:
         return Failure(str(job.path or job.image.source_file), str(err))
 
@@ -165,7 +157,7 @@ def _jobs(files: list[Path], source: str, images_dir: Path | None,
 
 def ingest(
     paths: Iterable[Path | str],
-    store: Store,
+    store: KnowledgeGraph,
     source: str | None = None,
     images_dir: Path | str | None = None,
     progress: bool = True,
@@ -189,7 +181,7 @@ def ingest(
         run = replace(run_file.run, source=source)
     else:
         kind = "DOTA Task1 detections" if all(is_detection_file(f) for f in files) else "DOTA labelTxt annotations"
-        run = graph.RunInfo(source, kind, started)
+        run = RunInfo(source, kind, started)
     return _store(list(_jobs(files, source, images_dir, run_file)), store, source,
                   lambda: run if run.ended else replace(run, ended=datetime.now(timezone.utc)),
                   progress, workers)
@@ -197,8 +189,8 @@ def ingest(
 
 def ingest_images(
     images: list[DotaImage],
-    store: Store,
-    run: graph.RunInfo,
+    store: KnowledgeGraph,
+    run: RunInfo,
     pictures: dict[str, Path] | None = None,
     progress: bool = True,
     workers: int | None = None,
@@ -211,7 +203,7 @@ def ingest_images(
     return _store(jobs, store, run.source, lambda: run, progress, workers)
 
 
-def _store(jobs: list[_Job | Failure], store: Store, source: str, run, progress: bool,
+def _store(jobs: list[_Job | Failure], store: KnowledgeGraph, source: str, run, progress: bool,
            workers: int | None) -> IngestReport:
     """Render the jobs in worker processes and write them, then the run (`run()`) and the index."""
     started = time.perf_counter()
@@ -241,7 +233,7 @@ def _store(jobs: list[_Job | Failure], store: Store, source: str, run, progress:
                     store.put_graphs(batch)
                     batch, batch_triples = [], 0
     store.put_graphs(batch)
-    store.put_graphs([(iris.run_graph(source), graph.run_ntriples(run()))])
+    store.put_graphs([(iris.run_graph(source), rdf.run_ntriples(run()))])
     store.flush()
     save_index(store, index.replace(worlds, store.revision))
     report.seconds = time.perf_counter() - started

@@ -1,6 +1,7 @@
-"""Rewrite stage: a Clause -> SPARQL 1.1 selecting the images where it holds, on any endpoint.
-The answer carries this query so that users can read and re-run it; `naive` is the direct
-one-join translation the query benchmark compares against.
+"""A Clause -> SPARQL 1.1 selecting the images where it holds, on any endpoint. The engine
+answers from the entity index; this query is what an answer shows, for users to read and to
+re-run anywhere (the portable path). `naive` is the direct one-join translation the query
+benchmark compares against.
 
 Variables become `?v_<name>` (user names are lower case; every name this module adds has an
 upper-case part, so they never collide). Positive class atoms and stored relations become
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..geometry import DEFAULT_THRESHOLDS, Thresholds
-from ..vocab import ONTOLOGY, RUNE, RUNE_NS
-from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, children, conjuncts, free_variables, negate, rename
+from ..errors import QueryError
+from ..kg.geometry import DEFAULT_THRESHOLDS, Thresholds
+from ..vocab import ONTOLOGY, RUNE, RUNE_NS, predicates, stored_predicates
+from .formula import (And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, children, conjuncts,
+                      free_variables, negate, rename)
 from .plan import Clause
 
 PREFIX = "PREFIX rune: <https://w3id.org/rune-kg/ontology#>\n"
@@ -33,12 +36,15 @@ _RELATION_ATTRIBUTES = {
     "left_of": ("cx", "cy"), "right_of": ("cx", "cy"), "above": ("cx", "cy"), "below": ("cx", "cy"),
     "far_from": ("cx", "cy", "long"), "larger_than": ("area",), "parallel": ("heading",), "same_class": ("cls",),
 }
-_STORED = {"near": RUNE.near, "overlaps": RUNE.overlaps, "inside": RUNE.inside, "contains": RUNE.inside}
-STORED_RELATIONS = frozenset(_STORED)
+_STORED = stored_predicates()
 
 
-class RewriteError(ValueError):
-    """A clause that cannot be written as SPARQL."""
+def _stored_pattern(p: str, x: str, y: str) -> str:
+    """The property path that links ?x to ?y when stored relation p(x, y) holds."""
+    relation, swapped = predicates()[p].stored_as
+    a, b = (y, x) if swapped else (x, y)
+    prop = term(relation.iri)
+    return f"{var(a)} {prop}|^{prop} {var(b)}" if relation.symmetric else f"{var(a)} {prop} {var(b)}"
 
 
 def var(name: str) -> str:
@@ -127,13 +133,7 @@ class _Compiler:
         return [f"{var(v)} {term(_ATTRIBUTES[a][0])} {attr(v, a)} ." for a in sorted(self.needed.get(v, set()))]
 
     def _stored(self, atom: Atom) -> str:
-        a, b = atom.args
-        prop = term(_STORED[atom.predicate])
-        if atom.predicate == "contains":
-            return f"{var(b)} {prop} {var(a)} ."
-        if atom.predicate == "inside":
-            return f"{var(a)} {prop} {var(b)} ."
-        return f"{var(a)} {prop}|^{prop} {var(b)} ."
+        return _stored_pattern(atom.predicate, *atom.args) + " ."
 
     # -- expressions: truth of a formula whose free variables are bound ---------------------
     def expr(self, f: Formula, scope: tuple[str, ...]) -> str:
@@ -161,7 +161,7 @@ class _Compiler:
                 if op == "<=":
                     return f"!({at_least(n + 1)})"
                 return f"({at_least(n)} && !({at_least(n + 1)}))"
-        raise RewriteError(f"cannot rewrite {f!r}")
+        raise QueryError(f"cannot rewrite {f!r} as SPARQL")
 
     def at_least(self, n: int, v: str, body: Formula, scope: tuple[str, ...]) -> str:
         if n <= 0:
@@ -179,10 +179,7 @@ class _Compiler:
         if x == y:
             return "false"  # relations hold between distinct entities only
         if p in _STORED:
-            a, b = (y, x) if p == "contains" else (x, y)
-            prop = term(_STORED[p])
-            path = prop if p in ("inside", "contains") else f"{prop}|^{prop}"
-            return f"EXISTS {{ {var(a)} {path} {var(b)} }}"
+            return f"EXISTS {{ {_stored_pattern(p, x, y)} }}"
         dx, dy = f"({attr(x, 'cx')} - {attr(y, 'cx')})", f"({attr(x, 'cy')} - {attr(y, 'cy')})"
         if p == "left_of":
             return f"({dx} < 0 && ABS({dy}) <= ABS({dx}))"
@@ -207,7 +204,7 @@ class _Compiler:
             far, not_far = term(RUNE.farDespiteCentroids), term(RUNE.notFarDespiteCentroids)
             return (f"(EXISTS {{ {var(x)} {far}|^{far} {var(y)} }} || "
                     f"({by_centroids} && NOT EXISTS {{ {var(x)} {not_far}|^{not_far} {var(y)} }}))")
-        raise RewriteError(f"no SPARQL for predicate {p}")
+        raise QueryError(f"no SPARQL for predicate {p}")
 
 
 def _double(value: float) -> str:

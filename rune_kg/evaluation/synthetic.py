@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .dota import DotaImage, DotaObject, read_label_file
-from .vocab import leaf_classes
+from ..ingest.dota import read_label_file
+from ..ingest.records import DotaImage, DotaObject
+from ..vocab import leaf_classes
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ..index import load_index
+from ..ask import ask
+from ..errors import EvaluationError, TranslationError
+from ..kg import open_store
+from ..kg.index import load_index
 from ..query.engine import answer
 from ..query.parse import parse
-from ..search import search
-from ..store import open_store
-from ..translate import TranslationError
 from .baselines import SentenceEmbedder, TextIndex, bag_of_classes
 from .collection import GROUND_TRUTH, Collection, prepare
 from .metrics import average_precision, ndcg_at, recall_at, robustness
@@ -110,7 +110,7 @@ class _Rankers:
             return [r.image for r in answer(q.fol, self.store, mode=mode, source=self.source, limit=0).results]
         if method == "rune-pipeline":
             try:
-                found = search(self.store, q.question, mode="scored", source=self.source, limit=0)
+                found = ask(self.store, q.question, mode="scored", source=self.source, limit=0)
             except TranslationError:
                 return []
             return [r.image for r in found.answer.results]
@@ -119,7 +119,7 @@ class _Rankers:
         elif method == "text-minilm":
             scores = self.text_index().scores(q.question)
         else:
-            raise ValueError(f"unknown method {method!r} (known: {', '.join(METHODS)})")
+            raise EvaluationError(f"unknown method {method!r} (known: {', '.join(METHODS)})")
         ids = self.index.image_id[self.worlds]
         order = sorted(range(len(ids)), key=lambda i: (-scores[i], ids[i]))
         return [str(ids[i]) for i in order if method != "bag-of-classes" or scores[i] > 0]
@@ -129,11 +129,11 @@ def evaluate(spec: EvalSpec) -> Report:
     """Run the benchmark and write its files into spec.out; returns the report."""
     unknown = set(spec.methods) - set(METHODS)
     if unknown:
-        raise ValueError(f"unknown methods {', '.join(sorted(unknown))} (known: {', '.join(METHODS)})")
+        raise EvaluationError(f"unknown methods {', '.join(sorted(unknown))} (known: {', '.join(METHODS)})")
     started = time.perf_counter()
     report = Report({k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(spec).items()})
     if spec.endpoint and len(spec.collections) != 1:
-        raise ValueError("with an endpoint, evaluate one collection at a time")
+        raise EvaluationError("with an endpoint, evaluate one collection at a time")
     embedder = SentenceEmbedder() if "text-minilm" in spec.methods else None
     for name in spec.collections:
         t0 = time.perf_counter()

@@ -18,25 +18,17 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from ..vocab import descendants, leaf_classes, materialised
 from . import iris
 from .geometry import Boxes, PairRelations
-from .graph import polygon_corners
-from .store import Store
-from .vocab import RUNE, descendants, leaf_classes
+from .store import KnowledgeGraph
+from .wkt import polygon_corners
 
 LEAVES: tuple[str, ...] = tuple(sorted(c.name for c in leaf_classes().values()))  # class code -> name
 CODES = {name: code for code, name in enumerate(LEAVES)}
 
-# Stored relations: name -> (property, symmetric). Symmetric ones are kept in both directions.
-STORED = {
-    "near": (RUNE.near, True),
-    "overlaps": (RUNE.overlaps, True),
-    "inside": (RUNE.inside, False),  # (a, b): a inside b
-    "not_far": (RUNE.notFarDespiteCentroids, True),
-    "far_despite": (RUNE.farDespiteCentroids, True),
-}
-_FIELD = {"near": "near", "overlaps": "overlaps", "inside": "inside",  # name -> PairRelations field
-          "not_far": "not_far_despite_centroids", "far_despite": "far_despite_centroids"}
+# The stored relations, from the catalogue; the index keeps symmetric ones in both directions.
+STORED = tuple(r.name for r in materialised())
 _COLUMNS = ("cls", "conf", "corners", "cx", "cy", "area", "long", "heading")
 
 
@@ -69,7 +61,7 @@ class EntityIndex:
     area: np.ndarray
     long: np.ndarray
     heading: np.ndarray
-    pairs: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (M, 2) rows, sorted
+    pairs: dict[str, np.ndarray] = field(default_factory=dict)  # STORED name -> (M, 2) rows, sorted
 
     @property
     def worlds(self) -> int:
@@ -190,12 +182,12 @@ def from_worlds(worlds: list[WorldEntities], revision: str | None) -> EntityInde
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     boxes = [w.boxes for w in worlds]
     pairs = {}
-    for name, (_, symmetric) in STORED.items():
+    for relation in materialised():
         chunks = []
         for w, start in zip(worlds, offsets):
-            p = getattr(w.relations, _FIELD[name]) + start
-            chunks.append(np.concatenate([p, p[:, ::-1]]) if symmetric else p)
-        pairs[name] = _sorted_pairs(chunks)
+            p = getattr(w.relations, relation.name) + start
+            chunks.append(np.concatenate([p, p[:, ::-1]]) if relation.symmetric else p)
+        pairs[relation.name] = _sorted_pairs(chunks)
     return EntityIndex(
         revision,
         np.array([w.source for w in worlds]), np.array([w.image_id for w in worlds]), offsets,
@@ -226,7 +218,7 @@ _WORLDS = "SELECT ?g WHERE { GRAPH ?g { ?i a rune:Image } }"
 _RELATIONS = "SELECT ?g ?p ?a ?b WHERE { GRAPH ?g { VALUES ?p { %s } ?a ?p ?b } }"
 
 
-def from_store(store: Store, progress: bool = True) -> EntityIndex:
+def from_store(store: KnowledgeGraph, progress: bool = True) -> EntityIndex:
     """Rebuild the index from the graph (slow at scale: every IRI is read back)."""
     if progress:
         print("rune: building the entity index from the store (once per store revision)...", file=sys.stderr)
@@ -239,8 +231,8 @@ def from_store(store: Store, progress: bool = True) -> EntityIndex:
         k = int(row["e"].value.rsplit("/", 1)[1])
         entities[row["g"].value].append((k, row["cls"].value, float(row["conf"].value), polygon_corners(row["wkt"].value)))
     relations: dict[str, dict[str, list]] = {g: {n: [] for n in STORED} for g in graphs}
-    by_property = {prop.value: name for name, (prop, _) in STORED.items()}
-    values = " ".join(str(prop) for prop, _ in STORED.values())
+    by_property = {r.iri.value: r.name for r in materialised()}
+    values = " ".join(str(r.iri) for r in materialised())
     for row in store.query(_RELATIONS % values, union=False):
         a, b = (int(row[v].value.rsplit("/", 1)[1]) for v in ("a", "b"))
         relations[row["g"].value][by_property[row["p"].value]].append((a, b))
@@ -250,11 +242,11 @@ def from_store(store: Store, progress: bool = True) -> EntityIndex:
         corners = np.array([r[3] for r in rows], dtype=np.float64).reshape(-1, 4, 2)
         rel = {n: np.array(p, dtype=np.int64).reshape(-1, 2) for n, p in relations[graph].items()}
         worlds.append(WorldEntities(source, image_id, [r[1] for r in rows], np.array([r[2] for r in rows]),
-                                    Boxes.from_corners(corners), PairRelations(**{_FIELD[n]: p for n, p in rel.items()})))
+                                    Boxes.from_corners(corners), PairRelations(**rel)))
     return from_worlds(worlds, revision)
 
 
-def load_index(store: Store, progress: bool = True) -> EntityIndex:
+def load_index(store: KnowledgeGraph, progress: bool = True) -> EntityIndex:
     """The store's index: cached per store state, else read from its file when the revision
     matches, else rebuilt from the store (and saved when the folder is writable)."""
     cached = store.cache.get("index")
@@ -276,7 +268,7 @@ def load_index(store: Store, progress: bool = True) -> EntityIndex:
     return index
 
 
-def save_index(store: Store, index: EntityIndex) -> None:
+def save_index(store: KnowledgeGraph, index: EntityIndex) -> None:
     """Save beside the store when possible; an index that cannot be saved is rebuilt next time."""
     store.cache["index"] = (store.generation, index)
     if store.index_file is not None and index.revision is not None:

@@ -1,20 +1,21 @@
 """The whole pipeline for one request: a question in English (translated) or a formula -> Answer.
 
-`search` is what `rune query` and the server's search API both call; errors are the stages' own
-(TranslationError, FormulaError, QueryError).
+`ask` is what `rune query`, the server's search API and the benchmark call; its errors are the
+stages' own (TranslationError, FormulaError, QueryError: all RuneErrors).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .query.engine import Answer, QueryError, answer
-from .store import Store
+from .errors import QueryError
+from .kg import KnowledgeGraph
+from .query.engine import Answer, answer
 from .translate import Translation, translate
 
 
 @dataclass
-class Search:
+class Reply:
     translation: Translation | None  # None when a formula was given
     answer: Answer
 
@@ -27,8 +28,8 @@ class Search:
         return data
 
 
-def search(store: Store, question: str | None = None, fol: str | None = None, *, translator="embedded",
-           samples: int = 10, **options) -> Search:
+def ask(store: KnowledgeGraph, question: str | None = None, fol: str | None = None, *, translator="embedded",
+           samples: int = 10, **options) -> Reply:
     """Answer `question` (translated by `translator`, see rune_kg.translate) or `fol`, exactly one
     of them; `options` go to the answer stage (mode, limit, tnorm, source, image)."""
     if (question is None) == (fol is None):
@@ -39,4 +40,4 @@ def search(store: Store, question: str | None = None, fol: str | None = None, *,
             return frozenset(r.image for r in answer(formula, store, mode="crisp", limit=0).results)
 
         translation = translate(question, translator, samples=samples, answers=answers)
-    return Search(translation, answer(translation.formula if translation else fol, store, **options))
+    return Reply(translation, answer(translation.formula if translation else fol, store, **options))

@@ -6,13 +6,10 @@ import re
 
 import pyoxigraph as ox
 
-from .vocab import DATA_NS
+from ..errors import IdentifierError
+from ..vocab import DATA_NS
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
-
-
-class IdentifierError(ValueError):
-    """An image id or source name that cannot become part of an IRI."""
 
 
 def check_id(value: str, what: str) -> str:

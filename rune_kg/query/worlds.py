@@ -14,11 +14,15 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from ..geometry import Thresholds, centroids_far
-from ..index import EntityIndex, class_table
-from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, children, conjuncts, free_variables, negate
+from ..errors import QueryError
+from ..kg.geometry import Thresholds, centroids_far
+from ..kg.index import EntityIndex, class_table
+from ..vocab import predicates, stored_predicates
+from .formula import (And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, children, conjuncts,
+                      free_variables, negate)
 
 Env = dict[str, int]  # variable -> position in the world's subset
+_STORED = stored_predicates()
 
 
 class World:
@@ -69,14 +73,12 @@ class World:
         return matrix
 
     def _compute(self, name: str) -> np.ndarray:
-        match name:
-            case "near" | "overlaps" | "inside":
-                return self._stored(name)
-            case "contains":
-                return self.relation("inside").T.copy()
-            case "far_from":
-                by_centroids = self._measured(name)
-                return (by_centroids & ~self._stored("not_far")) | self._stored("far_despite")
+        if name in _STORED:
+            stored, swapped = predicates()[name].stored_as
+            return self.relation(stored.name).T.copy() if swapped else self._stored(stored.name)
+        if name == "far_from":
+            by_centroids = self._measured(name)
+            return (by_centroids & ~self._stored("not_far_despite_centroids")) | self._stored("far_despite_centroids")
         return self._measured(name)
 
     def _measured(self, name: str) -> np.ndarray:
@@ -108,7 +110,7 @@ def measured(name: str, a: Callable[[str], np.ndarray], b: Callable[[str], np.nd
             return (dy > 0) & (np.abs(dx) <= np.abs(dy))
         case "far_from":
             return centroids_far(dx, dy, a("long"), b("long"), t.far_factor)
-    raise ValueError(f"unknown relation {name}")
+    raise QueryError(f"unknown relation {name}")
 
 
 def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .store import Store
+from .store import KnowledgeGraph
 
 _PER_CLASS = """
 SELECT ?cls (COUNT(?e) AS ?n) WHERE { ?e rune:className ?cls } GROUP BY ?cls ORDER BY DESC(?n) ?cls
@@ -11,7 +11,7 @@ _IMAGES = "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { ?i a rune:Image }"
 _RUNS = "SELECT ?name WHERE { ?r a rune:DetectionRun ; rune:sourceName ?name } ORDER BY ?name"
 
 
-def collection_stats(store: Store) -> dict:
+def collection_stats(store: KnowledgeGraph) -> dict:
     classes = {row["cls"].value: int(row["n"].value) for row in store.query(_PER_CLASS)}
     return {
         "images": int(next(iter(store.query(_IMAGES)))["n"].value),

@@ -1,6 +1,6 @@
 """A store behind any SPARQL 1.1 endpoint (Oxigraph server, Fuseki, GraphDB, Virtuoso, QLever),
-through SPARQLWrapper: the same methods as the embedded Store, so that every command runs on
-either.
+through SPARQLWrapper: a KnowledgeGraph (rune_kg.kg.store) like the embedded Store, so that
+every command runs on either.
 
 The endpoint must answer queries over the union of its named graphs by default (Oxigraph:
 `serve --union-default-graph`; Fuseki: `tdb2:unionDefaultGraph true`); this is checked on first
@@ -19,18 +19,23 @@ import re
 import socket
 import time
 import urllib.error
-import uuid
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from .store import META_GRAPH, STORE_NODE, StoreError
-from .vocab import PREFIXES, RUNE
+from ..errors import FormatError, StoreError
+from ..vocab import PREFIXES, RUNE
+from .store import META_GRAPH, STORE_NODE, revision_update, write_quads
 
 _DECLARATIONS = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_ACCEPT = {"json": "application/sparql-results+json, application/ld+json;q=0.9",
+           "csv": "text/csv", "tsv": "text/tab-separated-values",
+           "xml": "application/sparql-results+xml, application/rdf+xml;q=0.9",
+           "turtle": "text/turtle", "ntriples": "application/n-triples"}
 _FORM = re.compile(r"^\s*(?:(?:PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
                    re.IGNORECASE)
 
@@ -152,10 +157,7 @@ class RemoteStore:
     def update(self, sparql: str, retry: bool = False) -> None:
         """Run a SPARQL update and renew the revision, in one request."""
         self._require_updates()
-        new = ox.Literal(uuid.uuid4().hex)
-        revision = (f"DELETE WHERE {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} ?r }} }} ;\n"
-                    f"INSERT DATA {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} {new} }} }}")
-        self._send(self._wrapper(_DECLARATIONS + sparql + " ;\n" + revision), retry=retry)
+        self._send(self._wrapper(_DECLARATIONS + sparql + " ;\n" + revision_update()), retry=retry)
         self.generation += 1
 
     def put_graphs(self, graphs: list[tuple[ox.NamedNode, str]]) -> None:
@@ -184,6 +186,16 @@ class RemoteStore:
     def quads(self):
         rows = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         return (ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows)
+
+    def export(self, output: BinaryIO, fmt: ox.RdfFormat) -> None:
+        write_quads(self.quads(), output, fmt)
+
+    def query_serialized(self, sparql: str, fmt: str) -> bytes:
+        """The endpoint's own serialization of the results."""
+        if fmt not in _ACCEPT:
+            raise FormatError(f"--format {fmt}: known formats are {', '.join(_ACCEPT)}")
+        body, _ = self.raw_query(sparql, _ACCEPT[fmt])
+        return body
 
     def flush(self) -> None:
         """Nothing to do: the endpoint commits each request."""

@@ -1,5 +1,5 @@
-"""A direct model checker of QUERY_LANGUAGE.md over numpy arrays: the reference the SPARQL
-engine is tested against, and the scan baseline of the query benchmark.
+"""A direct model checker of the query language (docs/query-language.md) over numpy arrays: the
+reference the engine is tested against, and the scan baseline of the query benchmark.
 
 It reads DOTA files, not the store, and computes every relation from the polygons itself
 (all pairs, shapely), so it shares no query code with the engine.
@@ -13,14 +13,14 @@ from functools import cached_property
 import numpy as np
 import shapely
 
-from ..dota import DotaImage
-from ..geometry import DEFAULT_THRESHOLDS, Boxes, Thresholds, intersection_areas
+from ..ingest.records import DotaImage
+from ..kg.geometry import DEFAULT_THRESHOLDS, Boxes, Thresholds, intersection_areas
+from ..query.formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, conjuncts, free_variables
 from ..vocab import descendants
-from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, conjuncts, free_variables
 
 
 @dataclass
-class World:
+class ReferenceWorld:
     """One image's entities, with relation matrices computed on demand."""
 
     image: DotaImage
@@ -92,7 +92,7 @@ class World:
         raise ValueError(f"unknown relation {name}")
 
 
-def holds(world: World, f: Formula, env: dict[str, int]) -> bool:
+def holds(world: ReferenceWorld, f: Formula, env: dict[str, int]) -> bool:
     """Truth of f on the world, with env mapping every free variable to an entity index."""
     match f:
         case Atom(predicate=p, args=(x,)):
@@ -118,7 +118,7 @@ def holds(world: World, f: Formula, env: dict[str, int]) -> bool:
     raise TypeError(f"not a formula: {f!r}")
 
 
-def assignments(world: World, variables: tuple[str, ...], body: Formula, env: dict[str, int]):
+def assignments(world: ReferenceWorld, variables: tuple[str, ...], body: Formula, env: dict[str, int]):
     """Every assignment of `variables` to entities distinct from each other and from env where
     body holds (lazily, in index order). Backtracking: each conjunct of body is checked as soon
     as its variables are assigned."""
@@ -144,6 +144,6 @@ def assignments(world: World, variables: tuple[str, ...], body: Formula, env: di
         yield from extend(0, env)
 
 
-def satisfies(world: World, formula: Formula) -> dict[str, int] | None:
+def satisfies(world: ReferenceWorld, formula: Formula) -> dict[str, int] | None:
     """A witness (top-level variables -> entity index) if the image satisfies the formula."""
     return next(assignments(world, free_variables(formula), formula, {}), None)

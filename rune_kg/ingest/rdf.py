@@ -9,40 +9,19 @@ numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pyoxigraph as ox
 
-from . import iris
-from .dota import DotaImage
-from .geometry import Boxes, PairRelations
-from .vocab import GEO, ONTOLOGY, PROV, RDF_TYPE, RUNE, XSD
+from ..kg import iris
+from ..kg.geometry import Boxes, PairRelations
+from ..kg.wkt import polygon_wkt
+from ..vocab import GEO, ONTOLOGY, PROV, RDF_TYPE, RUNE, XSD, materialised
+from .records import DotaImage, Picture, RunInfo
 
 _DOUBLE = f"^^<{XSD}double>"
 _INTEGER = f"^^<{XSD}integer>"
-
-
-@dataclass(frozen=True)
-class Picture:
-    """The picture file of an image, when known."""
-
-    path: str
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """What produced a set of entities: the --source name and a description of the detector."""
-
-    source: str
-    detector: str
-    started: datetime
-    ended: datetime | None = None
-    extra: tuple[tuple[str, str | float | int], ...] = ()  # (rune: property local name, value)
-    class_map: tuple[tuple[str, str], ...] = ()  # (model class name, ontology class name)
 
 
 def _literal(value: str | float | int | datetime) -> ox.Literal:
@@ -98,31 +77,14 @@ def _entity_template() -> str:
 _ENTITY = _entity_template()
 
 
-def polygon_wkt(corners: np.ndarray) -> str:
-    """GeoSPARQL WKT of a box in image pixels: its 4 corners, closed (exact float text)."""
-    points = [*corners.reshape(4, 2).tolist(), corners.reshape(4, 2)[0].tolist()]
-    return f"<{RUNE.ImagePixelCRS.value}> POLYGON((" + ", ".join(f"{x!r} {y!r}" for x, y in points) + "))"
-
-
-def polygon_corners(wkt: str) -> list[tuple[float, float]]:
-    """The 4 corners of a box from the WKT `polygon_wkt` wrote (its inverse, exact floats)."""
-    points = wkt[wkt.index("((") + 2 : wkt.rindex("))")].split(",")
-    return [(float(x), float(y)) for x, y in (point.split() for point in points[:4])]
-
-
 def _stored_relations(relations: PairRelations) -> list[tuple[ox.NamedNode, np.ndarray]]:
     """Relations as stored: symmetric ones once per pair (i < j), queried in both directions."""
 
     def once(pairs: np.ndarray) -> np.ndarray:
         return pairs[pairs[:, 0] < pairs[:, 1]]
 
-    return [
-        (RUNE.near, once(relations.near)),
-        (RUNE.overlaps, once(relations.overlaps)),
-        (RUNE.inside, relations.inside),
-        (RUNE.notFarDespiteCentroids, once(relations.not_far_despite_centroids)),
-        (RUNE.farDespiteCentroids, once(relations.far_despite_centroids)),
-    ]
+    return [(r.iri, once(getattr(relations, r.name)) if r.symmetric else getattr(relations, r.name))
+            for r in materialised()]
 
 
 def relation_count(relations: PairRelations) -> int:

@@ -1,0 +1,32 @@
+"""The `rune` command: one subcommand per capability, grouped by stage (data, ask, serve,
+evaluate); each calls one stage's entry function. Every error meant for the user is a
+RuneError: printed as one line, exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from ..errors import RuneError
+from . import ask, data, evaluate, serve
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rune",
+                                     description="rune-kg: query aerial images with logic over a knowledge graph")
+    parser.add_argument("--version", action="version", version=f"rune-kg {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for group in (data, ask, serve, evaluate):
+        group.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (RuneError, OSError) as err:
+        print(f"rune {args.command}: {err}", file=sys.stderr)
+        return 2
+

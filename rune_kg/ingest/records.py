@@ -1,0 +1,59 @@
+"""The records that ingest's readers produce and its writer consumes (the detector produces
+them too): images with their objects, the run that produced them, picture files, failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+
+
+@dataclass(frozen=True)
+class DotaObject:
+    """One object: its ontology class name, 4 corners (x1, y1, ..., x4, y4), confidence, difficulty."""
+
+    class_name: str
+    corners: tuple[float, ...]
+    confidence: float = 1.0
+    difficult: int = 0
+
+
+@dataclass(frozen=True)
+class DotaImage:
+    """The objects of one image, as read from one file (or gathered from detection files)."""
+
+    image_id: str
+    source_file: str
+    objects: tuple[DotaObject, ...]
+    image_source: str | None = None
+    gsd: float | None = None
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The picture file of an image, when known."""
+
+    path: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What produced a set of entities: the --source name and a description of the detector."""
+
+    source: str
+    detector: str
+    started: datetime
+    ended: datetime | None = None
+    extra: tuple[tuple[str, str | float | int], ...] = ()  # (rune: property local name, value)
+    class_map: tuple[tuple[str, str], ...] = ()  # (model class name, ontology class name)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file (or picture) that could not be read, and why; the rest goes on without it."""
+
+    file: str
+    reason: str

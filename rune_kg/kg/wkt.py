@@ -1,0 +1,19 @@
+"""Box geometry as GeoSPARQL WKT literals in image pixels, and back."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..vocab import RUNE
+
+
+def polygon_wkt(corners: np.ndarray) -> str:
+    """GeoSPARQL WKT of a box in image pixels: its 4 corners, closed (exact float text)."""
+    points = [*corners.reshape(4, 2).tolist(), corners.reshape(4, 2)[0].tolist()]
+    return f"<{RUNE.ImagePixelCRS.value}> POLYGON((" + ", ".join(f"{x!r} {y!r}" for x, y in points) + "))"
+
+
+def polygon_corners(wkt: str) -> list[tuple[float, float]]:
+    """The 4 corners of a box from the WKT `polygon_wkt` wrote (its inverse, exact floats)."""
+    points = wkt[wkt.index("((") + 2 : wkt.rindex("))")].split(",")
+    return [(float(x), float(y)) for x, y in (point.split() for point in points[:4])]

@@ -1,0 +1,111 @@
+"""The relation catalogue: every spatial relation of the ontology with what the code needs to know
+about it, read from ontology/rune.ttl. The ingest stage, the entity index, the SPARQL rewriter,
+the translator and the docs all read it here; none keeps a list of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import pyoxigraph as ox
+
+from .ontology import ONTOLOGY, RDF_TYPE, RDFS_LABEL, RUNE_NS
+
+_OWL = "http://www.w3.org/2002/07/owl#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_OBJECT_PROPERTY = ox.NamedNode(_OWL + "ObjectProperty")
+_SYMMETRIC = ox.NamedNode(_OWL + "SymmetricProperty")
+_INVERSE = ox.NamedNode(_OWL + "inverseOf")
+_COMMENT = ox.NamedNode(_RDFS + "comment")
+_TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One binary relation between two entities of an image."""
+
+    name: str  # the query-language predicate (left_of), or snake_case of the IRI's local name
+    iri: ox.NamedNode
+    label: str
+    definition: str  # rdfs:comment: when the relation holds
+    is_predicate: bool  # usable in formulas (a rune:predicateName); False for stored helpers
+    symmetric: bool
+    inverse: str | None  # the relation that holds on the swapped pair (owl:inverseOf)
+    materialised: bool  # ingest stores its pairs in the graph
+    thresholds: tuple[str, ...]  # the Thresholds fields its definition reads
+    arity: int = 2
+
+    @property
+    def stored(self) -> bool:
+        """Answered from stored pairs: its own, or its inverse's with the pair swapped."""
+        return self.materialised or (self.inverse is not None and RELATIONS[self.inverse].materialised)
+
+    @property
+    def stored_as(self) -> tuple[Relation, bool]:
+        """(materialised relation, swapped) whose pairs answer this one; only when `stored`."""
+        if self.materialised:
+            return self, False
+        return RELATIONS[self.inverse], True
+
+
+def _snake(local: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", local).lower()
+
+
+def _read() -> dict[str, Relation]:
+    graph = ONTOLOGY.graph
+    properties = [t.subject for t in graph if t.predicate == RDF_TYPE and t.object == _OBJECT_PROPERTY
+                  and isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(RUNE_NS)]
+    inverse: dict[ox.NamedNode, ox.NamedNode] = {}
+    for t in graph:
+        if t.predicate == _INVERSE:
+            inverse[t.subject], inverse[t.object] = t.object, t.subject
+    found: dict[ox.NamedNode, Relation] = {}
+    names: dict[ox.NamedNode, str] = {}
+    for iri in properties:
+        predicate = ONTOLOGY.annotation(iri, "predicateName")
+        materialised = _TRUE in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + "materialised"))
+        if predicate is None and not materialised:
+            continue  # structure (inImage, classCount ...), not a relation between entities
+        names[iri] = predicate or _snake(iri.value[len(RUNE_NS):])
+    for iri, name in names.items():
+        labels = ONTOLOGY.objects(iri, RDFS_LABEL)
+        comments = ONTOLOGY.objects(iri, _COMMENT)
+        found[iri] = Relation(
+            name=name,
+            iri=iri,
+            label=labels[0].value if labels else name.replace("_", " "),
+            definition=comments[0].value if comments else "",
+            is_predicate=ONTOLOGY.annotation(iri, "predicateName") is not None,
+            symmetric=_SYMMETRIC in ONTOLOGY.objects(iri, RDF_TYPE),
+            inverse=names.get(inverse.get(iri)),
+            materialised=_TRUE in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + "materialised")),
+            thresholds=tuple(o.value for o in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + "thresholdParameter"))),
+        )
+    return {r.name: r for r in found.values()}
+
+
+RELATIONS: dict[str, Relation] = _read()
+
+
+@cache
+def predicates() -> dict[str, Relation]:
+    """The relations a formula may use, by predicate name."""
+    return {name: r for name, r in RELATIONS.items() if r.is_predicate}
+
+
+@cache
+def materialised() -> tuple[Relation, ...]:
+    """The relations whose pairs ingest stores, in a fixed order."""
+    return tuple(r for r in RELATIONS.values() if r.materialised)
+
+
+def symmetric_predicates() -> frozenset[str]:
+    return frozenset(name for name, r in predicates().items() if r.symmetric)
+
+
+def stored_predicates() -> frozenset[str]:
+    """Predicates answered from stored pairs (near, overlaps, inside, contains)."""
+    return frozenset(name for name, r in predicates().items() if r.stored)

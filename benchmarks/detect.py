@@ -49,22 +49,36 @@ def main() -> None:
             tile = picture.convert("RGB").crop((0, 0, 1024, 1024))
         for k in range(args.tiles):
             tile.save(tiles / f"tile{k:03d}.png")
-        detect([tiles / "tile000.png"], DetectOptions(CONFIG, checkpoint, args.device, args.score_thr),
-               progress=False)  # warm-up: first-call allocations, cuDNN autotuning
+        detect(
+            [tiles / "tile000.png"],
+            DetectOptions(CONFIG, checkpoint, args.device, args.score_thr),
+            progress=False,
+        )  # warm-up: first-call allocations, cuDNN autotuning
         rows = []
         for batch in args.batch:
             options = DetectOptions(CONFIG, checkpoint, args.device, args.score_thr, batch=batch)
             result = detect([tiles], options, progress=False)
             objects = sum(len(image.objects) for image in result.images)
-            rows.append({"device": result.detector.device, "batch": batch, "tiles": result.tiles,
-                         "seconds": round(result.seconds, 3),
-                         "tiles_per_s": round(result.tiles / result.seconds, 3),
-                         "s_per_tile": round(result.seconds / result.tiles, 3),
-                         "objects_per_tile": round(objects / result.tiles, 1)})
+            rows.append(
+                {
+                    "device": result.detector.device,
+                    "batch": batch,
+                    "tiles": result.tiles,
+                    "seconds": round(result.seconds, 3),
+                    "tiles_per_s": round(result.tiles / result.seconds, 3),
+                    "s_per_tile": round(result.seconds / result.tiles, 3),
+                    "objects_per_tile": round(objects / result.tiles, 1),
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
-        info = {"config": CONFIG, "score_thr": args.score_thr, "torch": torch.__version__,
-                "threads": torch.get_num_threads(),
-                "gpu": torch.cuda.get_device_name(0) if args.device.startswith("cuda") else None, "runs": rows}
+        info = {
+            "config": CONFIG,
+            "score_thr": args.score_thr,
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "gpu": torch.cuda.get_device_name(0) if args.device.startswith("cuda") else None,
+            "runs": rows,
+        }
         if args.json:
             args.json.write_text(json.dumps(info, indent=2))
         print(json.dumps(info), file=sys.stderr)

@@ -2,7 +2,8 @@
 
     python benchmarks/ingest.py [--images 2800] [--workdir DIR]
 
-Builds the collection (rune_kg.evaluation.synthetic), ingests it into a fresh on-disk store, and prints
+Builds the collection (rune_kg.evaluation.synthetic), ingests it into a fresh on-disk store,
+and prints
 images, entities, triples, relations, seconds and entities/s.
 """
 
@@ -15,15 +16,22 @@ import tempfile
 import time
 from pathlib import Path
 
+from rune_kg.evaluation.synthetic import (
+    CollectionSpec,
+    read_real,
+    synthetic_images,
+    write_label_files,
+)
 from rune_kg.ingest import ingest
 from rune_kg.kg import Store
-from rune_kg.evaluation.synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "dota" / "labelTxt"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--images", type=int, default=2800)
     parser.add_argument("--real", type=Path, default=SHARED, help="folder of real labelTxt files")
     parser.add_argument("--workdir", type=Path, help="keep the collection and store here")
@@ -35,7 +43,10 @@ def main() -> None:
     images = synthetic_images(read_real(args.real), CollectionSpec(images=args.images))
     write_label_files(images, labels)
     counts = sorted(len(i.objects) for i in images)
-    print(f"collection: {len(images)} images, {sum(counts)} objects, median {counts[len(counts) // 2]}, max {counts[-1]}")
+    print(
+        f"collection: {len(images)} images, {sum(counts)} objects, median "
+        f"{counts[len(counts) // 2]}, max {counts[-1]}"
+    )
     store = Store(store_dir)
     started = time.perf_counter()
     report = ingest([labels], store, source="dota")

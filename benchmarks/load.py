@@ -1,6 +1,7 @@
 """Load on the server: concurrent clients on loopback mixing searches and SPARQL queries.
 
-    python benchmarks/load.py [--workdir /tmp/rune-bench] [--clients 32] [--seconds 60] [--json out.json]
+    python benchmarks/load.py [--workdir /tmp/rune-bench] [--clients 32] [--seconds 60]
+        [--json out.json]
 
 Starts `rune serve` (waitress) on the DOTA-v1.0-sized collection of benchmarks/queries.py (built
 in WORKDIR/store when missing) on a free port of 127.0.0.1, then runs --clients threads for
@@ -34,7 +35,8 @@ SPARQL_MIX = [
     "SELECT ?class (COUNT(?e) AS ?n) WHERE { ?e rune:className ?class } GROUP BY ?class",
     "SELECT ?image WHERE { ?h a rune:Harbor ; rune:inImage ?i . ?s a rune:Ship ; rune:near ?h . "
     "?i rune:imageId ?image } LIMIT 50",
-    "SELECT ?id ?w ?h WHERE { ?i a rune:Image ; rune:imageId ?id . OPTIONAL { ?i rune:width ?w ; rune:height ?h } } "
+    "SELECT ?id ?w ?h WHERE "
+    "{ ?i a rune:Image ; rune:imageId ?id . OPTIONAL { ?i rune:width ?w ; rune:height ?h } } "
     "ORDER BY ?id LIMIT 100",
     "DESCRIBE <https://w3id.org/rune-kg/data/image/S00042>",
     "ASK { ?p a rune:Plane ; rune:inside ?a . ?a a rune:Airport }",
@@ -46,19 +48,29 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def client(base: str, deadline: float, seed: int, share: float, questions: list[str], log: list, lock) -> None:
+def client(
+    base: str, deadline: float, seed: int, share: float, questions: list[str], log: list, lock
+) -> None:
     parts = urlsplit(base)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     rng = random.Random(seed)
     mine = []
     while time.perf_counter() < deadline:
         if rng.random() < share:
-            kind, method, path, body, headers = "search", "GET", "/api/search?" + urlencode(
-                {"q": rng.choice(questions)}), None, {}
+            kind, method, path, body, headers = (
+                "search",
+                "GET",
+                "/api/search?" + urlencode({"q": rng.choice(questions)}),
+                None,
+                {},
+            )
         else:
             kind, method, path = "sparql", "POST", "/sparql"
             body = rng.choice(SPARQL_MIX).encode()
-            headers = {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json, text/turtle"}
+            headers = {
+                "Content-Type": "application/sparql-query",
+                "Accept": "application/sparql-results+json, text/turtle",
+            }
         started = time.perf_counter()
         try:
             connection.request(method, path, body=body, headers=headers)
@@ -75,30 +87,58 @@ def client(base: str, deadline: float, seed: int, share: float, questions: list[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench"))
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--search-share", type=float, default=0.5)
     parser.add_argument("--threads", type=int, default=4, help="the server's request threads")
-    parser.add_argument("--query-workers", type=int, default=2, help="the server's SPARQL processes")
+    parser.add_argument(
+        "--query-workers", type=int, default=2, help="the server's SPARQL processes"
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
     store_dir = build(args.workdir)
-    questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
-    server = subprocess.Popen([sys.executable, "-m", "rune_kg.cli", "serve", "--store", str(store_dir), "--port", "0",
-                               "--threads", str(args.threads), "--query-workers", str(args.query_workers)],
-                              stdout=subprocess.PIPE, text=True)
+    questions = [
+        json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()
+    ]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rune_kg.cli",
+            "serve",
+            "--store",
+            str(store_dir),
+            "--port",
+            "0",
+            "--threads",
+            str(args.threads),
+            "--query-workers",
+            str(args.query_workers),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = server.stdout.readline()
         base = line.split(" on ", 1)[1].split()[0]
-        print(f"server up: {base} ({store_dir}); {args.clients} clients for {args.seconds:g} s", flush=True)
+        print(
+            f"server up: {base} ({store_dir}); {args.clients} clients for {args.seconds:g} s",
+            flush=True,
+        )
         log: list = []
         lock = threading.Lock()
         deadline = time.perf_counter() + args.seconds
-        threads = [threading.Thread(target=client, args=(base, deadline, i, args.search_share, questions, log, lock))
-                   for i in range(args.clients)]
+        threads = [
+            threading.Thread(
+                target=client, args=(base, deadline, i, args.search_share, questions, log, lock)
+            )
+            for i in range(args.clients)
+        ]
         started = time.perf_counter()
         for t in threads:
             t.start()
@@ -109,16 +149,27 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    report = {"clients": args.clients, "seconds": round(elapsed, 1), "requests": len(log),
-              "throughput_per_s": round(len(log) / elapsed, 1), "statuses": {}, "kinds": {}}
-    for kind, status, _, _ in log:
+    report = {
+        "clients": args.clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(log),
+        "throughput_per_s": round(len(log) / elapsed, 1),
+        "statuses": {},
+        "kinds": {},
+    }
+    for _, status, _, _ in log:
         report["statuses"][str(status)] = report["statuses"].get(str(status), 0) + 1
     for kind in ("search", "sparql", "all"):
         times = [s for k, _, s, _ in log if kind in (k, "all")]
-        report["kinds"][kind] = {"requests": len(times), "p50_ms": round(percentile(times, 0.5) * 1000, 1),
-                                 "p99_ms": round(percentile(times, 0.99) * 1000, 1),
-                                 "mean_ms": round(statistics.fmean(times) * 1000, 1) if times else None}
-    report["server_errors"] = sum(n for s, n in report["statuses"].items() if not s.isdigit() or s.startswith("5"))
+        report["kinds"][kind] = {
+            "requests": len(times),
+            "p50_ms": round(percentile(times, 0.5) * 1000, 1),
+            "p99_ms": round(percentile(times, 0.99) * 1000, 1),
+            "mean_ms": round(statistics.fmean(times) * 1000, 1) if times else None,
+        }
+    report["server_errors"] = sum(
+        n for s, n in report["statuses"].items() if not s.isdigit() or s.startswith("5")
+    )
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

@@ -8,7 +8,8 @@ built and ingested into DIR/store when missing), each formula of SUITE is answer
   after one warm-up query that loads the entity index; the median of --repeat runs;
 - naive: the whole formula as one SPARQL join with FILTERs (rewrite.naive) on the same store,
   in a child process killed at --naive-limit seconds (reported as at least that limit);
-- scan: rune_kg.evaluation.reference over the same entities read from the label files, restricted to the
+- scan: rune_kg.evaluation.reference over the same entities read from the label files,
+  restricted to the
   classes the formula's variables can take (as the engine's subsets are), every relation
   computed from the polygons per query (shapely), stopping at the first witness per image.
 The matched images of rune-kg and the scan must agree; the script stops if they do not. A scan
@@ -28,16 +29,21 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from rune_kg.ingest.dota import read_label_file
+from rune_kg.evaluation.reference import ReferenceWorld, satisfies
+from rune_kg.evaluation.synthetic import (
+    CollectionSpec,
+    read_real,
+    synthetic_images,
+    write_label_files,
+)
 from rune_kg.ingest import ingest
+from rune_kg.ingest.dota import read_label_file
+from rune_kg.kg import Store
 from rune_kg.query.engine import answer
 from rune_kg.query.formula import Atom, children
 from rune_kg.query.parse import parse
 from rune_kg.query.plan import plan
 from rune_kg.query.sparql import naive
-from rune_kg.evaluation.reference import ReferenceWorld, satisfies
-from rune_kg.kg import Store
-from rune_kg.evaluation.synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "dota" / "labelTxt"
 
@@ -62,9 +68,11 @@ SUITE = [
     "car(a) & car(b) & car(c) & car(d) & below(b, a) & below(c, b) & below(d, c)",
     "tennis_court(t) & car(c) & near(c, t) & plane(p) & large_vehicle(k) & near(p, k)",
     "harbor(h) & ship(a) & ship(b) & near(a, h) & near(b, h) & storage_tank(s) & far_from(s, h)",
-    "large_vehicle(a) & large_vehicle(b) & car(c) & car(d) & car(e) & near(a, b) & parallel(a, b) & near(c, a)"
+    "large_vehicle(a) & large_vehicle(b) & car(c) & car(d) & car(e) & near(a, b) & parallel(a, b) "
+    "& near(c, a)"
     " & near(d, b) & left_of(c, e)",
-    "harbor(h) & ship(a) & ship(b) & ship(c) & ship(d) & storage_tank(s) & storage_tank(t) & car(v) & near(a, h)"
+    "harbor(h) & ship(a) & ship(b) & ship(c) & ship(d) & storage_tank(s) & storage_tank(t) & "
+    "car(v) & near(a, h)"
     " & near(b, h) & left_of(c, h) & right_of(d, h) & near(s, t) & far_from(v, h)",
 ]
 
@@ -92,8 +100,14 @@ def build(workdir: Path) -> Path:
 def run_naive(store_dir: Path, query: str, limit: float) -> float | None:
     """Seconds, or None past the limit."""
     try:
-        done = subprocess.run([sys.executable, "-c", _NAIVE_CHILD, str(store_dir)], input=query,
-                              capture_output=True, text=True, timeout=limit, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", _NAIVE_CHILD, str(store_dir)],
+            input=query,
+            capture_output=True,
+            text=True,
+            timeout=limit,
+            check=True,
+        )
     except subprocess.TimeoutExpired:
         return None
     return json.loads(done.stdout)["seconds"]
@@ -131,7 +145,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench"))
     parser.add_argument("--naive-limit", type=float, default=30.0, help="seconds per naive query")
     parser.add_argument("--repeat", type=int, default=5, help="rune-kg runs per formula (median)")
@@ -145,11 +161,21 @@ def main() -> None:
     images = [read_label_file(p) for p in sorted((args.workdir / "labelTxt").glob("*.txt"))]
     started = time.perf_counter()
     answer("ship(a)", store)  # loads the entity index once
-    print(f"collection: {len(images)} images, {sum(len(i.objects) for i in images)} objects; "
-          f"index load {time.perf_counter() - started:.2f} s")
+    print(
+        f"collection: {len(images)} images, {sum(len(i.objects) for i in images)} objects; "
+        f"index load {time.perf_counter() - started:.2f} s"
+    )
 
     rows = []
-    header = f"{'vars':>4} {'clauses':>7} {'matched':>7} {'rune ms':>9} {'naive s':>9} {'scan ms':>9}  formula"
+    columns = (
+        ("vars", 4),
+        ("clauses", 7),
+        ("matched", 7),
+        ("rune ms", 9),
+        ("naive s", 9),
+        ("scan ms", 9),
+    )
+    header = " ".join(f"{name:>{width}}" for name, width in columns) + "  formula"
     print(header)
     for text in SUITE:
         formula = parse(text)
@@ -161,25 +187,47 @@ def main() -> None:
         if scan is not None and sorted(r.image for r in everything.results) != scan[1]:
             sys.exit(f"rune-kg and the scan disagree on {text}")
         naive_s = None if args.no_naive else run_naive(store_dir, naive(formula), args.naive_limit)
-        row = {"formula": text, "variables": len(_variables(formula)), "clauses": len(plan(formula).clauses),
-               "matched": result.matched, "rune_ms": rune_ms,
-               "scan_ms": (scan[0] if scan else args.scan_limit) * 1000, "scan_timed_out": scan is None,
-               "naive_ms": None if naive_s is None else naive_s * 1000, "naive_timed_out": naive_s is None}
+        row = {
+            "formula": text,
+            "variables": len(_variables(formula)),
+            "clauses": len(plan(formula).clauses),
+            "matched": result.matched,
+            "rune_ms": rune_ms,
+            "scan_ms": (scan[0] if scan else args.scan_limit) * 1000,
+            "scan_timed_out": scan is None,
+            "naive_ms": None if naive_s is None else naive_s * 1000,
+            "naive_timed_out": naive_s is None,
+        }
         rows.append(row)
-        naive_text = "-" if args.no_naive else (f">{args.naive_limit:.0f}" if naive_s is None else f"{naive_s:.2f}")
+        naive_text = (
+            "-"
+            if args.no_naive
+            else (f">{args.naive_limit:.0f}" if naive_s is None else f"{naive_s:.2f}")
+        )
         scan_text = f">{args.scan_limit * 1000:.0f}" if scan is None else f"{row['scan_ms']:.0f}"
-        print(f"{row['variables']:>4} {row['clauses']:>7} {row['matched']:>7} {rune_ms:>9.1f} {naive_text:>9} "
-              f"{scan_text:>9}  {text}", flush=True)
+        print(
+            f"{row['variables']:>4} {row['clauses']:>7} {row['matched']:>7} {rune_ms:>9.1f} "
+            f"{naive_text:>9} "
+            f"{scan_text:>9}  {text}",
+            flush=True,
+        )
 
     rune = [r["rune_ms"] for r in rows]
-    summary = {"queries": len(rows), "rune_p50_ms": percentile(rune, 0.5), "rune_p95_ms": percentile(rune, 0.95),
-               "scan_over_rune_median": statistics.median(r["scan_ms"] / r["rune_ms"] for r in rows),
-               "scan_over_rune_min": min(r["scan_ms"] / r["rune_ms"] for r in rows),
-               "scan_timed_out": sum(r["scan_timed_out"] for r in rows)}
+    summary = {
+        "queries": len(rows),
+        "rune_p50_ms": percentile(rune, 0.5),
+        "rune_p95_ms": percentile(rune, 0.95),
+        "scan_over_rune_median": statistics.median(r["scan_ms"] / r["rune_ms"] for r in rows),
+        "scan_over_rune_min": min(r["scan_ms"] / r["rune_ms"] for r in rows),
+        "scan_timed_out": sum(r["scan_timed_out"] for r in rows),
+    }
     if not args.no_naive:
         ratios = [(r["naive_ms"] or args.naive_limit * 1000) / r["rune_ms"] for r in rows]
-        summary |= {"naive_over_rune_median": statistics.median(ratios), "naive_over_rune_min": min(ratios),
-                    "naive_timed_out": sum(r["naive_timed_out"] for r in rows)}
+        summary |= {
+            "naive_over_rune_median": statistics.median(ratios),
+            "naive_over_rune_min": min(ratios),
+            "naive_timed_out": sum(r["naive_timed_out"] for r in rows),
+        }
     print(json.dumps(summary, indent=2))
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "queries": rows}, indent=2))

@@ -27,12 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from queries import SUITE, build  # noqa: E402
-
-from rune_kg.kg.index import from_store  # noqa: E402
 from rune_kg.ingest import ingest  # noqa: E402
-from rune_kg.query.engine import answer  # noqa: E402
-from rune_kg.kg.remote import RemoteStore  # noqa: E402
 from rune_kg.kg import Store  # noqa: E402
+from rune_kg.kg.index import from_store  # noqa: E402
+from rune_kg.kg.remote import RemoteStore  # noqa: E402
+from rune_kg.query.engine import answer  # noqa: E402
 
 
 def start_oxigraph(folder: Path) -> tuple[subprocess.Popen, str]:
@@ -40,8 +39,19 @@ def start_oxigraph(folder: Path) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    process = subprocess.Popen([binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}",
-                                "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            binary,
+            "serve",
+            "--location",
+            str(folder),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -62,7 +72,9 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path)
@@ -91,17 +103,29 @@ def main() -> None:
 
         rows = []
         for fol in SUITE:
-            here_s, here = timed(lambda: answer(fol, embedded, mode="crisp"), args.repeat)
-            there_s, there = timed(lambda: answer(fol, remote, mode="crisp"), args.repeat)
+            here_s, here = timed(lambda f=fol: answer(f, embedded, mode="crisp"), args.repeat)
+            there_s, there = timed(lambda f=fol: answer(f, remote, mode="crisp"), args.repeat)
             assert [r.image for r in here.results] == [r.image for r in there.results], fol
-            rows.append({"formula": fol, "embedded_ms": round(here_s * 1000, 1), "remote_ms": round(there_s * 1000, 1)})
+            rows.append(
+                {
+                    "formula": fol,
+                    "embedded_ms": round(here_s * 1000, 1),
+                    "remote_ms": round(there_s * 1000, 1),
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
         report["queries"] = rows
         for key in ("embedded_ms", "remote_ms"):
             report[f"{key}_p50"] = statistics.median(r[key] for r in rows)
-        sparql = "SELECT (COUNT(?e) AS ?n) WHERE { ?e a rune:Ship ; rune:near ?h . ?h a rune:Harbor }"
-        report["sparql_join_embedded_ms"] = round(timed(lambda: list(embedded.query(sparql)), args.repeat)[0] * 1000, 1)
-        report["sparql_join_remote_ms"] = round(timed(lambda: remote.query(sparql), args.repeat)[0] * 1000, 1)
+        sparql = (
+            "SELECT (COUNT(?e) AS ?n) WHERE { ?e a rune:Ship ; rune:near ?h . ?h a rune:Harbor }"
+        )
+        report["sparql_join_embedded_ms"] = round(
+            timed(lambda: list(embedded.query(sparql)), args.repeat)[0] * 1000, 1
+        )
+        report["sparql_join_remote_ms"] = round(
+            timed(lambda: remote.query(sparql), args.repeat)[0] * 1000, 1
+        )
     finally:
         process.terminate()
         process.wait(timeout=30)

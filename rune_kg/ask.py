@@ -23,19 +23,31 @@ class Reply:
         data = self.answer.to_json()
         if self.translation:
             t = self.translation.to_json()
-            data.update(question=t["question"], translator=t["translator"], candidates=t["candidates"],
-                        translation={k: t[k] for k in ("model", "constrained", "seconds")})
+            data.update(
+                question=t["question"],
+                translator=t["translator"],
+                candidates=t["candidates"],
+                translation={k: t[k] for k in ("model", "constrained", "seconds")},
+            )
         return data
 
 
-def ask(store: KnowledgeGraph, question: str | None = None, fol: str | None = None, *, translator="embedded",
-           samples: int = 10, **options) -> Reply:
+def ask(
+    store: KnowledgeGraph,
+    question: str | None = None,
+    fol: str | None = None,
+    *,
+    translator="embedded",
+    samples: int = 10,
+    **options,
+) -> Reply:
     """Answer `question` (translated by `translator`, see rune_kg.translate) or `fol`, exactly one
     of them; `options` go to the answer stage (mode, limit, tnorm, source, image)."""
     if (question is None) == (fol is None):
         raise QueryError("give a question in English or a formula (one of them)")
     translation = None
     if question is not None:
+
         def answers(formula):  # LLM candidates that select the same images agree
             return frozenset(r.image for r in answer(formula, store, mode="crisp", limit=0).results)
 

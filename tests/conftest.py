@@ -14,7 +14,9 @@ from rune_kg.kg import Store
 SAMPLE = Path(__file__).resolve().parents[1] / "rune_kg" / "data" / "sample"
 LABELS = SAMPLE / "labelTxt"
 IMAGES = SAMPLE / "images"
-os.environ.setdefault("RUNE_CACHE", tempfile.mkdtemp(prefix="rune-cache-"))  # indexes of remote stores
+os.environ.setdefault(
+    "RUNE_CACHE", tempfile.mkdtemp(prefix="rune-cache-")
+)  # indexes of remote stores
 
 
 @pytest.fixture(scope="session")
@@ -34,9 +36,15 @@ def store(store_dir) -> Store:
 
 @pytest.fixture(scope="session")
 def synthetic_store(tmp_path_factory) -> Store:
-    """150 images resampled from the real annotations (rune_kg.evaluation.synthetic): denser worlds, so
+    """150 images resampled from the real annotations (rune_kg.evaluation.synthetic): denser
+    worlds, so
     that formulas which differ select different images."""
-    from rune_kg.evaluation.synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
+    from rune_kg.evaluation.synthetic import (
+        CollectionSpec,
+        read_real,
+        synthetic_images,
+        write_label_files,
+    )
 
     folder = tmp_path_factory.mktemp("synthetic")
     spec = CollectionSpec(images=150, mean_objects=40.0, max_objects=400, seed=1)
@@ -69,8 +77,12 @@ def live_server(store_dir):
     import subprocess
     import sys
 
-    process = subprocess.Popen([sys.executable, "-m", "rune_kg.cli", "serve", "--store", str(store_dir), "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rune_kg.cli", "serve", "--store", str(store_dir), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = process.stdout.readline()
     if " on http://" not in line:
         process.kill()
@@ -98,9 +110,21 @@ def start_oxigraph(folder: Path, union: bool = True):
 
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     port = _free_port()
-    command = [binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}", "--timeout-s", "20"]
-    process = subprocess.Popen(command + (["--union-default-graph"] if union else []),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = [
+        binary,
+        "serve",
+        "--location",
+        str(folder),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout-s",
+        "20",
+    ]
+    process = subprocess.Popen(
+        command + (["--union-default-graph"] if union else []),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -108,7 +132,9 @@ def start_oxigraph(folder: Path, union: bool = True):
             return process, base
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(f"oxigraph did not start: {process.stderr.read().decode()}")
+                raise RuntimeError(
+                    f"oxigraph did not start: {process.stderr.read().decode()}"
+                ) from None
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("oxigraph did not answer within 10 s")
@@ -122,8 +148,21 @@ def oxigraph(tmp_path_factory):
 
     process, base = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
     try:
-        status = main(["ingest", str(LABELS), "--images", str(IMAGES), "--endpoint", base + "/query",
-                       "--update-endpoint", base + "/update", "--quiet", "--workers", "2"])
+        status = main(
+            [
+                "ingest",
+                str(LABELS),
+                "--images",
+                str(IMAGES),
+                "--endpoint",
+                base + "/query",
+                "--update-endpoint",
+                base + "/update",
+                "--quiet",
+                "--workers",
+                "2",
+            ]
+        )
         assert status == 0
         yield base
     finally:

@@ -6,7 +6,9 @@ from .conftest import IMAGES
 
 
 def rune(*args):
-    return subprocess.run([sys.executable, "-m", "rune_kg.cli", *args], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "rune_kg.cli", *args], capture_output=True, text=True
+    )
 
 
 def test_stats_json(store_dir):
@@ -17,10 +19,23 @@ def test_stats_json(store_dir):
 
 def test_sparql_formats_and_errors(store_dir):
     q = "SELECT ?id WHERE { ?i rune:imageId ?id } ORDER BY ?id LIMIT 2"
-    assert rune("sparql", q, "--store", str(store_dir), "--format", "csv").stdout.splitlines()[:3] == ["id", "P0000", "P0001"]
-    assert json.loads(rune("sparql", q, "--store", str(store_dir)).stdout)["results"]["bindings"][0]["id"]["value"] == "P0000"
-    graph = rune("sparql", "CONSTRUCT { ?i a rune:Image } WHERE { ?i a rune:Image }", "--store", str(store_dir),
-                 "--format", "ntriples")
+    assert rune("sparql", q, "--store", str(store_dir), "--format", "csv").stdout.splitlines()[
+        :3
+    ] == ["id", "P0000", "P0001"]
+    assert (
+        json.loads(rune("sparql", q, "--store", str(store_dir)).stdout)["results"]["bindings"][0][
+            "id"
+        ]["value"]
+        == "P0000"
+    )
+    graph = rune(
+        "sparql",
+        "CONSTRUCT { ?i a rune:Image } WHERE { ?i a rune:Image }",
+        "--store",
+        str(store_dir),
+        "--format",
+        "ntriples",
+    )
     assert len(graph.stdout.strip().splitlines()) == 25
     bad = rune("sparql", "SELEC ?x", "--store", str(store_dir))
     assert bad.returncode == 2 and "SPARQL syntax error" in bad.stderr
@@ -30,11 +45,24 @@ def test_sparql_formats_and_errors(store_dir):
 
 def test_query_errors_are_one_line(store_dir):
     out = rune("query", "--fol", "ship(a) & harbour(b) & to_left(a, b)", "--store", str(store_dir))
-    assert out.returncode == 2 and "did you mean left_of" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert (
+        out.returncode == 2
+        and "did you mean left_of" in out.stderr
+        and len(out.stderr.strip().splitlines()) == 1
+    )
 
 
 def test_query_json(store_dir):
-    out = rune("query", "--fol", "ship(a) & harbor(b) & near(a, b)", "--store", str(store_dir), "--json", "--mode", "crisp")
+    out = rune(
+        "query",
+        "--fol",
+        "ship(a) & harbor(b) & near(a, b)",
+        "--store",
+        str(store_dir),
+        "--json",
+        "--mode",
+        "crisp",
+    )
     answer = json.loads(out.stdout)
     assert {"fol", "clauses", "sparql", "results", "timing_ms"} <= set(answer)
     assert answer["results"][0]["image"] == "P0001" and answer["results"][0]["witness"]
@@ -44,8 +72,16 @@ def test_explain_draws_the_witness(store_dir, tmp_path):
     from PIL import Image
 
     out = tmp_path / "why.png"
-    done = rune("explain", "P0706", "--fol", "ship(s) & harbor(h) & near(s, h)", "--store", str(store_dir),
-                "--out", str(out))
+    done = rune(
+        "explain",
+        "P0706",
+        "--fol",
+        "ship(s) & harbor(h) & near(s, h)",
+        "--store",
+        str(store_dir),
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     assert "near(s, h)" in done.stdout and "/entity/dota/P0706/" in done.stdout
     with Image.open(out) as drawn, Image.open(IMAGES / "P0706.png") as original:
@@ -57,5 +93,14 @@ def test_explain_when_the_image_does_not_match_or_is_unknown(store_dir, tmp_path
     assert no.returncode == 1 and "does not hold on P0706" in no.stdout
     unknown = rune("explain", "NOPE", "--fol", "plane(p)", "--store", str(store_dir))
     assert unknown.returncode == 2 and "no image 'NOPE'" in unknown.stderr
-    no_picture = rune("explain", "P0001", "--fol", "ship(s)", "--store", str(store_dir), "--out", str(tmp_path / "x.png"))
+    no_picture = rune(
+        "explain",
+        "P0001",
+        "--fol",
+        "ship(s)",
+        "--store",
+        str(store_dir),
+        "--out",
+        str(tmp_path / "x.png"),
+    )
     assert no_picture.returncode == 2 and "no picture file is known for P0001" in no_picture.stderr

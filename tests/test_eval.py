@@ -8,13 +8,13 @@ import json
 import pytest
 
 from rune_kg.errors import EvaluationError
-from rune_kg.ingest.dota import read_detection_files, write_detection_files
 from rune_kg.evaluation.metrics import average_precision, ndcg_at, recall_at, robustness
 from rune_kg.evaluation.perturb import perturb
 from rune_kg.evaluation.questions import LEVELS, TEMPLATES, generate, hand_written
+from rune_kg.evaluation.synthetic import read_real
+from rune_kg.ingest.dota import read_detection_files, write_detection_files
 from rune_kg.query.formula import alpha_normal
 from rune_kg.query.parse import parse
-from rune_kg.evaluation.synthetic import read_real
 from rune_kg.translate import translate
 
 from .conftest import LABELS
@@ -33,7 +33,12 @@ def test_metrics_on_known_rankings():
 
 def _confused(images, noisy) -> list:
     """Objects whose class changed (comparing the kept objects in order, a lower bound)."""
-    return [o for a, b in zip(images, noisy) for o, p in zip(a.objects, b.objects) if o.class_name != p.class_name]
+    return [
+        o
+        for a, b in zip(images, noisy)
+        for o, p in zip(a.objects, b.objects)
+        if o.class_name != p.class_name
+    ]
 
 
 def test_perturbation_is_graded_and_seeded(tmp_path):
@@ -68,8 +73,23 @@ def test_rune_eval_end_to_end(tmp_path):
     from rune_kg.cli import main
 
     out = tmp_path / "out"
-    status = main(["eval", "--collection", "real", "--uncertainty", "0", "0.4", "--per-level", "2",
-                   "--out", str(out), "--workdir", str(tmp_path / "work"), "--quiet"])
+    status = main(
+        [
+            "eval",
+            "--collection",
+            "real",
+            "--uncertainty",
+            "0",
+            "0.4",
+            "--per-level",
+            "2",
+            "--out",
+            str(out),
+            "--workdir",
+            str(tmp_path / "work"),
+            "--quiet",
+        ]
+    )
     assert status == 0
     data = json.loads((out / "metrics.json").read_text())
     summary = {(s["method"], s["uncertainty"], s["level"]): s for s in data["summary"]}
@@ -79,13 +99,26 @@ def test_rune_eval_end_to_end(tmp_path):
     assert summary[("bag-of-classes", 0.0, "all")]["mAP"] < 1.0
     for s in data["summary"]:
         assert 0 <= s["mAP"] <= 1 and 0 <= s["nDCG@10"] <= 1 and s["questions"] > 0
-    assert {r["method"] for r in data["robustness"]} == {"rune-scored", "rune-crisp", "rune-pipeline",
-                                                         "bag-of-classes", "text-minilm"}
+    assert {r["method"] for r in data["robustness"]} == {
+        "rune-scored",
+        "rune-crisp",
+        "rune-pipeline",
+        "bag-of-classes",
+        "text-minilm",
+    }
     levels = {q["level"] for q in data["questions"]["real"]}
     assert levels == set(LEVELS)
-    for name in ("metrics.csv", "outcomes.csv", "report.md", "real-level.png", "real-uncertainty.png"):
+    for name in (
+        "metrics.csv",
+        "outcomes.csv",
+        "report.md",
+        "real-level.png",
+        "real-uncertainty.png",
+    ):
         assert (out / name).stat().st_size > 100
     assert "RRQC" in (out / "report.md").read_text()
     # the noisy run lists every image, also any the noise leaves without objects
     run = json.loads((tmp_path / "work" / "real" / "noise-0.40-seed0" / "run.json").read_text())
-    assert len(run["images"]) == 25 and run["detector"].startswith("simulated detector, uncertainty 0.4")
+    assert len(run["images"]) == 25 and run["detector"].startswith(
+        "simulated detector, uncertainty 0.4"
+    )

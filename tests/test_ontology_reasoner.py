@@ -14,7 +14,9 @@ from rune_kg.vocab import ONTOLOGY_FILE  # noqa: E402
 def test_hermit_consistency_and_hierarchy(tmp_path):
     ntriples = tmp_path / "rune.nt"
     with ONTOLOGY_FILE.open("rb") as f:
-        ntriples.write_bytes(ox.serialize(ox.parse(f, ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_TRIPLES))
+        ntriples.write_bytes(
+            ox.serialize(ox.parse(f, ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_TRIPLES)
+        )
     world = owlready2.World()
     onto = world.get_ontology(ntriples.as_uri()).load(format="ntriples")
     with onto:

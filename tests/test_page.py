@@ -1,5 +1,6 @@
 """The search page in headless Chromium (Debian's chromium, driven by Playwright) against
-`rune serve` on 127.0.0.1: type a question, see results with boxes, run SPARQL, take a screenshot."""
+`rune serve` on 127.0.0.1: type a question, see results with boxes, run SPARQL, take a
+screenshot."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("RUNE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+CHROMIUM = (
+    os.environ.get("RUNE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (Debian: apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs Chromium (Debian: apt-get install chromium)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +51,10 @@ def test_type_a_question_and_see_boxes(browser, live_server, tmp_path):
     assert cards.count() >= 3
     drawn = page.locator(".card img")
     drawn.first.scroll_into_view_if_needed()
-    page.wait_for_function("() => [...document.querySelectorAll('.card img')].every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.card img')].every(i => i.complete && "
+        "i.naturalWidth > 0)"
+    )
     assert drawn.count() >= 1
     assert "a: ship" in cards.first.text_content() or "b: harbor" in cards.first.text_content()
     page.click("#logic summary")
@@ -69,4 +84,6 @@ def test_the_sparql_editor_shows_a_table(browser, live_server):
     assert page.locator("#sparql-results tr").count() > 5
     page.fill("#sparql", "SELECT ?x WHERE { ?x ")
     page.click("#run-sparql")
-    page.wait_for_function("() => document.querySelector('#sparql-status').textContent.startsWith('error 400')")
+    page.wait_for_function(
+        "() => document.querySelector('#sparql-status').textContent.startsWith('error 400')"
+    )

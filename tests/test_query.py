@@ -1,16 +1,16 @@
-"""The engine against the direct model checker (rune_kg.evaluation.reference) on real DOTA images, and
+"""The engine against the direct model checker (rune_kg.evaluation.reference) on real DOTA
+images, and
 its SPARQL re-run on the store."""
 
 import pytest
 
-from rune_kg.ingest.dota import read_label_file
+from rune_kg.errors import FormulaError, QueryError
+from rune_kg.evaluation.reference import ReferenceWorld, satisfies
 from rune_kg.ingest import ingest
-from rune_kg.errors import QueryError
+from rune_kg.ingest.dota import read_label_file
 from rune_kg.query.engine import answer
-from rune_kg.errors import FormulaError
 from rune_kg.query.parse import parse
 from rune_kg.query.sparql import naive
-from rune_kg.evaluation.reference import ReferenceWorld, satisfies
 
 from .conftest import LABELS
 
@@ -93,16 +93,20 @@ def test_the_answers_sparql_selects_the_same_images(store, text):
 
 def test_scored_mode_ranks_by_witness_confidence(tmp_path):
     from rune_kg.kg import Store
+
     (tmp_path / "Task1_ship.txt").write_text(
         "A 0.9 0 0 10 0 10 4 0 4\nA 0.5 12 0 22 0 22 4 12 4\n"  # two ships side by side
         "B 0.6 0 0 10 0 10 4 0 4\nB 0.7 12 0 22 0 22 4 12 4\n"
-        "C 0.99 0 0 10 0 10 4 0 4\n")  # one ship only
+        "C 0.99 0 0 10 0 10 4 0 4\n"
+    )  # one ship only
     store = Store(tmp_path / "db")
     ingest([tmp_path / "Task1_ship.txt"], store, source="det", progress=False, workers=1)
     result = answer("ship(a) & ship(b) & near(a, b)", store, mode="scored", limit=0)
     assert [(r.image, round(r.score, 6)) for r in result.results] == [("A", 0.45), ("B", 0.42)]
     assert [w.confidence for w in result.results[0].witness] == [0.9, 0.5]  # most confident first
-    assert result.results[0].source == "det" and result.results[0].witness[0].run.endswith("/run/det")
+    assert result.results[0].source == "det" and result.results[0].witness[0].run.endswith(
+        "/run/det"
+    )
     crisp = answer("ship(a) & ship(b) & near(a, b)", store, mode="crisp", limit=0)
     assert [(r.image, r.score) for r in crisp.results] == [("A", 1.0), ("B", 1.0)]
     assert [r.image for r in answer("ship(a)", store, limit=1).results] == ["C"]
@@ -111,22 +115,29 @@ def test_scored_mode_ranks_by_witness_confidence(tmp_path):
 def test_index_follows_the_store(tmp_path):
     """A write the index did not see (a SPARQL update) makes it stale: it is rebuilt."""
     from rune_kg.kg import Store
+
     (tmp_path / "Task1_plane.txt").write_text("P 1.0 0 0 40 0 40 10 0 10\n")
     store = Store(tmp_path / "db")
     ingest([tmp_path / "Task1_plane.txt"], store, source="det", progress=False, workers=1)
     assert answer("plane(p)", store).matched == 1
-    store.update("DELETE WHERE { GRAPH ?g { ?e rune:className ?c ; rune:confidence ?x ; geo:hasGeometry ?geom } }")
+    store.update(
+        "DELETE WHERE "
+        "{ GRAPH ?g { ?e rune:className ?c ; rune:confidence ?x ; geo:hasGeometry ?geom } }"
+    )
     assert answer("plane(p)", store).matched == 0
     reopened = Store(tmp_path / "db", read_only=True)
     assert answer("plane(p)", reopened).matched == 0
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"mode": "fuzzy"}, "mode must be"),
-    ({"tnorm": "max"}, "t-norm must be"),
-    ({"limit": -1}, "limit must be"),
-    ({"source": "nope"}, "no source 'nope'"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"mode": "fuzzy"}, "mode must be"),
+        ({"tnorm": "max"}, "t-norm must be"),
+        ({"limit": -1}, "limit must be"),
+        ({"source": "nope"}, "no source 'nope'"),
+    ],
+)
 def test_bad_options(store, options, message):
     with pytest.raises(QueryError, match=message):
         answer("ship(a)", store, **options)
@@ -142,14 +153,17 @@ def test_witnesses_satisfy_the_formula(store, worlds):
         assert result.facts[0].predicate == "near"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("ship(a) & harbr(b)", "did you mean harbor"),
-    ("ship(a, b)", "takes 1 argument"),
-    ("near(a)", "takes 2 arguments"),
-    ("ship(a) &", "expected a predicate"),
-    ("exists x: ship(y)", "quantified but not used"),
-    ("", "empty formula"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("ship(a) & harbr(b)", "did you mean harbor"),
+        ("ship(a, b)", "takes 1 argument"),
+        ("near(a)", "takes 2 arguments"),
+        ("ship(a) &", "expected a predicate"),
+        ("exists x: ship(y)", "quantified but not used"),
+        ("", "empty formula"),
+    ],
+)
 def test_malformed_formulas(text, message):
     with pytest.raises(FormulaError, match=message):
         parse(text)

@@ -10,11 +10,11 @@ import pyoxigraph as ox
 import pytest
 
 from rune_kg.cli import main
-from rune_kg.query.engine import answer
-from rune_kg.kg.remote import RemoteStore
-from rune_kg.server import create_app
-from rune_kg.kg.stats import collection_stats
 from rune_kg.errors import StoreError
+from rune_kg.kg.remote import RemoteStore
+from rune_kg.kg.stats import collection_stats
+from rune_kg.query.engine import answer
+from rune_kg.server import create_app
 
 from .conftest import IMAGES, LABELS, start_oxigraph
 
@@ -22,8 +22,12 @@ QUERIES = Path(__file__).resolve().parents[1] / "queries"
 
 
 def formulas() -> list[str]:
-    rows = [json.loads(line) for name in ("questions.jsonl", "benchmark.jsonl")
-            for line in (QUERIES / name).read_text().splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for name in ("questions.jsonl", "benchmark.jsonl")
+        for line in (QUERIES / name).read_text().splitlines()
+        if line.strip()
+    ]
     return sorted({r["fol"] for r in rows})
 
 
@@ -46,8 +50,9 @@ def test_every_formula_answers_alike_on_both_stores(remote, store):
     for fol in formulas():
         here = answer(fol, store, mode="scored", limit=0)
         there = answer(fol, remote, mode="scored", limit=0)
-        assert [(r.image, round(r.score, 9)) for r in there.results] == \
-            [(r.image, round(r.score, 9)) for r in here.results], fol
+        assert [(r.image, round(r.score, 9)) for r in there.results] == [
+            (r.image, round(r.score, 9)) for r in here.results
+        ], fol
         checked += 1
     assert checked > 150
 
@@ -68,8 +73,24 @@ def test_clause_sparql_is_portable(remote, store):
 
 def test_reingest_replaces_each_image_whole(oxigraph, remote):
     before = len(remote)
-    assert main(["ingest", str(LABELS / "P0706.txt"), "--images", str(IMAGES), "--endpoint", oxigraph + "/query",
-                 "--update-endpoint", oxigraph + "/update", "--quiet", "--workers", "1"]) == 0
+    assert (
+        main(
+            [
+                "ingest",
+                str(LABELS / "P0706.txt"),
+                "--images",
+                str(IMAGES),
+                "--endpoint",
+                oxigraph + "/query",
+                "--update-endpoint",
+                oxigraph + "/update",
+                "--quiet",
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert len(remote) == before
 
 
@@ -107,32 +128,53 @@ def test_load_and_export_round_trip(oxigraph, remote, tmp_path, capsys):
     turtle.write_text("@prefix ex: <http://example.org/> .\nex:schiphol ex:near ex:amsterdam .\n")
     endpoint = ["--endpoint", oxigraph + "/query", "--update-endpoint", oxigraph + "/update"]
     assert main(["load", str(turtle), *endpoint]) == 0
-    assert remote.query("ASK WHERE { GRAPH <https://w3id.org/rune-kg/data/graph/load/airports> "
-                        "{ <http://example.org/schiphol> ?p ?o } }")
+    assert remote.query(
+        "ASK WHERE { GRAPH <https://w3id.org/rune-kg/data/graph/load/airports> "
+        "{ <http://example.org/schiphol> ?p ?o } }"
+    )
     capsys.readouterr()
     assert main(["export", "--format", "nquads", "--endpoint", oxigraph + "/query"]) == 0
     exported = list(ox.parse(capsys.readouterr().out.encode(), format=ox.RdfFormat.N_QUADS))
     assert len(exported) == len(remote)
-    assert main(["export", "--format", "turtle", "--out", str(tmp_path / "all.ttl"), *endpoint]) == 0
+    assert (
+        main(["export", "--format", "turtle", "--out", str(tmp_path / "all.ttl"), *endpoint]) == 0
+    )
     assert (tmp_path / "all.ttl").stat().st_size > 1000
 
 
 def test_serve_on_the_endpoint(oxigraph, store):
     app = create_app({"ENDPOINT": oxigraph + "/query"})
     client = app.test_client()
-    found = client.get("/api/search", query_string={"q": "a ship near a harbor", "limit": 50}).get_json()
-    expected = [r.image for r in answer("ship(a) & harbor(b) & near(a, b)", store, limit=50).results]
+    found = client.get(
+        "/api/search", query_string={"q": "a ship near a harbor", "limit": 50}
+    ).get_json()
+    expected = [
+        r.image for r in answer("ship(a) & harbor(b) & near(a, b)", store, limit=50).results
+    ]
     assert [r["image"] for r in found["results"]] == expected
-    sparql = client.get("/sparql", query_string={"query": "SELECT (COUNT(?i) AS ?n) WHERE { ?i a rune:Image }"})
-    assert sparql.status_code == 400  # forwarded as is: the remote endpoint has no default rune: prefix
-    counted = client.get("/sparql", query_string={
-        "query": "SELECT (COUNT(?i) AS ?n) WHERE { ?i a <https://w3id.org/rune-kg/ontology#Image> }"})
+    sparql = client.get(
+        "/sparql", query_string={"query": "SELECT (COUNT(?i) AS ?n) WHERE { ?i a rune:Image }"}
+    )
+    assert (
+        sparql.status_code == 400
+    )  # forwarded as is: the remote endpoint has no default rune: prefix
+    counted = client.get(
+        "/sparql",
+        query_string={
+            "query": "SELECT (COUNT(?i) AS ?n) WHERE "
+            "{ ?i a <https://w3id.org/rune-kg/ontology#Image> }"
+        },
+    )
     assert counted.status_code == 200
     assert counted.get_json()["results"]["bindings"][0]["n"]["value"] == "25"
     assert client.get("/data/image/P0706", headers={"Accept": "text/turtle"}).status_code == 200
     no_update_url = create_app({"ENDPOINT": oxigraph + "/query", "UPDATE_TOKEN": "t"}).test_client()
-    refused = no_update_url.post("/sparql", data="INSERT DATA { <urn:a> <urn:b> <urn:c> }",
-                                 content_type="application/sparql-update", headers={"Authorization": "Bearer t"})
+    refused = no_update_url.post(
+        "/sparql",
+        data="INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        content_type="application/sparql-update",
+        headers={"Authorization": "Bearer t"},
+    )
     assert refused.status_code == 503 and "update-endpoint" in refused.text
 
 
@@ -141,8 +183,10 @@ def test_federation_with_a_second_local_server(oxigraph, store_dir):
     remote = oxigraph + "/query"
     app = create_app({"STORE": str(store_dir), "SERVICE_ALLOW": [remote], "QUERY_WORKERS": 1})
     try:
-        query = ("SELECT ?n WHERE { SERVICE <%s> { SELECT (COUNT(?i) AS ?n) WHERE "
-                 "{ ?i a <https://w3id.org/rune-kg/ontology#Image> } } }" % remote)
+        query = (
+            "SELECT ?n WHERE { SERVICE <%s> { SELECT (COUNT(?i) AS ?n) WHERE "
+            "{ ?i a <https://w3id.org/rune-kg/ontology#Image> } } }".replace("%s", remote)
+        )
         response = app.test_client().get("/sparql", query_string={"query": query})
         assert response.status_code == 200, response.text
         assert response.get_json()["results"]["bindings"][0]["n"]["value"] == "25"
@@ -152,9 +196,38 @@ def test_federation_with_a_second_local_server(oxigraph, store_dir):
 
 def test_eval_on_the_endpoint(oxigraph, tmp_path):
     out = tmp_path / "out"
-    assert main(["eval", "--collection", "real", "--levels", "1", "2", "--uncertainty", "0", "0.4",
-                 "--methods", "rune-scored", "bag-of-classes", "--per-level", "1", "--out", str(out),
-                 "--workdir", str(tmp_path / "work"), "--endpoint", oxigraph + "/query",
-                 "--update-endpoint", oxigraph + "/update", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "--collection",
+                "real",
+                "--levels",
+                "1",
+                "2",
+                "--uncertainty",
+                "0",
+                "0.4",
+                "--methods",
+                "rune-scored",
+                "bag-of-classes",
+                "--per-level",
+                "1",
+                "--out",
+                str(out),
+                "--workdir",
+                str(tmp_path / "work"),
+                "--endpoint",
+                oxigraph + "/query",
+                "--update-endpoint",
+                oxigraph + "/update",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     summary = json.loads((out / "metrics.json").read_text())["summary"]
-    assert any(s["method"] == "rune-scored" and s["uncertainty"] == 0.0 and s["mAP"] == 1.0 for s in summary)
+    assert any(
+        s["method"] == "rune-scored" and s["uncertainty"] == 0.0 and s["mAP"] == 1.0
+        for s in summary
+    )

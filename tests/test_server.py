@@ -21,13 +21,19 @@ def test_search_a_question(client):
     assert data["question"] == "a ship near a harbor" and data["translator"] == "embedded"
     assert data["fol"] == "ship(a) & harbor(b) & near(a, b)"
     assert data["clauses"][0]["sparql"].startswith("PREFIX rune:")
-    assert {"parse", "plan", "clauses", "rank", "total", "translate", "request"} <= set(data["timing_ms"])
+    assert {"parse", "plan", "clauses", "rank", "total", "translate", "request"} <= set(
+        data["timing_ms"]
+    )
     assert len(data["results"]) == min(10, data["matched"]) and data["matched"] >= 3
     for result in data["results"]:
         assert result["href"] == f"http://localhost/data/image/{result['image']}"
         assert sorted(w["variable"] for w in result["witness"]) == ["a", "b"]
-        assert all(w["href"].startswith("http://localhost/data/entity/dota/") for w in result["witness"])
-        assert (result["explain"] is None) == (result["image"] not in ("P0005", "P0248", "P0706", "P1888"))
+        assert all(
+            w["href"].startswith("http://localhost/data/entity/dota/") for w in result["witness"]
+        )
+        assert (result["explain"] is None) == (
+            result["image"] not in ("P0005", "P0248", "P0706", "P1888")
+        )
     drawn = next(r for r in data["results"] if r["explain"])
     picture = client.get(drawn["explain"] + "&size=256")
     assert picture.status_code == 200 and picture.mimetype == "image/png"
@@ -46,11 +52,19 @@ def test_search_a_formula_by_post_matches_the_engine(client, store):
 
 def test_search_errors_say_what_was_wrong(client):
     untranslatable = client.get("/api/search", query_string={"q": "a spaceship next to a harbor"})
-    assert untranslatable.status_code == 400 and untranslatable.get_json()["unknown"] == ["spaceship"]
+    assert untranslatable.status_code == 400 and untranslatable.get_json()["unknown"] == [
+        "spaceship"
+    ]
     bad_formula = client.get("/api/search", query_string={"fol": "ship(a) & "})
     assert bad_formula.status_code == 400 and "position" in bad_formula.get_json()
-    for params in ({}, {"q": "a ship", "fol": "ship(a)"}, {"q": "a ship", "mode": "fuzzy"},
-                   {"q": "a ship", "limit": "0"}, {"q": "a ship", "limit": "many"}, {"q": "a ship", "source": "yolo"}):
+    for params in (
+        {},
+        {"q": "a ship", "fol": "ship(a)"},
+        {"q": "a ship", "mode": "fuzzy"},
+        {"q": "a ship", "limit": "0"},
+        {"q": "a ship", "limit": "many"},
+        {"q": "a ship", "source": "yolo"},
+    ):
         response = client.get("/api/search", query_string=params)
         assert response.status_code == 400 and response.get_json()["error"], params
     assert client.post("/api/search", json=["not", "an", "object"]).status_code == 400
@@ -62,11 +76,18 @@ def test_data_iris_dereference_with_content_negotiation(client):
     assert turtle.mimetype == "text/turtle" and turtle.headers["Vary"] == "Accept"
     triples = [q.triple for q in ox.parse(turtle.data, format=ox.RdfFormat.TURTLE)]
     assert any(t.subject.value == iri and t.predicate.value.endswith("#imageId") for t in triples)
-    assert any(t.object.value == iri and t.predicate.value.endswith("#inImage") for t in triples)  # its entities
+    assert any(
+        t.object.value == iri and t.predicate.value.endswith("#inImage") for t in triples
+    )  # its entities
     json_ld = client.get("/data/image/P0706", headers={"Accept": "application/ld+json"})
     assert {q.triple for q in ox.parse(json_ld.data, format=ox.RdfFormat.JSON_LD)} == set(triples)
-    page = client.get("/data/image/P0706", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
-    assert page.mimetype == "text/html" and b'href="http://localhost/data/entity/dota/P0706/' in page.data
+    page = client.get(
+        "/data/image/P0706", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    )
+    assert (
+        page.mimetype == "text/html"
+        and b'href="http://localhost/data/entity/dota/P0706/' in page.data
+    )
     assert b"/images/P0706.png" in page.data
 
 
@@ -81,7 +102,9 @@ def test_entities_and_runs_dereference(client):
 
 def test_void_describes_the_dataset(client, store):
     triples = [q.triple for q in ox.parse(client.get("/void").data, format=ox.RdfFormat.TURTLE)]
-    values = {t.predicate.value: t.object.value for t in triples if t.subject.value == DATA_NS + "dataset"}
+    values = {
+        t.predicate.value: t.object.value for t in triples if t.subject.value == DATA_NS + "dataset"
+    }
     assert int(values[VOID + "triples"]) == len(store)
     assert values[VOID + "sparqlEndpoint"] == "http://localhost/sparql"
     assert values[VOID + "uriSpace"] == DATA_NS

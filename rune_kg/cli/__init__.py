@@ -13,8 +13,9 @@ from . import ask, data, evaluate, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rune",
-                                     description="rune-kg: query aerial images with logic over a knowledge graph")
+    parser = argparse.ArgumentParser(
+        prog="rune", description="rune-kg: query aerial images with logic over a knowledge graph"
+    )
     parser.add_argument("--version", action="version", version=f"rune-kg {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for group in (data, ask, serve, evaluate):
@@ -29,4 +30,3 @@ def main(argv: list[str] | None = None) -> int:
     except (RuneError, OSError) as err:
         print(f"rune {args.command}: {err}", file=sys.stderr)
         return 2
-

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from ..ask import ask
@@ -23,10 +22,27 @@ def cmd_query(args) -> int:
         raise CommandError("give a question in English or --fol FORMULA (one of them)")
     store = open_from_args(args, read_only=True)
     try:
-        translator = "embedded" if args.question is None else open_translator(
-            args.translator, model=args.model, url=args.llm_url, constrained=not args.unconstrained)
-        found = ask(store, args.question, args.fol, translator=translator, samples=args.samples,
-                    mode=args.mode, tnorm=args.tnorm, source=args.source, limit=args.limit)
+        translator = (
+            "embedded"
+            if args.question is None
+            else open_translator(
+                args.translator,
+                model=args.model,
+                url=args.llm_url,
+                constrained=not args.unconstrained,
+            )
+        )
+        found = ask(
+            store,
+            args.question,
+            args.fol,
+            translator=translator,
+            samples=args.samples,
+            mode=args.mode,
+            tnorm=args.tnorm,
+            source=args.source,
+            limit=args.limit,
+        )
     except TranslationError as err:
         raise CommandError(f"cannot translate {args.question!r}: {err}") from None
     if args.json:
@@ -34,12 +50,21 @@ def cmd_query(args) -> int:
         return 0
     translation, result = found.translation, found.answer
     if translation:
-        votes = f", {max(c.votes for c in translation.candidates)} of {len(translation.candidates)} candidates agree" \
-            if translation.candidates else ""
+        votes = (
+            f", {max(c.votes for c in translation.candidates)} of {len(translation.candidates)} "
+            "candidates agree"
+            if translation.candidates
+            else ""
+        )
         print(f"{translation.question!r} -> ({translation.translator}{votes})")
-    print(f"{result.fol}\n{result.matched} images match ({result.mode}, {result.timing_ms['total']:.1f} ms)")
+    print(
+        f"{result.fol}\n{result.matched} images match ({result.mode}, "
+        f"{result.timing_ms['total']:.1f} ms)"
+    )
     for r in result.results:
-        who = ", ".join(f"{w.variable}={w.class_name}#{w.entity.rsplit('/', 1)[-1]}" for w in r.witness)
+        who = ", ".join(
+            f"{w.variable}={w.class_name}#{w.entity.rsplit('/', 1)[-1]}" for w in r.witness
+        )
         print(f"  {r.image}  score {r.score:.3f}  {who}")
     return 0
 
@@ -47,23 +72,39 @@ def cmd_query(args) -> int:
 def cmd_demo(args) -> int:
     store = open_from_args(args)
     print(f"== ingesting the sample DOTA annotations ({SAMPLE_DIR / 'labelTxt'})")
-    report = ingest([SAMPLE_DIR / "labelTxt"], store, source="dota", images_dir=SAMPLE_DIR / "images",
-                    progress=False)
-    print(f"   {report.images} images, {report.entities} entities, {report.triples} triples, {report.seconds:.2f} s")
+    report = ingest(
+        [SAMPLE_DIR / "labelTxt"],
+        store,
+        source="dota",
+        images_dir=SAMPLE_DIR / "images",
+        progress=False,
+    )
+    print(
+        f"   {report.images} images, {report.entities} entities, {report.triples} triples, "
+        f"{report.seconds:.2f} s"
+    )
     print("== entities per class (rune stats)")
     for name, count in collection_stats(store)["classes"].items():
         print(f"   {name:<20} {count}")
     print("== SPARQL: images with a ship near a harbor (rune sparql)")
-    query = ("SELECT ?id (COUNT(DISTINCT ?s) AS ?ships) WHERE { ?s a rune:Ship ; rune:inImage ?i . "
-             "?h a rune:Harbor . ?s rune:near|^rune:near ?h . ?i rune:imageId ?id } GROUP BY ?id ORDER BY DESC(?ships)")
+    query = (
+        "SELECT ?id (COUNT(DISTINCT ?s) AS ?ships) WHERE { ?s a rune:Ship ; rune:inImage ?i . "
+        "?h a rune:Harbor . ?s rune:near|^rune:near ?h . ?i rune:imageId ?id "
+        "} GROUP BY ?id ORDER BY DESC(?ships)"
+    )
     for row in store.query(query):
         print(f"   {row['id'].value}: {row['ships'].value} ships near a harbor")
     question = "a ship with no other ship near it"
     print(f"== a question in English, translated to logic (rune query '{question}' --mode crisp)")
     _run(["query", question, "--store", str(store.path), "--mode", "crisp", "--limit", "5"])
     fol = "ship(s) & harbor(h) & near(s, h) & left_of(s, h)"
-    print(f"== why P0706 has a ship left of a harbor, drawn on its picture (rune explain P0706 --fol '{fol}' --out {args.out})")
-    status = _run(["explain", "P0706", "--fol", fol, "--store", str(store.path), "--out", str(args.out)])
+    print(
+        "== why P0706 has a ship left of a harbor, drawn on its picture (rune explain P0706 "
+        f"--fol '{fol}' --out {args.out})"
+    )
+    status = _run(
+        ["explain", "P0706", "--fol", fol, "--store", str(store.path), "--out", str(args.out)]
+    )
     print(f"== browse it, search it and query it over HTTP: rune serve --store {store.path}")
     return status
 
@@ -72,7 +113,15 @@ def cmd_explain(args) -> int:
     from ..query.explain import draw, entities_of, picture_of  # Pillow: only for this command
 
     store = open_from_args(args, read_only=True)
-    result = answer(args.fol, store, mode=args.mode, tnorm=args.tnorm, source=args.source, limit=1, image=args.image)
+    result = answer(
+        args.fol,
+        store,
+        mode=args.mode,
+        tnorm=args.tnorm,
+        source=args.source,
+        limit=1,
+        image=args.image,
+    )
     if not result.results:
         print(f"{result.fol} does not hold on {args.image}")
         return 1
@@ -87,7 +136,9 @@ def cmd_explain(args) -> int:
     print(f"  from graph {found.graph}, run {found.witness[0].run if found.witness else '-'}")
     if args.out:
         picture = args.picture or picture_of(store, found)
-        print(f"drew {draw(found, picture, args.out, entities_of(store, found.image, found.source))}")
+        print(
+            f"drew {draw(found, picture, args.out, entities_of(store, found.image, found.source))}"
+        )
     return 0
 
 
@@ -101,17 +152,37 @@ def _run(argv: list[str]) -> int:
 
 def register(sub) -> None:
     """The question commands' parsers."""
-    p = sub.add_parser("query", help="answer a question in English or a first-order-logic formula with ranked images")
-    p.add_argument("question", nargs="?", help="e.g. 'four cars in a column next to a tennis court'")
-    p.add_argument("--fol", help="a formula instead (QUERY_LANGUAGE.md), e.g. 'ship(a) & harbor(b) & near(a, b)'")
-    p.add_argument("--translator", default="embedded", choices=["embedded", "transformers", "openai"],
-                   help="English -> formula: embedded rules (default, no model) or an LLM backend")
-    p.add_argument("--model", help="LLM: a local model folder or .gguf file (transformers), a model name (openai; "
-                                   "default $RUNE_LLM_MODEL)")
+    p = sub.add_parser(
+        "query",
+        help="answer a question in English or a first-order-logic formula with ranked images",
+    )
+    p.add_argument(
+        "question", nargs="?", help="e.g. 'four cars in a column next to a tennis court'"
+    )
+    p.add_argument(
+        "--fol",
+        help="a formula instead (docs/query-language.md), e.g. 'ship(a) & harbor(b) & near(a, b)'",
+    )
+    p.add_argument(
+        "--translator",
+        default="embedded",
+        choices=["embedded", "transformers", "openai"],
+        help="English -> formula: embedded rules (default, no model) or an LLM backend",
+    )
+    p.add_argument(
+        "--model",
+        help="LLM: a local model folder or .gguf file (transformers), a model name (openai; "
+        "default $RUNE_LLM_MODEL)",
+    )
     p.add_argument("--llm-url", help="openai: the server's base URL (default $RUNE_LLM_URL)")
-    p.add_argument("--samples", type=int, default=10, help="LLM: candidates to sample and vote on (default 10)")
-    p.add_argument("--unconstrained", action="store_true",
-                   help="transformers: sample freely instead of constraining decoding to the grammar")
+    p.add_argument(
+        "--samples", type=int, default=10, help="LLM: candidates to sample and vote on (default 10)"
+    )
+    p.add_argument(
+        "--unconstrained",
+        action="store_true",
+        help="transformers: sample freely instead of constraining decoding to the grammar",
+    )
     store_options(p)
     p.add_argument("--mode", default="scored", choices=["scored", "crisp"])
     p.add_argument("--limit", type=int, default=20, help="results to show (0: all)")
@@ -119,17 +190,27 @@ def register(sub) -> None:
     p.add_argument("--source", help="only the entities of this source (default: every source)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_query)
-    p = sub.add_parser("explain", help="why an image matches a formula: its witness, facts and a drawing")
+    p = sub.add_parser(
+        "explain", help="why an image matches a formula: its witness, facts and a drawing"
+    )
     p.add_argument("image", help="image id, e.g. P0706")
     p.add_argument("--fol", required=True)
     store_options(p)
-    p.add_argument("--out", type=Path, help="write the picture with the witness boxes here (.png, .jpg)")
-    p.add_argument("--picture", type=Path, help="the image's picture file, if the store does not know it")
+    p.add_argument(
+        "--out", type=Path, help="write the picture with the witness boxes here (.png, .jpg)"
+    )
+    p.add_argument(
+        "--picture", type=Path, help="the image's picture file, if the store does not know it"
+    )
     p.add_argument("--mode", default="scored", choices=["scored", "crisp"])
     p.add_argument("--tnorm", default="product", choices=["product", "minimum", "lukasiewicz"])
     p.add_argument("--source", help="only the entities of this source")
     p.set_defaults(func=cmd_explain)
     p = sub.add_parser("demo", help="ingest the bundled DOTA sample and show what rune-kg does")
     store_options(p, remote=False)
-    p.add_argument("--out", default="rune-demo.png", help="where to draw the first answer (default: rune-demo.png)")
+    p.add_argument(
+        "--out",
+        default="rune-demo.png",
+        help="where to draw the first answer (default: rune-demo.png)",
+    )
     p.set_defaults(func=cmd_demo)

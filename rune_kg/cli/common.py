@@ -9,17 +9,30 @@ from ..kg import KnowledgeGraph, open_store
 
 
 def store_options(parser: argparse.ArgumentParser, remote: bool = True) -> None:
-    parser.add_argument("--store", type=Path, default=None,
-                        help="store folder (default: $RUNE_STORE or ./rune-store)")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="store folder (default: $RUNE_STORE or ./rune-store)",
+    )
     if remote:
-        parser.add_argument("--endpoint", help="a SPARQL 1.1 query URL instead of a store folder (default $RUNE_ENDPOINT)")
-        parser.add_argument("--update-endpoint", help="its update URL (default $RUNE_UPDATE_ENDPOINT)")
+        parser.add_argument(
+            "--endpoint",
+            help="a SPARQL 1.1 query URL instead of a store folder (default $RUNE_ENDPOINT)",
+        )
+        parser.add_argument(
+            "--update-endpoint", help="its update URL (default $RUNE_UPDATE_ENDPOINT)"
+        )
 
 
 def open_from_args(args, read_only: bool = False) -> KnowledgeGraph:
     """The embedded store (--store) or the remote endpoint (--endpoint)."""
-    return open_store(args.store, getattr(args, "endpoint", None), getattr(args, "update_endpoint", None),
-                      read_only=read_only)
+    return open_store(
+        args.store,
+        getattr(args, "endpoint", None),
+        getattr(args, "update_endpoint", None),
+        read_only=read_only,
+    )
 
 
 def plural(n: int, noun: str) -> str:

@@ -15,17 +15,37 @@ from ..kg.stats import collection_stats
 from ..kg.store import GRAPH_FORMATS, RESULT_FORMATS
 from .common import open_from_args, plural, store_options
 
-LOAD_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
-                ".trig": ox.RdfFormat.TRIG, ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD,
-                ".rdf": ox.RdfFormat.RDF_XML, ".owl": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML}
-EXPORT_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE,
-                  "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+LOAD_FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+}
+EXPORT_FORMATS = {
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
 
 
 def cmd_ingest(args) -> int:
     store = open_from_args(args)
-    report = ingest(args.paths, store, source=args.source, images_dir=args.images,
-                    progress=not args.quiet, workers=args.workers)
+    report = ingest(
+        args.paths,
+        store,
+        source=args.source,
+        images_dir=args.images,
+        progress=not args.quiet,
+        workers=args.workers,
+    )
     return ingest_summary(report, store)
 
 
@@ -33,9 +53,12 @@ def ingest_summary(report, store: KnowledgeGraph) -> int:
     """Print an ingest's failures and counts; the exit status."""
     for failure in report.failures:
         print(f"error: {failure.reason}", file=sys.stderr)
-    print(f"ingested {report.images} images, {report.entities} entities, {report.triples} triples "
-          f"({report.relations} stored relations) as source {report.source!r} in {report.seconds:.2f} s "
-          f"into {store.location}")
+    print(
+        f"ingested {report.images} images, {report.entities} entities, {report.triples} triples "
+        f"({report.relations} stored relations) as source {report.source!r} in "
+        f"{report.seconds:.2f} s "
+        f"into {store.location}"
+    )
     return 1 if report.failures else 0
 
 
@@ -46,29 +69,56 @@ def cmd_detect(args) -> int:
     from ..ingest.runfile import RUN_FILE, write_run_file
 
     if not args.out and not args.ingest:
-        raise CommandError("say where the detections go: --out DIR (DOTA Task1 files) and/or --ingest (the store)")
-    store = open_from_args(args) if args.ingest else None  # before the long run, so a bad store fails first
-    options = DetectOptions(args.config, args.checkpoint, args.device, args.score_thr, args.merge_iou,
-                            args.tile, args.overlap, args.batch, args.classes)
+        raise CommandError(
+            "say where the detections go: --out DIR (DOTA Task1 files) and/or --ingest (the store)"
+        )
+    store = (
+        open_from_args(args) if args.ingest else None
+    )  # before the long run, so a bad store fails first
+    options = DetectOptions(
+        args.config,
+        args.checkpoint,
+        args.device,
+        args.score_thr,
+        args.merge_iou,
+        args.tile,
+        args.overlap,
+        args.batch,
+        args.classes,
+    )
     result = detect(args.images, options, progress=not args.quiet)
     for failure in result.failures:
         print(f"error: {failure.file}: {failure.reason}", file=sys.stderr)
     if result.mapping.unmapped:
-        print(f"note: dropped the model classes with no ontology class: {', '.join(result.mapping.unmapped)}",
-              file=sys.stderr)
+        print(
+            "note: dropped the model classes with no ontology class: "
+            f"{', '.join(result.mapping.unmapped)}",
+            file=sys.stderr,
+        )
     objects = sum(len(image.objects) for image in result.images)
     rate = result.tiles / result.seconds if result.seconds else 0.0
-    print(f"detected {plural(objects, 'object')} in {plural(len(result.images), 'image')} "
-          f"({plural(result.tiles, 'tile')}) in {result.seconds:.1f} s ({rate:.2f} tiles/s) "
-          f"on {result.detector.device}")
+    print(
+        f"detected {plural(objects, 'object')} in {plural(len(result.images), 'image')} "
+        f"({plural(result.tiles, 'tile')}) in {result.seconds:.1f} s ({rate:.2f} tiles/s) "
+        f"on {result.detector.device}"
+    )
     run = result.run_info(args.source or result.detector.config_path.stem)
     if args.out:
         files = write_detection_files(result.images, args.out)
         write_run_file(args.out, run, result.pictures)
-        print(f"wrote {len(files)} DOTA Task1 files and {RUN_FILE} (the run's provenance) to {args.out}")
+        print(
+            f"wrote {len(files)} DOTA Task1 files and {RUN_FILE} (the run's provenance) to "
+            f"{args.out}"
+        )
     if args.ingest:
-        report = ingest_images(result.images, store, run, result.pictures, progress=not args.quiet,
-                               workers=args.workers)
+        report = ingest_images(
+            result.images,
+            store,
+            run,
+            result.pictures,
+            progress=not args.quiet,
+            workers=args.workers,
+        )
         if ingest_summary(report, store):
             return 1
     return 1 if result.failures else 0
@@ -92,21 +142,32 @@ def cmd_sparql(args) -> int:
 def cmd_load(args) -> int:
     fmt = LOAD_FORMATS.get(args.file.suffix.lower())
     if fmt is None:
-        raise CommandError(f"cannot tell the format of {args.file.name} (known endings: {', '.join(LOAD_FORMATS)})")
+        raise CommandError(
+            f"cannot tell the format of {args.file.name} (known endings: {', '.join(LOAD_FORMATS)})"
+        )
     default = ox.NamedNode(args.graph) if args.graph else iris.loaded_graph(args.file.stem)
     graphs: dict[ox.NamedNode, list[ox.Triple]] = {}
     try:
         with args.file.open("rb") as f:
             for quad in ox.parse(f, format=fmt):
-                graph = default if args.graph or isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name
+                graph = (
+                    default
+                    if args.graph or isinstance(quad.graph_name, ox.DefaultGraph)
+                    else quad.graph_name
+                )
                 graphs.setdefault(graph, []).append(quad.triple)
     except SyntaxError as err:
         raise CommandError(f"{args.file}: {err}") from None
     store = open_from_args(args)
-    store.put_graphs([(g, ox.serialize(t, format=ox.RdfFormat.N_TRIPLES).decode()) for g, t in graphs.items()])
+    store.put_graphs(
+        [(g, ox.serialize(t, format=ox.RdfFormat.N_TRIPLES).decode()) for g, t in graphs.items()]
+    )
     store.flush()
-    print(f"loaded {sum(map(len, graphs.values()))} triples into {', '.join(g.value for g in graphs)} "
-          f"of {store.location} (each graph replaced whole)")
+    print(
+        f"loaded {sum(map(len, graphs.values()))} triples into "
+        f"{', '.join(g.value for g in graphs)} "
+        f"of {store.location} (each graph replaced whole)"
+    )
     return 0
 
 
@@ -127,7 +188,9 @@ def cmd_stats(args) -> int:
     if args.json:
         print(json.dumps(stats, indent=2))
         return 0
-    print(f"images:   {stats['images']}\nentities: {stats['entities']}\ntriples:  {stats['triples']}")
+    print(
+        f"images:   {stats['images']}\nentities: {stats['entities']}\ntriples:  {stats['triples']}"
+    )
     print(f"runs:     {', '.join(stats['runs']) or '-'}")
     for name, count in stats["classes"].items():
         print(f"  {name:<20} {count}")
@@ -139,49 +202,113 @@ def register(sub) -> None:
     p = sub.add_parser("ingest", help="read DOTA labelTxt or Task1 detection files into the store")
     p.add_argument("paths", nargs="+", type=Path, help="files or folders of .txt files")
     store_options(p)
-    p.add_argument("--source", help="name of the annotation source / detection run "
-                                    "(default: the source in a run.json beside detection files, else dota)")
-    p.add_argument("--images", type=Path, help="folder of picture files named <image id>.png/.jpg/...")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--source",
+        help="name of the annotation source / detection run "
+        "(default: the source in a run.json beside detection files, else dota)",
+    )
+    p.add_argument(
+        "--images", type=Path, help="folder of picture files named <image id>.png/.jpg/..."
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: all cores)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)
-    p = sub.add_parser("detect", help="find objects in pictures with an mmrotate oriented-box detector")
-    p.add_argument("images", nargs="+", type=Path, help="picture files or folders of them (.png, .jpg, .tif, ...)")
-    p.add_argument("--config", required=True,
-                   help="mmrotate model config: a file, or the name of a bundled one "
-                        "(e.g. rotated_retinanet_obb_r50_fpn_1x_dota_le90)")
+    p = sub.add_parser(
+        "detect", help="find objects in pictures with an mmrotate oriented-box detector"
+    )
+    p.add_argument(
+        "images",
+        nargs="+",
+        type=Path,
+        help="picture files or folders of them (.png, .jpg, .tif, ...)",
+    )
+    p.add_argument(
+        "--config",
+        required=True,
+        help="mmrotate model config: a file, or the name of a bundled one "
+        "(e.g. rotated_retinanet_obb_r50_fpn_1x_dota_le90)",
+    )
     p.add_argument("--checkpoint", required=True, type=Path, help="the model's weights (.pth)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
-    p.add_argument("--score-thr", type=float, default=0.3, help="keep detections scoring at least this (default 0.3)")
-    p.add_argument("--merge-iou", type=float, default=0.1,
-                   help="rotated-NMS IoU threshold when merging overlapping tiles (default 0.1)")
+    p.add_argument(
+        "--score-thr",
+        type=float,
+        default=0.3,
+        help="keep detections scoring at least this (default 0.3)",
+    )
+    p.add_argument(
+        "--merge-iou",
+        type=float,
+        default=0.1,
+        help="rotated-NMS IoU threshold when merging overlapping tiles (default 0.1)",
+    )
     p.add_argument("--tile", type=int, default=1024, help="tile side in pixels (default 1024)")
     p.add_argument("--overlap", type=int, default=200, help="tile overlap in pixels (default 200)")
-    p.add_argument("--batch", type=int, default=1, help="tiles per forward pass (default 1; more can pay on a GPU)")
-    p.add_argument("--classes", help="a TOML file mapping model classes to ontology classes, or a bundled "
-                                     "mapping: dior, fair1m (default: the model's classes are DOTA names)")
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=1,
+        help="tiles per forward pass (default 1; more can pay on a GPU)",
+    )
+    p.add_argument(
+        "--classes",
+        help="a TOML file mapping model classes to ontology classes, or a bundled "
+        "mapping: dior, fair1m (default: the model's classes are DOTA names)",
+    )
     p.add_argument("--out", type=Path, help="write DOTA Task1_<class>.txt detection files here")
-    p.add_argument("--ingest", action="store_true", help="put the detections into the store, with the run's provenance")
+    p.add_argument(
+        "--ingest",
+        action="store_true",
+        help="put the detections into the store, with the run's provenance",
+    )
     store_options(p)
-    p.add_argument("--source", help="source name of the run in the store (default: the config's name)")
-    p.add_argument("--workers", type=int, default=None, help="ingest worker processes (default: all cores)")
+    p.add_argument(
+        "--source", help="source name of the run in the store (default: the config's name)"
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="ingest worker processes (default: all cores)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_detect)
-    p = sub.add_parser("sparql", help="run a SPARQL 1.1 query on the store ('-' reads it from stdin)")
+    p = sub.add_parser(
+        "sparql", help="run a SPARQL 1.1 query on the store ('-' reads it from stdin)"
+    )
     p.add_argument("query")
     store_options(p)
-    p.add_argument("--format", default="json", choices=sorted(set(RESULT_FORMATS) | set(GRAPH_FORMATS)),
-                   help="json|csv|tsv|xml for SELECT/ASK; turtle|ntriples|xml|json(-ld) for CONSTRUCT/DESCRIBE")
-    p.add_argument("--update", action="store_true", help="run a SPARQL update (the store is read-only otherwise)")
+    p.add_argument(
+        "--format",
+        default="json",
+        choices=sorted(set(RESULT_FORMATS) | set(GRAPH_FORMATS)),
+        help="json|csv|tsv|xml for SELECT/ASK; "
+        "turtle|ntriples|xml|json(-ld) for CONSTRUCT/DESCRIBE",
+    )
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="run a SPARQL update (the store is read-only otherwise)",
+    )
     p.set_defaults(func=cmd_sparql)
-    p = sub.add_parser("load", help="load an RDF file (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) into a named graph")
+    p = sub.add_parser(
+        "load",
+        help="load an RDF file (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) "
+        "into a named graph",
+    )
     p.add_argument("file", type=Path)
-    p.add_argument("--graph", help="the named graph (default: <data>/graph/load/<file stem>; N-Quads/TriG keep theirs)")
+    p.add_argument(
+        "--graph",
+        help="the named graph (default: <data>/graph/load/<file stem>; N-Quads/TriG keep theirs)",
+    )
     store_options(p)
     p.set_defaults(func=cmd_load)
     p = sub.add_parser("export", help="write the whole store as RDF")
-    p.add_argument("--format", default="nquads", choices=list(EXPORT_FORMATS),
-                   help="nquads/trig keep the named graphs; the others write their union (default nquads)")
+    p.add_argument(
+        "--format",
+        default="nquads",
+        choices=list(EXPORT_FORMATS),
+        help="nquads/trig keep the named graphs; the others write their union (default nquads)",
+    )
     p.add_argument("--out", type=Path, help="file to write (default: standard output)")
     store_options(p)
     p.set_defaults(func=cmd_export)

@@ -8,14 +8,25 @@ from pathlib import Path
 def cmd_eval(args) -> int:
     from ..evaluation.benchmark import EvalSpec, evaluate
 
-    spec = EvalSpec(out=args.out, workdir=args.workdir, collections=tuple(args.collection), levels=tuple(args.levels),
-                    uncertainty=tuple(args.uncertainty), methods=tuple(args.methods), per_level=args.per_level,
-                    seed=args.seed, progress=not args.quiet, endpoint=args.endpoint,
-                    update_endpoint=args.update_endpoint)
+    spec = EvalSpec(
+        out=args.out,
+        workdir=args.workdir,
+        collections=tuple(args.collection),
+        levels=tuple(args.levels),
+        uncertainty=tuple(args.uncertainty),
+        methods=tuple(args.methods),
+        per_level=args.per_level,
+        seed=args.seed,
+        progress=not args.quiet,
+        endpoint=args.endpoint,
+        update_endpoint=args.update_endpoint,
+    )
     report = evaluate(spec)
     print((args.out / "report.md").read_text())
-    print(f"wrote {args.out}/metrics.json, metrics.csv, outcomes.csv, report.md and "
-          f"{len(report.questions) * 2} plots in {report.seconds['total']:.0f} s")
+    print(
+        f"wrote {args.out}/metrics.json, metrics.csv, outcomes.csv, report.md and "
+        f"{len(report.questions) * 2} plots in {report.seconds['total']:.0f} s"
+    )
     return 0
 
 
@@ -24,19 +35,44 @@ def register(sub) -> None:
     from ..evaluation.benchmark import METHODS
     from ..evaluation.collection import SIZES
 
-    p = sub.add_parser("eval", help="the retrieval benchmark: methods x complexity levels x image uncertainty")
-    p.add_argument("--out", type=Path, required=True, help="folder for metrics.json/.csv, plots and report.md")
-    p.add_argument("--collection", nargs="+", default=["real", "dota-v1"], choices=list(SIZES),
-                   help="real: the 25 real images; dota-v1: 2,800 resampled (DOTA v1.0's size); dota-x4: 11,200")
-    p.add_argument("--levels", nargs="+", type=int, default=[1, 2, 3, 4, 5], choices=[1, 2, 3, 4, 5])
-    p.add_argument("--uncertainty", nargs="+", type=float, default=[0.0, 0.2, 0.4, 0.6],
-                   help="detector error levels in [0, 1] (0: the ground truth)")
+    p = sub.add_parser(
+        "eval", help="the retrieval benchmark: methods x complexity levels x image uncertainty"
+    )
+    p.add_argument(
+        "--out", type=Path, required=True, help="folder for metrics.json/.csv, plots and report.md"
+    )
+    p.add_argument(
+        "--collection",
+        nargs="+",
+        default=["real", "dota-v1"],
+        choices=list(SIZES),
+        help="real: the 25 real images; dota-v1: 2,800 resampled (DOTA v1.0's size); "
+        "dota-x4: 11,200",
+    )
+    p.add_argument(
+        "--levels", nargs="+", type=int, default=[1, 2, 3, 4, 5], choices=[1, 2, 3, 4, 5]
+    )
+    p.add_argument(
+        "--uncertainty",
+        nargs="+",
+        type=float,
+        default=[0.0, 0.2, 0.4, 0.6],
+        help="detector error levels in [0, 1] (0: the ground truth)",
+    )
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
-    p.add_argument("--per-level", type=int, default=3, help="generated questions per level (default 3)")
+    p.add_argument(
+        "--per-level", type=int, default=3, help="generated questions per level (default 3)"
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workdir", type=Path, default=Path("rune-eval-work"),
-                   help="collections and their stores, built once (default ./rune-eval-work)")
-    p.add_argument("--endpoint", help="keep the (one) collection in this SPARQL endpoint instead of --workdir")
+    p.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path("rune-eval-work"),
+        help="collections and their stores, built once (default ./rune-eval-work)",
+    )
+    p.add_argument(
+        "--endpoint", help="keep the (one) collection in this SPARQL endpoint instead of --workdir"
+    )
     p.add_argument("--update-endpoint", help="its update URL")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_eval)

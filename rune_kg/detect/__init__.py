@@ -7,6 +7,6 @@ or straight into the store (`ingest.ingest_images`).
 """
 
 from ..errors import DetectError
-from .inference import DetectOptions, Detections, detect
+from .inference import Detections, DetectOptions, detect
 
 __all__ = ["DetectError", "DetectOptions", "Detections", "detect"]

@@ -53,7 +53,9 @@ def _ontology_names() -> dict[str, str]:
 
 
 def _read_file(spec: str) -> tuple[dict[str, str], str]:
-    path = MAPPINGS_DIR / f"{spec}.toml" if (MAPPINGS_DIR / f"{spec}.toml").is_file() else Path(spec)
+    path = (
+        MAPPINGS_DIR / f"{spec}.toml" if (MAPPINGS_DIR / f"{spec}.toml").is_file() else Path(spec)
+    )
     if not path.is_file():
         bundled = ", ".join(sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml")))
         raise ClassMappingError(f"--classes: no such file {spec!r} (bundled mappings: {bundled})")
@@ -62,11 +64,15 @@ def _read_file(spec: str) -> tuple[dict[str, str], str]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ClassMappingError(f"{path}: not a TOML file ({err})") from None
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-        raise ClassMappingError(f"{path}: expected a [classes] table of model name = \"ontology class\"")
+        raise ClassMappingError(
+            f'{path}: expected a [classes] table of model name = "ontology class"'
+        )
     return table, spec if path.parent == MAPPINGS_DIR else str(path)
 
 
-def class_mapping(model_classes: list[str] | tuple[str, ...], mapping_file: str | None = None) -> ClassMapping:
+def class_mapping(
+    model_classes: list[str] | tuple[str, ...], mapping_file: str | None = None
+) -> ClassMapping:
     """Map each model class to an ontology leaf class, by the file's entry or else by its name."""
     names = _ontology_names()
     explicit, source = _read_file(mapping_file) if mapping_file else ({}, "DOTA names")
@@ -82,9 +88,13 @@ def class_mapping(model_classes: list[str] | tuple[str, ...], mapping_file: str 
             targets.append(names[_normal(wanted)])
         else:
             known = ", ".join(sorted(leaf_classes()))
-            raise ClassMappingError(f"{source}: {model_class!r} maps to {wanted!r}, which is no ontology class (known: {known})")
+            raise ClassMappingError(
+                f"{source}: {model_class!r} maps to {wanted!r}, which is no ontology class "
+                f"(known: {known})"
+            )
     if not any(targets):
         raise ClassMappingError(
             f"none of the model's classes ({', '.join(model_classes)}) is an ontology class; "
-            "give a mapping with --classes FILE")
+            "give a mapping with --classes FILE"
+        )
     return ClassMapping(tuple(model_classes), tuple(targets), source)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -72,8 +72,14 @@ class Detections:
             ("classMappingSource", self.mapping.source),
             *(("softwareVersion", f"{pkg} {version}") for pkg, version in d.versions.items()),
         ]
-        return RunInfo(source, f"mmrotate {name} ({d.config_path.stem})", self.started, self.ended,
-                       tuple(extra), tuple(self.mapping.pairs()))
+        return RunInfo(
+            source,
+            f"mmrotate {name} ({d.config_path.stem})",
+            self.started,
+            self.ended,
+            tuple(extra),
+            tuple(self.mapping.pairs()),
+        )
 
 
 def picture_files(paths: Iterable[Path | str]) -> list[Path]:
@@ -81,13 +87,20 @@ def picture_files(paths: Iterable[Path | str]) -> list[Path]:
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix.lower() in PICTURE_SUFFIXES and p.is_file())
+            files += sorted(
+                p for p in path.iterdir() if p.suffix.lower() in PICTURE_SUFFIXES and p.is_file()
+            )
         elif path.is_file():
             files.append(path)
         else:
             raise DetectError(f"no such file or folder: {path}")
     if not files:
-        raise DetectError("no picture files (" + ", ".join(PICTURE_SUFFIXES) + ") in " + ", ".join(map(str, paths)))
+        raise DetectError(
+            "no picture files ("
+            + ", ".join(PICTURE_SUFFIXES)
+            + ") in "
+            + ", ".join(map(str, paths))
+        )
     return files
 
 
@@ -111,8 +124,10 @@ def _forward(detector: Detector, pipeline, patches: list[tuple[np.ndarray, np.nd
     import torch
     from mmcv.parallel import collate, scatter
 
-    data = collate([pipeline({"img": img, "win": win.tolist()}) for img, win in patches],
-                   samples_per_gpu=len(patches))
+    data = collate(
+        [pipeline({"img": img, "win": win.tolist()}) for img, win in patches],
+        samples_per_gpu=len(patches),
+    )
     data["img_metas"] = [metas.data[0] for metas in data["img_metas"]]
     data["img"] = [img.data[0] for img in data["img"]]
     if detector.device != "cpu":
@@ -121,18 +136,31 @@ def _forward(detector: Detector, pipeline, patches: list[tuple[np.ndarray, np.nd
         return detector.model(return_loss=False, rescale=True, **data)
 
 
-def _objects(merged: list[np.ndarray], width: int, height: int, detector: Detector,
-             mapping: ClassMapping, options: DetectOptions) -> list[DotaObject]:
+def _objects(
+    merged: list[np.ndarray],
+    width: int,
+    height: int,
+    detector: Detector,
+    mapping: ClassMapping,
+    options: DetectOptions,
+) -> list[DotaObject]:
     objects = []
     for k, dets in enumerate(merged):
         target = mapping.targets[k]
         if target is None or len(dets) == 0:
             continue
-        dets = dets[(dets[:, 5] >= options.score_thr) & (dets[:, 0] >= 0) & (dets[:, 0] < width)
-                    & (dets[:, 1] >= 0) & (dets[:, 1] < height)]
+        dets = dets[
+            (dets[:, 5] >= options.score_thr)
+            & (dets[:, 0] >= 0)
+            & (dets[:, 0] < width)
+            & (dets[:, 1] >= 0)
+            & (dets[:, 1] < height)
+        ]
         corners = obb_to_corners(dets[:, :5], detector.angle_version)
-        objects += [DotaObject(target, tuple(c), float(min(score, 1.0)))
-                    for c, score in zip(corners.tolist(), dets[:, 5].tolist())]
+        objects += [
+            DotaObject(target, tuple(c), float(min(score, 1.0)))
+            for c, score in zip(corners.tolist(), dets[:, 5].tolist())
+        ]
     return objects
 
 
@@ -142,16 +170,21 @@ def _check(options: DetectOptions) -> None:
     if not 0.0 < options.merge_iou <= 1.0:
         raise DetectError(f"--merge-iou must be in (0, 1], got {options.merge_iou}")
     if options.tile < 32 or not 0 <= options.overlap < options.tile:
-        raise DetectError(f"--tile must be at least 32 and --overlap in [0, tile), got {options.tile}, {options.overlap}")
+        raise DetectError(
+            f"--tile must be at least 32 and --overlap in [0, tile), got {options.tile}, "
+            f"{options.overlap}"
+        )
     if options.batch < 1:
         raise DetectError(f"--batch must be at least 1, got {options.batch}")
 
 
-def detect(paths: Iterable[Path | str], options: DetectOptions, progress: bool = True) -> Detections:
+def detect(
+    paths: Iterable[Path | str], options: DetectOptions, progress: bool = True
+) -> Detections:
     """Run the detector on picture files (or folders of them): one DotaImage per picture."""
     _check(options)
     files = picture_files(paths)
-    result = Detections(options=options, started=datetime.now(timezone.utc))
+    result = Detections(options=options, started=datetime.now(UTC))
     detector = load_detector(options.config, options.checkpoint, options.device, options.score_thr)
     import mmcv  # importable now: load_detector checked mmrotate and its dependencies
     from mmrotate.core import merge_results
@@ -167,7 +200,9 @@ def detect(paths: Iterable[Path | str], options: DetectOptions, progress: bool =
         try:
             iris.check_id(path.stem, "image id (the file name)")
             if path.stem in seen:
-                raise iris.IdentifierError(f"another picture already has the image id {path.stem!r}")
+                raise iris.IdentifierError(
+                    f"another picture already has the image id {path.stem!r}"
+                )
             seen.add(path.stem)
             with PILImage.open(path) as picture:
                 width, height = picture.size
@@ -182,8 +217,13 @@ def detect(paths: Iterable[Path | str], options: DetectOptions, progress: bool =
 
     def finish(k: int) -> None:
         path, width, height, windows = planned[k]
-        merged = merge_results(tile_results.pop(k), windows[:, :2], img_shape=(width, height),
-                               iou_thr=options.merge_iou, device=detector.device)
+        merged = merge_results(
+            tile_results.pop(k),
+            windows[:, :2],
+            img_shape=(width, height),
+            iou_thr=options.merge_iou,
+            device=detector.device,
+        )
         objects = _objects(merged, width, height, detector, mapping, options)
         result.images.append(DotaImage(path.stem, str(path), tuple(objects)))
         result.pictures[path.stem] = path.resolve()
@@ -220,5 +260,5 @@ def detect(paths: Iterable[Path | str], options: DetectOptions, progress: bool =
         if pending:
             flush()
     result.seconds = time.perf_counter() - clock
-    result.ended = datetime.now(timezone.utc)
+    result.ended = datetime.now(UTC)
     return result

@@ -17,7 +17,9 @@ from typing import Any
 from ..errors import DetectError
 from .corners import ANGLE_VERSIONS
 
-INSTALL_HINT = "install it with: bash scripts/install-detector.sh (see the README, 'Detect objects')"
+INSTALL_HINT = (
+    "install it with: bash scripts/install-detector.sh (see the README, 'Detect objects')"
+)
 
 
 @dataclass
@@ -40,8 +42,11 @@ def require_mmrotate() -> None:
     # mmcv 1.x warns on import that mmcv 2.0 renames its packages; nothing a user can act on.
     warnings.filterwarnings("ignore", message="On January 1, 2023, MMCV", category=UserWarning)
     # mmdet 2.x warns of its own renamed attributes while building two-stage models
-    warnings.filterwarnings("ignore", message="DeprecationWarning: ", category=UserWarning, module=r"mmdet\.")
-    # torch logs "No CUDA runtime is found" when mmcv's ops import on a CPU machine; --device checks that.
+    warnings.filterwarnings(
+        "ignore", message="DeprecationWarning: ", category=UserWarning, module=r"mmdet\."
+    )
+    # torch logs "No CUDA runtime is found" when mmcv's ops import on a CPU machine;
+    # --device checks that.
     logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
     try:
         import mmcv  # noqa: F401
@@ -61,15 +66,17 @@ def bundled_configs() -> Path:
 
 
 def resolve_config(config: str | Path) -> Path:
-    """A config file path, or the name of one of mmrotate's bundled configs (with or without .py)."""
+    """A config file path, or the name of one of mmrotate's bundled configs (.py optional)."""
     path = Path(config)
     if path.is_file():
         return path.resolve()
     name = path.name if path.suffix == ".py" else f"{path.name}.py"
     found = sorted(bundled_configs().rglob(name))
     if not found:
-        raise DetectError(f"--config: {config} is neither a file nor one of mmrotate's bundled configs "
-                          f"(e.g. rotated_retinanet_obb_r50_fpn_1x_dota_le90; see {bundled_configs()})")
+        raise DetectError(
+            f"--config: {config} is neither a file nor one of mmrotate's bundled configs "
+            f"(e.g. rotated_retinanet_obb_r50_fpn_1x_dota_le90; see {bundled_configs()})"
+        )
     return found[0]
 
 
@@ -95,19 +102,25 @@ def _angle_version(cfg) -> str:
                 stack += list(node)
     version = version or "oc"  # mmrotate's own default
     if version not in ANGLE_VERSIONS:
-        raise DetectError(f"the config's angle version {version!r} is not one of {', '.join(ANGLE_VERSIONS)}")
+        raise DetectError(
+            f"the config's angle version {version!r} is not one of {', '.join(ANGLE_VERSIONS)}"
+        )
     return version
 
 
 def _dataset_classes(cfg) -> tuple[str, ...] | None:
-    """Class names from the config's test dataset: its `classes`, else its dataset type's CLASSES."""
+    """Class names from the config's test dataset: its `classes`, else its type's CLASSES."""
     from mmrotate.datasets.builder import ROTATED_DATASETS
 
     test = cfg.get("data", {}).get("test", {})
     if test.get("classes"):
         return tuple(test["classes"])
     dataset = ROTATED_DATASETS.get(test.get("type", "")) if test.get("type") else None
-    return tuple(dataset.CLASSES) if dataset is not None and getattr(dataset, "CLASSES", None) else None
+    return (
+        tuple(dataset.CLASSES)
+        if dataset is not None and getattr(dataset, "CLASSES", None)
+        else None
+    )
 
 
 def _device(device: str) -> str:
@@ -121,8 +134,10 @@ def _device(device: str) -> str:
     if not torch.cuda.is_available():
         raise DetectError(f"--device {device}: torch sees no CUDA device here")
     if get_compiling_cuda_version() == "not available":
-        raise DetectError(f"--device {device}: mmcv-full was built without CUDA operators; rebuild it on a "
-                          "machine with nvcc (FORCE_CUDA=1 bash scripts/install-detector.sh)")
+        raise DetectError(
+            f"--device {device}: mmcv-full was built without CUDA operators; rebuild it on a "
+            "machine with nvcc (FORCE_CUDA=1 bash scripts/install-detector.sh)"
+        )
     return "cuda:0" if device == "cuda" else device
 
 
@@ -146,8 +161,9 @@ def _lower_score_thr(test_cfg, score_thr: float | None) -> None:
             stage.score_thr = score_thr
 
 
-def load_detector(config: str | Path, checkpoint: str | Path, device: str = "cpu",
-                  score_thr: float | None = None) -> Detector:
+def load_detector(
+    config: str | Path, checkpoint: str | Path, device: str = "cpu", score_thr: float | None = None
+) -> Detector:
     """Build the model of `config`, load `checkpoint` into it and put it on `device`.
 
     `score_thr` lowers the model's own test-time score threshold when it is below it, so that
@@ -173,21 +189,36 @@ def load_detector(config: str | Path, checkpoint: str | Path, device: str = "cpu
     _lower_score_thr(cfg.model.get("test_cfg") or cfg.get("test_cfg"), score_thr)
     try:
         model = build_detector(cfg.model, test_cfg=cfg.get("test_cfg"))
-        meta = load_checkpoint(model, str(checkpoint), map_location="cpu", logger="silent").get("meta", {})
+        meta = load_checkpoint(model, str(checkpoint), map_location="cpu", logger="silent").get(
+            "meta", {}
+        )
     except (KeyError, RuntimeError, OSError, ValueError) as err:
         raise DetectError(f"cannot load {checkpoint} into {config_path.name}: {err}") from None
     classes = tuple(meta.get("CLASSES") or _dataset_classes(cfg) or ())
     if not classes:
-        raise DetectError(f"neither {checkpoint.name} (meta CLASSES) nor {config_path.name} (data.test) names the classes")
+        raise DetectError(
+            f"neither {checkpoint.name} (meta CLASSES) nor {config_path.name} (data.test) names "
+            "the classes"
+        )
     model.CLASSES = classes
     model.cfg = cfg
     model.to(device).eval()
-    return Detector(model, cfg, config_path, checkpoint.resolve(), sha256(checkpoint), classes,
-                    _angle_version(cfg), device, _versions())
+    return Detector(
+        model,
+        cfg,
+        config_path,
+        checkpoint.resolve(),
+        sha256(checkpoint),
+        classes,
+        _angle_version(cfg),
+        device,
+        _versions(),
+    )
 
 
-def random_checkpoint(config: str | Path, path: str | Path, classes: tuple[str, ...] | None = None,
-                      seed: int = 0) -> Path:
+def random_checkpoint(
+    config: str | Path, path: str | Path, classes: tuple[str, ...] | None = None, seed: int = 0
+) -> Path:
     """Save a checkpoint of the config's model with freshly initialised weights (the config's own
     initialisation, without the ImageNet backbone): to check an install, and for tests and
     benchmarks, since no trained weights can be downloaded here. `classes` go into its meta."""
@@ -203,5 +234,7 @@ def random_checkpoint(config: str | Path, path: str | Path, classes: tuple[str, 
     model = build_detector(cfg.model)
     logging.getLogger("mmcv").setLevel(logging.WARNING)  # init_weights logs every parameter
     model.init_weights()
-    save_checkpoint(model, str(path), meta={"CLASSES": tuple(classes or _dataset_classes(cfg) or ())})
+    save_checkpoint(
+        model, str(path), meta={"CLASSES": tuple(classes or _dataset_classes(cfg) or ())}
+    )
     return Path(path)

@@ -9,6 +9,18 @@ from .formats import GRAPH_TYPES, RESULT_TYPES
 from .pool import QueryPool, SparqlRequest, SparqlResponse
 from .services import check_services
 
-__all__ = ["Busy", "EndpointError", "Forbidden", "NotAcceptable", "QueryFailed", "QueryTimeout",
-           "SparqlSyntaxError", "GRAPH_TYPES", "RESULT_TYPES", "QueryPool", "SparqlRequest", "SparqlResponse",
-           "check_services"]
+__all__ = [
+    "Busy",
+    "EndpointError",
+    "Forbidden",
+    "NotAcceptable",
+    "QueryFailed",
+    "QueryTimeout",
+    "SparqlSyntaxError",
+    "GRAPH_TYPES",
+    "RESULT_TYPES",
+    "QueryPool",
+    "SparqlRequest",
+    "SparqlResponse",
+    "check_services",
+]

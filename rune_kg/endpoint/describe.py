@@ -40,16 +40,22 @@ def service_description(endpoint: str, updates: bool, federated: bool) -> list[o
     if federated:
         triples.append(ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
     formats = {f.iri for f in RESULT_TYPES.values()} | {f.iri for f in GRAPH_TYPES.values()}
-    triples += [ox.Triple(service, _sd("resultFormat"), ox.NamedNode(iri)) for iri in sorted(formats)]
+    triples += [
+        ox.Triple(service, _sd("resultFormat"), ox.NamedNode(iri)) for iri in sorted(formats)
+    ]
     return triples
 
 
 def void_description(store: KnowledgeGraph, base_url: str) -> list[ox.Triple]:
-    """The dataset's void:Dataset: size, URI space, vocabulary, endpoint, dump and class partitions."""
+    """The dataset's void:Dataset: size, URI space, vocabulary, endpoint, dump, class partitions."""
     stats = collection_stats(store)
     triples = [
         ox.Triple(DATASET, RDF_TYPE, _void("Dataset")),
-        ox.Triple(DATASET, ox.NamedNode(DCTERMS + "title"), ox.Literal("rune-kg: objects in aerial images")),
+        ox.Triple(
+            DATASET,
+            ox.NamedNode(DCTERMS + "title"),
+            ox.Literal("rune-kg: objects in aerial images"),
+        ),
         ox.Triple(DATASET, _void("sparqlEndpoint"), ox.NamedNode(base_url + "sparql")),
         ox.Triple(DATASET, _void("dataDump"), ox.NamedNode(base_url + "export")),
         ox.Triple(DATASET, _void("uriSpace"), ox.Literal(DATA_NS)),
@@ -60,7 +66,9 @@ def void_description(store: KnowledgeGraph, base_url: str) -> list[ox.Triple]:
     for name, n in stats["classes"].items():  # className values are query-language class names
         if name in ONTOLOGY.classes:
             part = ox.BlankNode()
-            triples += [ox.Triple(DATASET, _void("classPartition"), part),
-                        ox.Triple(part, _void("class"), ONTOLOGY.classes[name].iri),
-                        ox.Triple(part, _void("entities"), _integer(n))]
+            triples += [
+                ox.Triple(DATASET, _void("classPartition"), part),
+                ox.Triple(part, _void("class"), ONTOLOGY.classes[name].iri),
+                ox.Triple(part, _void("entities"), _integer(n)),
+            ]
     return triples

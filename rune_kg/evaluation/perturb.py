@@ -17,12 +17,20 @@ from ..errors import EvaluationError
 from ..ingest.records import DotaImage, DotaObject
 
 CONFUSABLE = {
-    "small_vehicle": ["large_vehicle"], "large_vehicle": ["small_vehicle"],
-    "plane": ["helicopter"], "helicopter": ["plane"],
-    "tennis_court": ["basketball_court"], "basketball_court": ["tennis_court"],
-    "soccer_ball_field": ["ground_track_field"], "ground_track_field": ["soccer_ball_field"],
-    "storage_tank": ["roundabout"], "roundabout": ["storage_tank"],
-    "harbor": ["bridge"], "bridge": ["harbor"], "ship": ["harbor"], "baseball_diamond": ["ground_track_field"],
+    "small_vehicle": ["large_vehicle"],
+    "large_vehicle": ["small_vehicle"],
+    "plane": ["helicopter"],
+    "helicopter": ["plane"],
+    "tennis_court": ["basketball_court"],
+    "basketball_court": ["tennis_court"],
+    "soccer_ball_field": ["ground_track_field"],
+    "ground_track_field": ["soccer_ball_field"],
+    "storage_tank": ["roundabout"],
+    "roundabout": ["storage_tank"],
+    "harbor": ["bridge"],
+    "bridge": ["harbor"],
+    "ship": ["harbor"],
+    "baseball_diamond": ["ground_track_field"],
     "swimming_pool": ["storage_tank"],
 }
 
@@ -32,8 +40,16 @@ def perturb(images: list[DotaImage], level: float, seed: int = 0) -> list[DotaIm
     if not 0 <= level <= 1:
         raise EvaluationError(f"uncertainty level must be in [0, 1], got {level}")
     if level == 0:
-        return [DotaImage(im.image_id, im.source_file, tuple(DotaObject(o.class_name, o.corners) for o in im.objects),
-                          im.image_source, im.gsd) for im in images]
+        return [
+            DotaImage(
+                im.image_id,
+                im.source_file,
+                tuple(DotaObject(o.class_name, o.corners) for o in im.objects),
+                im.image_source,
+                im.gsd,
+            )
+            for im in images
+        ]
     rng = np.random.default_rng(seed)
     classes = sorted(CONFUSABLE)
     noisy = []
@@ -50,13 +66,30 @@ def perturb(images: list[DotaImage], level: float, seed: int = 0) -> list[DotaIm
             centre = corners.mean(axis=0)
             scale = max(0.3, rng.normal(1.0, 0.1 * level))
             moved = centre + (corners - centre) * scale + rng.normal(0, 0.15 * level * side / 2, 2)
-            objects.append(DotaObject(name, tuple(moved.reshape(-1).tolist()), float(np.clip(confidence, 0.01, 1)), 0))
+            objects.append(
+                DotaObject(
+                    name, tuple(moved.reshape(-1).tolist()), float(np.clip(confidence, 0.01, 1)), 0
+                )
+            )
         if len(all_corners):
-            low, high = all_corners.reshape(-1, 2).min(axis=0), all_corners.reshape(-1, 2).max(axis=0)
+            low, high = (
+                all_corners.reshape(-1, 2).min(axis=0),
+                all_corners.reshape(-1, 2).max(axis=0),
+            )
             for _ in range(rng.poisson(0.3 * level * len(all_corners))):
                 corners = all_corners[rng.integers(len(all_corners))]
                 moved = corners - corners.mean(axis=0) + rng.uniform(low, high)
-                objects.append(DotaObject(str(rng.choice(classes)), tuple(moved.reshape(-1).tolist()),
-                                          float(rng.uniform(0.05, 0.6)), 0))
-        noisy.append(DotaImage(image.image_id, image.source_file, tuple(objects), image.image_source, image.gsd))
+                objects.append(
+                    DotaObject(
+                        str(rng.choice(classes)),
+                        tuple(moved.reshape(-1).tolist()),
+                        float(rng.uniform(0.05, 0.6)),
+                        0,
+                    )
+                )
+        noisy.append(
+            DotaImage(
+                image.image_id, image.source_file, tuple(objects), image.image_source, image.gsd
+            )
+        )
     return noisy

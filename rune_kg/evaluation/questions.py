@@ -26,7 +26,7 @@ class BenchQuestion:
     id: str
     level: int
     question: str
-    fol: str  # gold formula (QUERY_LANGUAGE.md)
+    fol: str  # gold formula (docs/query-language.md)
     origin: str  # "hand" or the template's name
 
 
@@ -36,8 +36,14 @@ def hand_written(path: Path = HAND_WRITTEN) -> list[BenchQuestion]:
 
 
 RELATIONS = {  # predicate -> English, for "a C <relation> a D"
-    "near": "near", "left_of": "left of", "right_of": "right of", "above": "above", "below": "below",
-    "far_from": "far from", "larger_than": "larger than", "parallel": "parallel to",
+    "near": "near",
+    "left_of": "left of",
+    "right_of": "right of",
+    "above": "above",
+    "below": "below",
+    "far_from": "far from",
+    "larger_than": "larger than",
+    "parallel": "parallel to",
 }
 NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five"}
 
@@ -60,30 +66,84 @@ Template = tuple[int, int, Callable[[list[str], str, int], tuple[str, str]]]
 TEMPLATES: dict[str, Template] = {
     "one": (1, 1, lambda c, r, n: (_a(c[0]), f"{c[0]}(a)")),
     "image-with": (1, 1, lambda c, r, n: (f"an image with {_a(c[0])}", f"{c[0]}(a)")),
-    "relation": (2, 2, lambda c, r, n: (f"{_a(c[0])} {RELATIONS[r]} {_a(c[1])}",
-                                        f"{c[0]}(a) & {c[1]}(b) & {r}(a, b)")),
-    "count-near": (3, 2, lambda c, r, n: (f"{NUMBERS[n]} {_word(c[0], True)} near {_a(c[1])}",
-                                          f"{c[1]}(b) & (exists>={n} a: ({c[0]}(a) & near(a, b)))")),
-    "chain-of-three": (3, 3, lambda c, r, n: (f"{_a(c[0])} {RELATIONS[r]} {_a(c[1])} that is near {_a(c[2])}",
-                                              f"{c[0]}(a) & {c[1]}(b) & {r}(a, b) & {c[2]}(c) & near(b, c)")),
-    "none-near": (4, 2, lambda c, r, n: (f"{_a(c[0])} with no {_word(c[1])} near it",
-                                         f"{c[0]}(a) & ~(exists b: ({c[1]}(b) & near(b, a)))")),
-    "every-near": (4, 2, lambda c, r, n: (f"every {_word(c[0])} is near {_a(c[1])}",
-                                          f"(exists a: {c[0]}(a)) & (forall a: ({c[0]}(a) -> "
-                                          f"(exists b: ({c[1]}(b) & near(a, b)))))")),
-    "without": (4, 3, lambda c, r, n: (f"{_a(c[0])} near {_a(c[1])} without {_word(c[2], True)}",
-                                       f"{c[0]}(a) & {c[1]}(b) & near(a, b) & ~(exists c: {c[2]}(c))")),
-    "column-near": (5, 2, lambda c, r, n: (f"four {_word(c[0], True)} in a column next to {_a(c[1])}",
-                                           f"{c[0]}(a) & {c[0]}(b) & {c[0]}(c) & {c[0]}(d) & below(b, a) & below(c, b) "
-                                           f"& below(d, c) & {c[1]}(e) & near(a, e) & near(b, e) & near(c, e) & near(d, e)")),
-    "row-near": (5, 2, lambda c, r, n: (f"four {_word(c[0], True)} in a row near {_a(c[1])}",
-                                        f"{c[0]}(a) & {c[0]}(b) & {c[0]}(c) & {c[0]}(d) & left_of(a, b) & left_of(b, c) "
-                                        f"& left_of(c, d) & {c[1]}(e) & near(a, e) & near(b, e) & near(c, e) & near(d, e)")),
+    "relation": (
+        2,
+        2,
+        lambda c, r, n: (
+            f"{_a(c[0])} {RELATIONS[r]} {_a(c[1])}",
+            f"{c[0]}(a) & {c[1]}(b) & {r}(a, b)",
+        ),
+    ),
+    "count-near": (
+        3,
+        2,
+        lambda c, r, n: (
+            f"{NUMBERS[n]} {_word(c[0], True)} near {_a(c[1])}",
+            f"{c[1]}(b) & (exists>={n} a: ({c[0]}(a) & near(a, b)))",
+        ),
+    ),
+    "chain-of-three": (
+        3,
+        3,
+        lambda c, r, n: (
+            f"{_a(c[0])} {RELATIONS[r]} {_a(c[1])} that is near {_a(c[2])}",
+            f"{c[0]}(a) & {c[1]}(b) & {r}(a, b) & {c[2]}(c) & near(b, c)",
+        ),
+    ),
+    "none-near": (
+        4,
+        2,
+        lambda c, r, n: (
+            f"{_a(c[0])} with no {_word(c[1])} near it",
+            f"{c[0]}(a) & ~(exists b: ({c[1]}(b) & near(b, a)))",
+        ),
+    ),
+    "every-near": (
+        4,
+        2,
+        lambda c, r, n: (
+            f"every {_word(c[0])} is near {_a(c[1])}",
+            f"(exists a: {c[0]}(a)) & (forall a: ({c[0]}(a) -> "
+            f"(exists b: ({c[1]}(b) & near(a, b)))))",
+        ),
+    ),
+    "without": (
+        4,
+        3,
+        lambda c, r, n: (
+            f"{_a(c[0])} near {_a(c[1])} without {_word(c[2], True)}",
+            f"{c[0]}(a) & {c[1]}(b) & near(a, b) & ~(exists c: {c[2]}(c))",
+        ),
+    ),
+    "column-near": (
+        5,
+        2,
+        lambda c, r, n: (
+            f"four {_word(c[0], True)} in a column next to {_a(c[1])}",
+            f"{c[0]}(a) & {c[0]}(b) & {c[0]}(c) & {c[0]}(d) & below(b, a) & below(c, b) "
+            f"& below(d, c) & {c[1]}(e) & near(a, e) & near(b, e) & near(c, e) & near(d, e)",
+        ),
+    ),
+    "row-near": (
+        5,
+        2,
+        lambda c, r, n: (
+            f"four {_word(c[0], True)} in a row near {_a(c[1])}",
+            f"{c[0]}(a) & {c[0]}(b) & {c[0]}(c) & {c[0]}(d) & left_of(a, b) & left_of(b, c) "
+            f"& left_of(c, d) & {c[1]}(e) & near(a, e) & near(b, e) & near(c, e) & near(d, e)",
+        ),
+    ),
 }
 
 
-def generate(relevant: Callable[[str], int], images: int, levels=LEVELS, per_level: int = 3, seed: int = 0,
-             tries: int = 400) -> list[BenchQuestion]:
+def generate(
+    relevant: Callable[[str], int],
+    images: int,
+    levels=LEVELS,
+    per_level: int = 3,
+    seed: int = 0,
+    tries: int = 400,
+) -> list[BenchQuestion]:
     """`per_level` questions per level from TEMPLATES, classes and relations drawn with `seed`;
     a question is kept when `relevant(fol)`, the number of images its gold formula selects,
     is at least 1 and at most half of `images`."""
@@ -99,9 +159,17 @@ def generate(relevant: Callable[[str], int], images: int, levels=LEVELS, per_lev
                 break
             name = names[kept % len(names)] if rng.random() < 0.7 else rng.choice(names)
             _, arity, build = TEMPLATES[name]
-            picked = rng.sample(classes, arity) if name not in ("column-near", "row-near") else \
-                [rng.choice(["small_vehicle", "large_vehicle", "ship", "plane", "storage_tank"]), rng.choice(classes)]
-            question, fol = build(picked, rng.choice(sorted(RELATIONS)), rng.choice(sorted(NUMBERS)))
+            picked = (
+                rng.sample(classes, arity)
+                if name not in ("column-near", "row-near")
+                else [
+                    rng.choice(["small_vehicle", "large_vehicle", "ship", "plane", "storage_tank"]),
+                    rng.choice(classes),
+                ]
+            )
+            question, fol = build(
+                picked, rng.choice(sorted(RELATIONS)), rng.choice(sorted(NUMBERS))
+            )
             if fol in seen:
                 continue
             seen.add(fol)

@@ -15,7 +15,19 @@ import shapely
 
 from ..ingest.records import DotaImage
 from ..kg.geometry import DEFAULT_THRESHOLDS, Boxes, Thresholds, intersection_areas
-from ..query.formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, conjuncts, free_variables
+from ..query.formula import (
+    And,
+    Atom,
+    Count,
+    Exists,
+    ForAll,
+    Formula,
+    Implies,
+    Not,
+    Or,
+    conjuncts,
+    free_variables,
+)
 from ..vocab import descendants
 
 
@@ -28,7 +40,9 @@ class ReferenceWorld:
 
     @cached_property
     def boxes(self) -> Boxes:
-        return Boxes.from_corners(np.array([o.corners for o in self.image.objects], dtype=float).reshape(-1, 4, 2))
+        return Boxes.from_corners(
+            np.array([o.corners for o in self.image.objects], dtype=float).reshape(-1, 4, 2)
+        )
 
     @cached_property
     def classes(self) -> np.ndarray:
@@ -79,7 +93,11 @@ class ReferenceWorld:
             case "overlaps":
                 return self.intersection > 0
             case "inside":
-                return (self.intersection >= self.t.inside_ratio * bx.area[:, None]) & (bx.area[:, None] > 0) & (self.intersection > 0)
+                return (
+                    (self.intersection >= self.t.inside_ratio * bx.area[:, None])
+                    & (bx.area[:, None] > 0)
+                    & (self.intersection > 0)
+                )
             case "contains":
                 return self.relation("inside").T
             case "larger_than":
@@ -118,7 +136,9 @@ def holds(world: ReferenceWorld, f: Formula, env: dict[str, int]) -> bool:
     raise TypeError(f"not a formula: {f!r}")
 
 
-def assignments(world: ReferenceWorld, variables: tuple[str, ...], body: Formula, env: dict[str, int]):
+def assignments(
+    world: ReferenceWorld, variables: tuple[str, ...], body: Formula, env: dict[str, int]
+):
     """Every assignment of `variables` to entities distinct from each other and from env where
     body holds (lazily, in index order). Backtracking: each conjunct of body is checked as soon
     as its variables are assigned."""

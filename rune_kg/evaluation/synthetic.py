@@ -32,7 +32,9 @@ class CollectionSpec:
 def object_counts(spec: CollectionSpec) -> np.ndarray:
     rng = np.random.default_rng(spec.seed)
     mu = np.log(spec.mean_objects) - spec.sigma**2 / 2  # log-normal with the requested mean
-    counts = np.clip(np.rint(rng.lognormal(mu, spec.sigma, spec.images)), spec.min_objects, spec.max_objects)
+    counts = np.clip(
+        np.rint(rng.lognormal(mu, spec.sigma, spec.images)), spec.min_objects, spec.max_objects
+    )
     counts[rng.integers(spec.images)] = spec.max_objects  # one image at the maximum, as DOTA has
     return counts.astype(int)
 
@@ -53,9 +55,21 @@ def synthetic_images(real: list[DotaImage], spec: CollectionSpec) -> list[DotaIm
             for i in order:
                 o = base.objects[i]
                 moved = (corners[i] + shift).reshape(-1)
-                objects.append(DotaObject(o.class_name, tuple(float(v) for v in moved), o.confidence, o.difficult))
+                objects.append(
+                    DotaObject(
+                        o.class_name, tuple(float(v) for v in moved), o.confidence, o.difficult
+                    )
+                )
             tile += 1
-        images.append(DotaImage(f"S{k:05d}", f"synthetic from {base.image_id}", tuple(objects), base.image_source, base.gsd))
+        images.append(
+            DotaImage(
+                f"S{k:05d}",
+                f"synthetic from {base.image_id}",
+                tuple(objects),
+                base.image_source,
+                base.gsd,
+            )
+        )
     return images
 
 
@@ -66,7 +80,10 @@ def write_label_files(images: list[DotaImage], folder: Path) -> list[Path]:
     paths = []
     for image in images:
         lines = [f"imagesource:{image.image_source or 'unknown'}", f"gsd:{image.gsd or 'null'}"]
-        lines += [" ".join(f"{v:g}" for v in o.corners) + f" {dota[o.class_name]} {o.difficult}" for o in image.objects]
+        lines += [
+            " ".join(f"{v:g}" for v in o.corners) + f" {dota[o.class_name]} {o.difficult}"
+            for o in image.objects
+        ]
         path = folder / f"{image.image_id}.txt"
         path.write_text("\n".join(lines) + "\n")
         paths.append(path)

@@ -11,4 +11,13 @@ from ..errors import IngestError
 from .records import DotaImage, DotaObject, Failure, RunInfo
 from .writer import IngestReport, ingest, ingest_images
 
-__all__ = ["DotaImage", "DotaObject", "Failure", "IngestError", "IngestReport", "RunInfo", "ingest", "ingest_images"]
+__all__ = [
+    "DotaImage",
+    "DotaObject",
+    "Failure",
+    "IngestError",
+    "IngestReport",
+    "RunInfo",
+    "ingest",
+    "ingest_images",
+]

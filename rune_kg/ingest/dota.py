@@ -16,7 +16,6 @@ from ..errors import DotaFormatError
 from ..vocab import leaf_classes
 from .records import DotaImage, DotaObject
 
-
 _TASK1_NAME = re.compile(r"^Task1_(?P<cls>.+)\.txt$")
 
 
@@ -33,7 +32,9 @@ def _number(text: str, path: Path, line: int) -> float:
 def _class_name(dota_name: str, path: Path, line: int) -> str:
     classes = leaf_classes()
     if dota_name not in classes:
-        raise DotaFormatError(path, line, f"unknown class {dota_name!r} (known: {', '.join(sorted(classes))})")
+        raise DotaFormatError(
+            path, line, f"unknown class {dota_name!r} (known: {', '.join(sorted(classes))})"
+        )
     return classes[dota_name].name
 
 
@@ -59,12 +60,18 @@ def read_label_file(path: Path | str) -> DotaImage:
             continue
         fields = text.split()
         if len(fields) not in (9, 10):
-            raise DotaFormatError(path, number, f"expected 9 or 10 fields (8 coordinates, class, [difficult]), got {len(fields)}")
+            raise DotaFormatError(
+                path,
+                number,
+                f"expected 9 or 10 fields (8 coordinates, class, [difficult]), got {len(fields)}",
+            )
         corners = tuple(_number(f, path, number) for f in fields[:8])
         difficult = 0
         if len(fields) == 10:
             if fields[9] not in ("0", "1", "2"):
-                raise DotaFormatError(path, number, f"difficult must be 0, 1 or 2, got {fields[9]!r}")
+                raise DotaFormatError(
+                    path, number, f"difficult must be 0, 1 or 2, got {fields[9]!r}"
+                )
             difficult = int(fields[9])
         objects.append(DotaObject(_class_name(fields[8], path, number), corners, 1.0, difficult))
     gsd = header.get("gsd")
@@ -102,14 +109,21 @@ def read_detection_files(paths: list[Path]) -> list[DotaImage]:
             if not fields:
                 continue
             if len(fields) != 10:
-                raise DotaFormatError(path, number, f"expected 10 fields (image_id score x1 y1 ... x4 y4), got {len(fields)}")
+                raise DotaFormatError(
+                    path,
+                    number,
+                    f"expected 10 fields (image_id score x1 y1 ... x4 y4), got {len(fields)}",
+                )
             score = _number(fields[1], path, number)
             if not 0.0 < score <= 1.0:
                 raise DotaFormatError(path, number, f"score must be in (0, 1], got {fields[1]}")
             corners = tuple(_number(f, path, number) for f in fields[2:])
             per_image[fields[0]].append(DotaObject(class_name, corners, score, 0))
             sources.setdefault(fields[0], str(path))
-    return [DotaImage(image_id, sources[image_id], tuple(objs)) for image_id, objs in sorted(per_image.items())]
+    return [
+        DotaImage(image_id, sources[image_id], tuple(objs))
+        for image_id, objs in sorted(per_image.items())
+    ]
 
 
 def write_detection_files(images: list[DotaImage], folder: Path) -> list[Path]:
@@ -125,7 +139,8 @@ def write_detection_files(images: list[DotaImage], folder: Path) -> list[Path]:
     for image in images:
         for o in image.objects:
             lines.setdefault(dota[o.class_name], []).append(
-                f"{image.image_id} {o.confidence:.4f} " + " ".join(f"{v:.1f}" for v in o.corners))
+                f"{image.image_id} {o.confidence:.4f} " + " ".join(f"{v:.1f}" for v in o.corners)
+            )
     paths = []
     for name, rows in sorted(lines.items()):
         path = folder / f"Task1_{name}.txt"

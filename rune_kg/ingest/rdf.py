@@ -47,9 +47,12 @@ def run_ntriples(run: RunInfo) -> str:
     triples = [(node, p, o) for p, o in facts]
     for k, (model_class, class_name) in enumerate(run.class_map):
         mapping = ox.NamedNode(f"{node.value}/class-mapping/{k}")
-        triples += [(node, RUNE.classMapping, mapping), (mapping, RDF_TYPE, RUNE.ClassMapping),
-                    (mapping, RUNE.modelClassName, _literal(model_class)),
-                    (mapping, RUNE.mappedClass, ONTOLOGY.classes[class_name].iri)]
+        triples += [
+            (node, RUNE.classMapping, mapping),
+            (mapping, RDF_TYPE, RUNE.ClassMapping),
+            (mapping, RUNE.modelClassName, _literal(model_class)),
+            (mapping, RUNE.mappedClass, ONTOLOGY.classes[class_name].iri),
+        ]
     return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
 
 
@@ -58,18 +61,18 @@ def _entity_template() -> str:
     lines = [
         f"{{e}} {RDF_TYPE} {RUNE.Entity} .",
         "{types}",
-        f"{{e}} {RUNE.className} \"{{cls}}\" .",
+        f'{{e}} {RUNE.className} "{{cls}}" .',
         f"{{e}} {RUNE.inImage} {{img}} .",
         f"{{e}} <{PROV}wasGeneratedBy> {{run}} .",
-        f"{{e}} {RUNE.confidence} \"{{conf!r}}\"{_DOUBLE} .",
-        f"{{e}} {RUNE.difficult} \"{{difficult}}\"{_INTEGER} .",
-        f"{{e}} {RUNE.area} \"{{area!r}}\"{_DOUBLE} .",
-        f"{{e}} {RUNE.centroidX} \"{{cx!r}}\"{_DOUBLE} .",
-        f"{{e}} {RUNE.centroidY} \"{{cy!r}}\"{_DOUBLE} .",
-        f"{{e}} {RUNE.longSide} \"{{long!r}}\"{_DOUBLE} .",
-        f"{{e}} {RUNE.heading} \"{{heading!r}}\"{_DOUBLE} .",
+        f'{{e}} {RUNE.confidence} "{{conf!r}}"{_DOUBLE} .',
+        f'{{e}} {RUNE.difficult} "{{difficult}}"{_INTEGER} .',
+        f'{{e}} {RUNE.area} "{{area!r}}"{_DOUBLE} .',
+        f'{{e}} {RUNE.centroidX} "{{cx!r}}"{_DOUBLE} .',
+        f'{{e}} {RUNE.centroidY} "{{cy!r}}"{_DOUBLE} .',
+        f'{{e}} {RUNE.longSide} "{{long!r}}"{_DOUBLE} .',
+        f'{{e}} {RUNE.heading} "{{heading!r}}"{_DOUBLE} .',
         f"{{e}} <{GEO}hasGeometry> {{g}} .",
-        f"{{g}} <{GEO}asWKT> \"{{wkt}}\"^^<{GEO}wktLiteral> .",
+        f'{{g}} <{GEO}asWKT> "{{wkt}}"^^<{GEO}wktLiteral> .',
     ]
     return "\n".join(lines) + "\n"
 
@@ -83,8 +86,10 @@ def _stored_relations(relations: PairRelations) -> list[tuple[ox.NamedNode, np.n
     def once(pairs: np.ndarray) -> np.ndarray:
         return pairs[pairs[:, 0] < pairs[:, 1]]
 
-    return [(r.iri, once(getattr(relations, r.name)) if r.symmetric else getattr(relations, r.name))
-            for r in materialised()]
+    return [
+        (r.iri, once(getattr(relations, r.name)) if r.symmetric else getattr(relations, r.name))
+        for r in materialised()
+    ]
 
 
 def relation_count(relations: PairRelations) -> int:
@@ -103,13 +108,20 @@ def _class_counts(image: DotaImage, source: str, img: ox.NamedNode) -> tuple[str
     lines = []
     for name, n in sorted(counts.items()):
         node = ox.NamedNode(f"{iris.image_graph(source, image.image_id).value}/count/{name}")
-        lines += [f"{img} {RUNE.classCount} {node} .", f"{node} {RUNE.countedClassName} {_literal(name)} .",
-                  f"{node} {RUNE.count} {_literal(n)} ."]
+        lines += [
+            f"{img} {RUNE.classCount} {node} .",
+            f"{node} {RUNE.countedClassName} {_literal(name)} .",
+            f"{node} {RUNE.count} {_literal(n)} .",
+        ]
     return "".join(line + "\n" for line in lines), len(lines)
 
 
 def image_ntriples(
-    image: DotaImage, source: str, boxes: Boxes, relations: PairRelations, picture: Picture | None = None
+    image: DotaImage,
+    source: str,
+    boxes: Boxes,
+    relations: PairRelations,
+    picture: Picture | None = None,
 ) -> tuple[str, int]:
     """N-Triples of one image from one source, and their count."""
     img = iris.image_iri(image.image_id)
@@ -119,8 +131,11 @@ def image_ntriples(
     if image.gsd is not None:
         facts.append((RUNE.gsd, _literal(float(image.gsd))))
     if picture:
-        facts += [(RUNE.imageFile, _literal(picture.path)), (RUNE.width, _literal(picture.width)),
-                  (RUNE.height, _literal(picture.height))]
+        facts += [
+            (RUNE.imageFile, _literal(picture.path)),
+            (RUNE.width, _literal(picture.width)),
+            (RUNE.height, _literal(picture.height)),
+        ]
     parts = [f"{img} {p} {o} .\n" for p, o in facts]
     count = len(facts)
 
@@ -134,14 +149,24 @@ def image_ntriples(
             cls = classes[obj.class_name]
             type_lines[obj.class_name] = (cls.iri, *cls.ancestors)
         types = type_lines[obj.class_name]
-        parts.append(_ENTITY.format(
-            e=e, g=f"<{entity_base}{k}/geometry>", img=img, run=run, cls=obj.class_name,
-            types="\n".join(f"{e} {RDF_TYPE} {t} ." for t in types),
-            conf=float(obj.confidence), difficult=obj.difficult, area=float(boxes.area[k]),
-            cx=float(boxes.cx[k]), cy=float(boxes.cy[k]), long=float(boxes.long_side[k]),
-            heading=float(boxes.heading[k]),
-            wkt=polygon_wkt(boxes.corners[k]),
-        ))
+        parts.append(
+            _ENTITY.format(
+                e=e,
+                g=f"<{entity_base}{k}/geometry>",
+                img=img,
+                run=run,
+                cls=obj.class_name,
+                types="\n".join(f"{e} {RDF_TYPE} {t} ." for t in types),
+                conf=float(obj.confidence),
+                difficult=obj.difficult,
+                area=float(boxes.area[k]),
+                cx=float(boxes.cx[k]),
+                cy=float(boxes.cy[k]),
+                long=float(boxes.long_side[k]),
+                heading=float(boxes.heading[k]),
+                wkt=polygon_wkt(boxes.corners[k]),
+            )
+        )
         count += 13 + len(types)
     counts_text, counts_triples = _class_counts(image, source, img)
     parts.append(counts_text)

@@ -11,7 +11,8 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 @dataclass(frozen=True)
 class DotaObject:
-    """One object: its ontology class name, 4 corners (x1, y1, ..., x4, y4), confidence, difficulty."""
+    """One object: its ontology class name, 4 corners (x1, y1, ..., x4, y4), confidence and
+    difficulty."""
 
     class_name: str
     corners: tuple[float, ...]

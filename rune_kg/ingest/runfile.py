@@ -39,7 +39,9 @@ def write_run_file(folder: Path, run: RunInfo, pictures: dict[str, Path | None])
         "ended": run.ended.isoformat() if run.ended else None,
         "properties": [[name, value] for name, value in run.extra],
         "class_mapping": [[model_class, name] for model_class, name in run.class_map],
-        "images": {image_id: str(path) if path else None for image_id, path in sorted(pictures.items())},
+        "images": {
+            image_id: str(path) if path else None for image_id, path in sorted(pictures.items())
+        },
     }
     path = Path(folder) / RUN_FILE
     path.write_text(json.dumps(document, indent=1) + "\n")
@@ -51,13 +53,21 @@ def read_run_file(path: Path) -> RunFile:
     try:
         document = json.loads(path.read_text())
         if document.get("format") != FORMAT:
-            raise RunFileError(f"{path}: not a rune-kg run file (format {document.get('format')!r}, expected {FORMAT!r})")
+            raise RunFileError(
+                f"{path}: not a rune-kg run file (format {document.get('format')!r}, expected "
+                f"{FORMAT!r})"
+            )
         run = RunInfo(
-            document["source"], document["detector"], datetime.fromisoformat(document["started"]),
+            document["source"],
+            document["detector"],
+            datetime.fromisoformat(document["started"]),
             datetime.fromisoformat(document["ended"]) if document["ended"] else None,
             tuple((str(name), value) for name, value in document["properties"]),
-            tuple((str(model_class), str(name)) for model_class, name in document["class_mapping"]))
-        pictures = {str(image_id): Path(p) if p else None for image_id, p in document["images"].items()}
+            tuple((str(model_class), str(name)) for model_class, name in document["class_mapping"]),
+        )
+        pictures = {
+            str(image_id): Path(p) if p else None for image_id, p in document["images"].items()
+        }
     except RunFileError:
         raise
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
@@ -69,8 +79,16 @@ def read_run_file(path: Path) -> RunFile:
 def _check_terms(path: Path, run: RunInfo) -> None:
     """Properties must be rune: terms with plain values, mapped classes ontology classes."""
     for name, value in run.extra:
-        if not hasattr(RUNE, name) or isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise RunFileError(f"{path}: property {name!r} = {value!r} is not a rune: property with a plain value")
+        if (
+            not hasattr(RUNE, name)
+            or isinstance(value, bool)
+            or not isinstance(value, (str, int, float))
+        ):
+            raise RunFileError(
+                f"{path}: property {name!r} = {value!r} is not a rune: property with a plain value"
+            )
     for model_class, name in run.class_map:
         if name not in ONTOLOGY.classes:
-            raise RunFileError(f"{path}: class mapping {model_class!r} -> {name!r}: no such ontology class")
+            raise RunFileError(
+                f"{path}: class mapping {model_class!r} -> {name!r}: no such ontology class"
+            )

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -92,8 +92,11 @@ def _run_file(paths: list[Path]) -> RunFile | None:
         elif is_detection_file(path) and (path.parent / RUN_FILE).is_file():
             found.add(path.parent / RUN_FILE)
     if len(found) > 1:
-        raise IngestError("detection files of several runs (" + ", ".join(map(str, sorted(found))) +
-                          "); ingest one run's folder at a time, each under its own --source")
+        raise IngestError(
+            "detection files of several runs ("
+            + ", ".join(map(str, sorted(found)))
+            + "); ingest one run's folder at a time, each under its own --source"
+        )
     try:
         return read_run_file(found.pop()) if found else None
     except RunFileError as err:
@@ -128,15 +131,24 @@ def _render(job: _Job) -> _Rendered | Failure:
         else:
             picture = find_picture(job.images_dir, image.image_id) if job.images_dir else None
         text, triples = rdf.image_ntriples(image, job.source, boxes, relations, picture)
-        world = WorldEntities(job.source, image.image_id, [o.class_name for o in image.objects],
-                              np.array([o.confidence for o in image.objects], dtype=np.float64), boxes, relations)
-        return _Rendered(image.image_id, text, len(image.objects), triples, rdf.relation_count(relations), world)
+        world = WorldEntities(
+            job.source,
+            image.image_id,
+            [o.class_name for o in image.objects],
+            np.array([o.confidence for o in image.objects], dtype=np.float64),
+            boxes,
+            relations,
+        )
+        return _Rendered(
+            image.image_id, text, len(image.objects), triples, rdf.relation_count(relations), world
+        )
     except (DotaFormatError, iris.IdentifierError, OSError) as err:
         return Failure(str(job.path or job.image.source_file), str(err))
 
 
-def _jobs(files: list[Path], source: str, images_dir: Path | None,
-          run_file: RunFile | None) -> Iterator[_Job | Failure]:
+def _jobs(
+    files: list[Path], source: str, images_dir: Path | None, run_file: RunFile | None
+) -> Iterator[_Job | Failure]:
     detections = [f for f in files if is_detection_file(f)]
     if detections or run_file:
         pictures = run_file.pictures if run_file else {}
@@ -145,11 +157,18 @@ def _jobs(files: list[Path], source: str, images_dir: Path | None,
         except (DotaFormatError, OSError) as err:
             yield Failure(str(getattr(err, "path", detections[0])), str(err))
         else:
-            for image_id in sorted(pictures.keys() - images.keys()):  # read by the detector, nothing found
+            for image_id in sorted(
+                pictures.keys() - images.keys()
+            ):  # read by the detector, nothing found
                 images[image_id] = DotaImage(image_id, str(run_file.path), ())
             for image_id, image in sorted(images.items()):
                 picture = pictures.get(image_id)
-                yield _Job(source, images_dir, image=image, picture=picture if picture and picture.is_file() else None)
+                yield _Job(
+                    source,
+                    images_dir,
+                    image=image,
+                    picture=picture if picture and picture.is_file() else None,
+                )
     for path in files:
         if not is_detection_file(path):
             yield _Job(source, images_dir, path=path)
@@ -168,7 +187,7 @@ def ingest(
     Detection files with a run.json beside them (written by `rune detect --out`) are stored with
     that run's provenance, and with the images it read that have no detection. `source` defaults
     to the run's source name, else "dota"."""
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     paths = [Path(p) for p in paths]
     run_file = _run_file(paths)
     files = _input_files(paths, required=run_file is None)
@@ -180,11 +199,20 @@ def ingest(
     if run_file:
         run = replace(run_file.run, source=source)
     else:
-        kind = "DOTA Task1 detections" if all(is_detection_file(f) for f in files) else "DOTA labelTxt annotations"
+        kind = (
+            "DOTA Task1 detections"
+            if all(is_detection_file(f) for f in files)
+            else "DOTA labelTxt annotations"
+        )
         run = RunInfo(source, kind, started)
-    return _store(list(_jobs(files, source, images_dir, run_file)), store, source,
-                  lambda: run if run.ended else replace(run, ended=datetime.now(timezone.utc)),
-                  progress, workers)
+    return _store(
+        list(_jobs(files, source, images_dir, run_file)),
+        store,
+        source,
+        lambda: run if run.ended else replace(run, ended=datetime.now(UTC)),
+        progress,
+        workers,
+    )
 
 
 def ingest_images(
@@ -199,12 +227,21 @@ def ingest_images(
     provenance; `pictures` gives their picture files by image id."""
     iris.check_id(run.source, "source name")
     pictures = pictures or {}
-    jobs = [_Job(run.source, None, image=image, picture=pictures.get(image.image_id)) for image in images]
+    jobs = [
+        _Job(run.source, None, image=image, picture=pictures.get(image.image_id))
+        for image in images
+    ]
     return _store(jobs, store, run.source, lambda: run, progress, workers)
 
 
-def _store(jobs: list[_Job | Failure], store: KnowledgeGraph, source: str, run, progress: bool,
-           workers: int | None) -> IngestReport:
+def _store(
+    jobs: list[_Job | Failure],
+    store: KnowledgeGraph,
+    source: str,
+    run,
+    progress: bool,
+    workers: int | None,
+) -> IngestReport:
     """Render the jobs in worker processes and write them, then the run (`run()`) and the index."""
     started = time.perf_counter()
     workers = workers or os.cpu_count() or 1
@@ -215,8 +252,12 @@ def _store(jobs: list[_Job | Failure], store: KnowledgeGraph, source: str, run, 
     worlds: list[WorldEntities] = []
     batch: list[tuple] = []
     batch_triples = 0
-    with tqdm(total=len(jobs), unit="image", desc="ingest", disable=not progress, mininterval=1.0) as bar:
-        with ProcessPoolExecutor(workers) if workers > 1 and len(jobs) > 1 else _InProcess() as pool:
+    with tqdm(
+        total=len(jobs), unit="image", desc="ingest", disable=not progress, mininterval=1.0
+    ) as bar:
+        with (
+            ProcessPoolExecutor(workers) if workers > 1 and len(jobs) > 1 else _InProcess() as pool
+        ):
             for item in pool.map(_render, jobs, chunksize=4):
                 bar.update(1)
                 if isinstance(item, Failure):

@@ -21,8 +21,12 @@ def default_store_path() -> Path:
     return Path(os.environ.get("RUNE_STORE", DEFAULT_STORE))
 
 
-def open_store(path: Path | str | None = None, endpoint: str | None = None, update_endpoint: str | None = None,
-               read_only: bool = False) -> KnowledgeGraph:
+def open_store(
+    path: Path | str | None = None,
+    endpoint: str | None = None,
+    update_endpoint: str | None = None,
+    read_only: bool = False,
+) -> KnowledgeGraph:
     """The embedded store at `path`, or the SPARQL endpoint `endpoint`; without either,
     $RUNE_ENDPOINT (with $RUNE_UPDATE_ENDPOINT, $RUNE_ENDPOINT_USER and $RUNE_ENDPOINT_PASSWORD),
     else $RUNE_STORE, else ./rune-store."""
@@ -33,6 +37,10 @@ def open_store(path: Path | str | None = None, endpoint: str | None = None, upda
         from .remote import RemoteStore  # SPARQLWrapper only when a remote store is used
 
         updates = None if read_only else update_endpoint or os.environ.get("RUNE_UPDATE_ENDPOINT")
-        return RemoteStore(endpoint, updates, os.environ.get("RUNE_ENDPOINT_USER"),
-                           os.environ.get("RUNE_ENDPOINT_PASSWORD"))
+        return RemoteStore(
+            endpoint,
+            updates,
+            os.environ.get("RUNE_ENDPOINT_USER"),
+            os.environ.get("RUNE_ENDPOINT_PASSWORD"),
+        )
     return Store(path or default_store_path(), read_only=read_only)

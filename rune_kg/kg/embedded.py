@@ -9,7 +9,14 @@ import pyoxigraph as ox
 
 from ..errors import FormatError, StoreError
 from ..vocab import PREFIXES, RUNE
-from .store import GRAPH_FORMATS, META_GRAPH, RESULT_FORMATS, STORE_NODE, revision_update, write_quads
+from .store import (
+    GRAPH_FORMATS,
+    META_GRAPH,
+    RESULT_FORMATS,
+    STORE_NODE,
+    revision_update,
+    write_quads,
+)
 
 
 class Store:
@@ -24,21 +31,33 @@ class Store:
                 self._store = ox.Store()
             elif read_only:
                 if not self.path.exists():
-                    raise StoreError(f"no store at {self.path} (run `rune ingest` first, or pass --store)")
+                    raise StoreError(
+                        f"no store at {self.path} (run `rune ingest` first, or pass --store)"
+                    )
                 self._store = ox.Store.read_only(str(self.path))
             else:
                 self._store = ox.Store(str(self.path))
         except OSError as err:
             raise StoreError(f"cannot open store {self.path}: {err}") from err
 
-    def query(self, sparql: str, substitutions: dict | None = None, union: bool = True,
-              default_graph: list[ox.NamedNode] | None = None, named_graphs: list[ox.NamedNode] | None = None):
+    def query(
+        self,
+        sparql: str,
+        substitutions: dict | None = None,
+        union: bool = True,
+        default_graph: list[ox.NamedNode] | None = None,
+        named_graphs: list[ox.NamedNode] | None = None,
+    ):
         """Run a SPARQL query; raises SyntaxError for a malformed query. The default graph is the
         union of all graphs unless `default_graph` names the graphs to merge (SPARQL protocol's
         default-graph-uri); `named_graphs` restricts what GRAPH sees (named-graph-uri)."""
         return self._store.query(
-            sparql, prefixes=PREFIXES, use_default_graph_as_union=union and not default_graph,
-            default_graph=default_graph or None, named_graphs=named_graphs or None, substitutions=substitutions,
+            sparql,
+            prefixes=PREFIXES,
+            use_default_graph_as_union=union and not default_graph,
+            default_graph=default_graph or None,
+            named_graphs=named_graphs or None,
+            substitutions=substitutions,
         )
 
     def update(self, sparql: str) -> None:
@@ -63,7 +82,9 @@ class Store:
         new = []
         for graph, ntriples in graphs:
             if self._store.contains_named_graph(graph):
-                self._store.update(f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{ {ntriples} }} }}")
+                self._store.update(
+                    f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{ {ntriples} }} }}"
+                )
             else:
                 # N-Triples -> N-Quads: a line ends with " .\n", which no escaped literal contains.
                 new.append(ntriples.replace(" .\n", f" {graph} .\n"))
@@ -102,9 +123,13 @@ class Store:
             return result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON))
         if isinstance(result, ox.QuerySolutions):
             if fmt not in RESULT_FORMATS:
-                raise FormatError(f"--format {fmt} is for graphs; SELECT results: {', '.join(RESULT_FORMATS)}")
+                raise FormatError(
+                    f"--format {fmt} is for graphs; SELECT results: {', '.join(RESULT_FORMATS)}"
+                )
             return result.serialize(format=RESULT_FORMATS[fmt])
         graph_format = GRAPH_FORMATS.get(fmt)
         if graph_format is None:
-            raise FormatError(f"--format {fmt} is for SELECT/ASK; graphs: {', '.join(GRAPH_FORMATS)}")
+            raise FormatError(
+                f"--format {fmt} is for SELECT/ASK; graphs: {', '.join(GRAPH_FORMATS)}"
+            )
         return ox.serialize(result, format=graph_format)

@@ -1,4 +1,5 @@
-"""Box geometry and the spatial relations of QUERY_LANGUAGE.md, vectorised with numpy and shapely.
+"""Box geometry and the spatial relations of the query language (docs/query-language.md),
+vectorised with numpy and shapely.
 
 Everything works on one image's boxes at a time: `corners` is an (n, 4, 2) array of pixel
 coordinates (x right, y down).
@@ -105,7 +106,9 @@ def pair_relations(boxes: Boxes, thresholds: Thresholds = DEFAULT_THRESHOLDS) ->
     polys = boxes.polygons
     reach = thresholds.far_factor * boxes.long_side * (1 + 1e-9) + 1e-9
     bounds = shapely.bounds(polys)
-    grown = shapely.box(bounds[:, 0] - reach, bounds[:, 1] - reach, bounds[:, 2] + reach, bounds[:, 3] + reach)
+    grown = shapely.box(
+        bounds[:, 0] - reach, bounds[:, 1] - reach, bounds[:, 2] + reach, bounds[:, 3] + reach
+    )
     qi, ti = shapely.STRtree(polys).query(grown)
     both = np.unique(np.concatenate([qi * n + ti, ti * n + qi]))
     a, b = both // n, both % n
@@ -115,10 +118,17 @@ def pair_relations(boxes: Boxes, thresholds: Thresholds = DEFAULT_THRESHOLDS) ->
     dx, dy = boxes.cx[a] - boxes.cx[b], boxes.cy[a] - boxes.cy[b]
     centre_dist = np.hypot(dx, dy)
     max_long = np.maximum(boxes.long_side[a], boxes.long_side[b])
-    radius = np.max(np.hypot(boxes.corners[..., 0] - boxes.cx[:, None], boxes.corners[..., 1] - boxes.cy[:, None]), axis=1)
+    radius = np.max(
+        np.hypot(
+            boxes.corners[..., 0] - boxes.cx[:, None], boxes.corners[..., 1] - boxes.cy[:, None]
+        ),
+        axis=1,
+    )
     lower = centre_dist - radius[a] - radius[b]
     centre_inside = shapely.intersects_xy(polys, boxes.cx, boxes.cy)
-    far_by_centroids = centroids_far(dx, dy, boxes.long_side[a], boxes.long_side[b], thresholds.far_factor)
+    far_by_centroids = centroids_far(
+        dx, dy, boxes.long_side[a], boxes.long_side[b], thresholds.far_factor
+    )
     far_reach = thresholds.far_factor * max_long
     exact = (
         (lower <= thresholds.near_factor * max_long)

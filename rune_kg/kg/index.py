@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 
 import numpy as np
 
@@ -24,7 +24,9 @@ from .geometry import Boxes, PairRelations
 from .store import KnowledgeGraph
 from .wkt import polygon_corners
 
-LEAVES: tuple[str, ...] = tuple(sorted(c.name for c in leaf_classes().values()))  # class code -> name
+LEAVES: tuple[str, ...] = tuple(
+    sorted(c.name for c in leaf_classes().values())
+)  # class code -> name
 CODES = {name: code for code, name in enumerate(LEAVES)}
 
 # The stored relations, from the catalogue; the index keeps symmetric ones in both directions.
@@ -94,7 +96,9 @@ class EntityIndex:
         """Each relation's pairs as sorted codes i * N + j (N entities), for membership tests."""
         return {name: p[:, 0] * len(self) + p[:, 1] for name, p in self.pairs.items()}
 
-    def worlds_with_pair(self, name: str, first: frozenset[str], second: frozenset[str]) -> np.ndarray:
+    def worlds_with_pair(
+        self, name: str, first: frozenset[str], second: frozenset[str]
+    ) -> np.ndarray:
         """(W,) booleans: the worlds holding a pair of relation `name` from a class in `first`
         to a class in `second` (leaf class names)."""
         a, b = self._pair_classes[name]
@@ -122,9 +126,14 @@ class EntityIndex:
             kept = p[row_keep[p[:, 0]] & row_keep[p[:, 1]]] if len(p) else p
             pairs[name] = new_row[kept] if len(kept) else kept
         sizes = np.diff(self.offsets)[keep]
-        return EntityIndex(self.revision, self.source[keep], self.image_id[keep],
-                           np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
-                           **{c: getattr(self, c)[row_keep] for c in _COLUMNS}, pairs=pairs)
+        return EntityIndex(
+            self.revision,
+            self.source[keep],
+            self.image_id[keep],
+            np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+            **{c: getattr(self, c)[row_keep] for c in _COLUMNS},
+            pairs=pairs,
+        )
 
     def replace(self, worlds: list[WorldEntities], revision: str | None) -> EntityIndex:
         """A new index where these worlds replace any with the same (source, image id)."""
@@ -135,16 +144,28 @@ class EntityIndex:
     def save(self, path: os.PathLike) -> None:
         """Write atomically (a temporary file, then a rename)."""
         tmp = f"{path}.tmp-{os.getpid()}.npz"
-        np.savez(tmp, revision=np.array(self.revision or ""), source=self.source, image_id=self.image_id,
-                 offsets=self.offsets, **{c: getattr(self, c) for c in _COLUMNS},
-                 **{f"pairs_{name}": p for name, p in self.pairs.items()})
+        np.savez(
+            tmp,
+            revision=np.array(self.revision or ""),
+            source=self.source,
+            image_id=self.image_id,
+            offsets=self.offsets,
+            **{c: getattr(self, c) for c in _COLUMNS},
+            **{f"pairs_{name}": p for name, p in self.pairs.items()},
+        )
         os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: os.PathLike) -> EntityIndex:
         with np.load(path, allow_pickle=False) as data:
-            return cls(str(data["revision"]) or None, data["source"], data["image_id"], data["offsets"],
-                       **{c: data[c] for c in _COLUMNS}, pairs={name: data[f"pairs_{name}"] for name in STORED})
+            return cls(
+                str(data["revision"]) or None,
+                data["source"],
+                data["image_id"],
+                data["offsets"],
+                **{c: data[c] for c in _COLUMNS},
+                pairs={name: data[f"pairs_{name}"] for name in STORED},
+            )
 
 
 def class_codes(name: str) -> np.ndarray:
@@ -152,7 +173,7 @@ def class_codes(name: str) -> np.ndarray:
     return np.array(sorted(CODES[c] for c in descendants(name)), dtype=np.int64)
 
 
-@lru_cache(maxsize=None)
+@cache
 def class_table(names: frozenset[str]) -> np.ndarray:
     """Booleans by class code: True for the leaf classes that make any of `names` true
     (index it with a cls column to get a mask)."""
@@ -164,14 +185,26 @@ def class_table(names: frozenset[str]) -> np.ndarray:
 
 
 def _empty(revision: str | None) -> EntityIndex:
-    return EntityIndex(revision, np.array([], dtype=str), np.array([], dtype=str), np.zeros(1, np.int64),
-                       np.zeros(0, np.int16), np.zeros(0), np.zeros((0, 8)), *(np.zeros(0) for _ in range(5)),
-                       pairs={name: np.zeros((0, 2), np.int64) for name in STORED})
+    return EntityIndex(
+        revision,
+        np.array([], dtype=str),
+        np.array([], dtype=str),
+        np.zeros(1, np.int64),
+        np.zeros(0, np.int16),
+        np.zeros(0),
+        np.zeros((0, 8)),
+        *(np.zeros(0) for _ in range(5)),
+        pairs={name: np.zeros((0, 2), np.int64) for name in STORED},
+    )
 
 
 def _sorted_pairs(chunks: list[np.ndarray]) -> np.ndarray:
     pairs = np.concatenate(chunks) if chunks else np.zeros((0, 2), np.int64)
-    pairs = np.unique(pairs.astype(np.int64), axis=0) if len(pairs) else pairs.reshape(0, 2).astype(np.int64)
+    pairs = (
+        np.unique(pairs.astype(np.int64), axis=0)
+        if len(pairs)
+        else pairs.reshape(0, 2).astype(np.int64)
+    )
     return pairs  # np.unique sorts rows lexicographically: by first row, as pair_slice needs
 
 
@@ -190,11 +223,16 @@ def from_worlds(worlds: list[WorldEntities], revision: str | None) -> EntityInde
         pairs[relation.name] = _sorted_pairs(chunks)
     return EntityIndex(
         revision,
-        np.array([w.source for w in worlds]), np.array([w.image_id for w in worlds]), offsets,
+        np.array([w.source for w in worlds]),
+        np.array([w.image_id for w in worlds]),
+        offsets,
         np.array([CODES[c] for w in worlds for c in w.classes], dtype=np.int16),
         np.concatenate([np.asarray(w.confidence, dtype=np.float64) for w in worlds]),
         np.concatenate([b.corners.reshape(-1, 8) for b in boxes]),
-        *(np.concatenate([getattr(b, a) for b in boxes]) for a in ("cx", "cy", "area", "long_side", "heading")),
+        *(
+            np.concatenate([getattr(b, a) for b in boxes])
+            for a in ("cx", "cy", "area", "long_side", "heading")
+        ),
         pairs=pairs,
     )
 
@@ -203,7 +241,8 @@ def _concatenate(first: EntityIndex, second: EntityIndex, revision: str | None) 
     shift = len(first)
     return EntityIndex(
         revision,
-        np.concatenate([first.source, second.source]), np.concatenate([first.image_id, second.image_id]),
+        np.concatenate([first.source, second.source]),
+        np.concatenate([first.image_id, second.image_id]),
         np.concatenate([first.offsets, second.offsets[1:] + shift]),
         **{c: np.concatenate([getattr(first, c), getattr(second, c)]) for c in _COLUMNS},
         pairs={n: _sorted_pairs([first.pairs[n], second.pairs[n] + shift]) for n in STORED},
@@ -221,7 +260,10 @@ _RELATIONS = "SELECT ?g ?p ?a ?b WHERE { GRAPH ?g { VALUES ?p { %s } ?a ?p ?b } 
 def from_store(store: KnowledgeGraph, progress: bool = True) -> EntityIndex:
     """Rebuild the index from the graph (slow at scale: every IRI is read back)."""
     if progress:
-        print("rune: building the entity index from the store (once per store revision)...", file=sys.stderr)
+        print(
+            "rune: building the entity index from the store (once per store revision)...",
+            file=sys.stderr,
+        )
     revision = store.revision
     graphs: dict[str, tuple[str, str]] = {}  # graph IRI -> (source, image id)
     for row in store.query(_WORLDS, union=False):
@@ -229,7 +271,9 @@ def from_store(store: KnowledgeGraph, progress: bool = True) -> EntityIndex:
     entities: dict[str, list] = {g: [] for g in graphs}
     for row in store.query(_ENTITIES, union=False):
         k = int(row["e"].value.rsplit("/", 1)[1])
-        entities[row["g"].value].append((k, row["cls"].value, float(row["conf"].value), polygon_corners(row["wkt"].value)))
+        entities[row["g"].value].append(
+            (k, row["cls"].value, float(row["conf"].value), polygon_corners(row["wkt"].value))
+        )
     relations: dict[str, dict[str, list]] = {g: {n: [] for n in STORED} for g in graphs}
     by_property = {r.iri.value: r.name for r in materialised()}
     values = " ".join(str(r.iri) for r in materialised())
@@ -241,8 +285,16 @@ def from_store(store: KnowledgeGraph, progress: bool = True) -> EntityIndex:
         rows = sorted(entities[graph])
         corners = np.array([r[3] for r in rows], dtype=np.float64).reshape(-1, 4, 2)
         rel = {n: np.array(p, dtype=np.int64).reshape(-1, 2) for n, p in relations[graph].items()}
-        worlds.append(WorldEntities(source, image_id, [r[1] for r in rows], np.array([r[2] for r in rows]),
-                                    Boxes.from_corners(corners), PairRelations(**rel)))
+        worlds.append(
+            WorldEntities(
+                source,
+                image_id,
+                [r[1] for r in rows],
+                np.array([r[2] for r in rows]),
+                Boxes.from_corners(corners),
+                PairRelations(**rel),
+            )
+        )
     return from_worlds(worlds, revision)
 
 

@@ -14,7 +14,10 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
 
 def check_id(value: str, what: str) -> str:
     if not _ID.match(value):
-        raise IdentifierError(f"{what} {value!r} must be letters, digits, '_', '.', '-' (starting with a letter or digit)")
+        raise IdentifierError(
+            f"{what} {value!r} must be letters, digits, '_', '.', '-' (starting with a letter or "
+            "digit)"
+        )
     return value
 
 
@@ -37,7 +40,7 @@ def image_graph(source: str, image_id: str) -> ox.NamedNode:
 
 def split_image_graph(iri: str) -> tuple[str, str]:
     """(source, image id) of an image graph IRI."""
-    source, image_id = iri[len(DATA_NS) + len("graph/"):].split("/")
+    source, image_id = iri[len(DATA_NS) + len("graph/") :].split("/")
     return source, image_id
 
 

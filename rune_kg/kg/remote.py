@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import socket
 import time
 import urllib.error
 from pathlib import Path
@@ -32,12 +31,18 @@ from .store import META_GRAPH, STORE_NODE, revision_update, write_quads
 
 _DECLARATIONS = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-_ACCEPT = {"json": "application/sparql-results+json, application/ld+json;q=0.9",
-           "csv": "text/csv", "tsv": "text/tab-separated-values",
-           "xml": "application/sparql-results+xml, application/rdf+xml;q=0.9",
-           "turtle": "text/turtle", "ntriples": "application/n-triples"}
-_FORM = re.compile(r"^\s*(?:(?:PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
-                   re.IGNORECASE)
+_ACCEPT = {
+    "json": "application/sparql-results+json, application/ld+json;q=0.9",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "xml": "application/sparql-results+xml, application/rdf+xml;q=0.9",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+}
+_FORM = re.compile(
+    r"^\s*(?:(?:PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
+    re.IGNORECASE,
+)
 
 
 def _term(binding: dict):
@@ -60,7 +65,7 @@ def with_values(sparql: str, substitutions: dict) -> str:
         raise ValueError("a query with substitutions needs an explicit WHERE clause")
     names = " ".join(f"?{v.value}" for v in substitutions)
     terms = " ".join(str(t) for t in substitutions.values())
-    return f"{sparql[:found.end()]} VALUES ({names}) {{ ({terms}) }} {sparql[found.end():]}"
+    return f"{sparql[: found.end()]} VALUES ({names}) {{ ({terms}) }} {sparql[found.end() :]}"
 
 
 class RemoteStore:
@@ -68,8 +73,15 @@ class RemoteStore:
 
     path = None  # no folder: the index is cached under $RUNE_CACHE (default ~/.cache/rune-kg)
 
-    def __init__(self, query_url: str, update_url: str | None = None, user: str | None = None,
-                 password: str | None = None, timeout: float = 120.0, retries: int = 2):
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        timeout: float = 120.0,
+        retries: int = 2,
+    ):
         self.query_url, self.update_url = query_url, update_url
         self.user, self.password = user, password
         self.timeout, self.retries = timeout, retries
@@ -97,11 +109,14 @@ class RemoteStore:
                 return wrapper.query()
             except QueryBadFormed as err:
                 raise SyntaxError(str(err).split("Response:", 1)[-1].strip()) from None
-            except (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError) as err:
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as err:
                 reason = getattr(err, "reason", err)
                 if attempt == (self.retries if retry else 0):
-                    raise StoreError(f"SPARQL endpoint {wrapper.endpoint if wrapper.queryType != 'UPDATE' else self.update_url} "
-                                     f"did not answer: {reason}") from None
+                    raise StoreError(
+                        "SPARQL endpoint "
+                        f"{wrapper.endpoint if wrapper.queryType != 'UPDATE' else self.update_url} "
+                        f"did not answer: {reason}"
+                    ) from None
                 time.sleep(0.5 * 2**attempt)
             except SPARQLWrapperException as err:
                 raise StoreError(f"SPARQL endpoint error: {err}") from None
@@ -113,12 +128,20 @@ class RemoteStore:
         self._checked = True
         named = self.query("ASK WHERE { GRAPH ?g { ?s ?p ?o } }", check=False)
         if named and not self.query("ASK WHERE { ?s ?p ?o }", check=False):
-            raise StoreError(f"{self.query_url} does not query the union of its named graphs by default: start "
-                             "Oxigraph with `serve --union-default-graph` (Fuseki: tdb2:unionDefaultGraph true)")
+            raise StoreError(
+                f"{self.query_url} does not query the union of its named graphs by default: start "
+                "Oxigraph with `serve --union-default-graph` (Fuseki: tdb2:unionDefaultGraph true)"
+            )
 
-    def query(self, sparql: str, substitutions: dict | None = None, union: bool = True,
-              default_graph: list[ox.NamedNode] | None = None, named_graphs: list[ox.NamedNode] | None = None,
-              check: bool = True):
+    def query(
+        self,
+        sparql: str,
+        substitutions: dict | None = None,
+        union: bool = True,
+        default_graph: list[ox.NamedNode] | None = None,
+        named_graphs: list[ox.NamedNode] | None = None,
+        check: bool = True,
+    ):
         """SELECT: a list of rows (variable -> term); ASK: a bool; CONSTRUCT/DESCRIBE: a list of
         triples. Raises SyntaxError for a query the endpoint rejects, StoreError if it is down."""
         if check:
@@ -140,7 +163,10 @@ class RemoteStore:
         data = self._send(wrapper, retry=True).convert()
         if "boolean" in data:
             return bool(data["boolean"])
-        return [{name: _term(value) for name, value in row.items()} for row in data["results"]["bindings"]]
+        return [
+            {name: _term(value) for name, value in row.items()}
+            for row in data["results"]["bindings"]
+        ]
 
     def raw_query(self, sparql: str, accept: str) -> tuple[bytes, str]:
         """The endpoint's own serialization of a query's results: (body, media type)."""
@@ -152,7 +178,10 @@ class RemoteStore:
 
     def _require_updates(self) -> None:
         if not self.update_url:
-            raise StoreError(f"{self.query_url} is read-only here: pass --update-endpoint (or $RUNE_UPDATE_ENDPOINT)")
+            raise StoreError(
+                f"{self.query_url} is read-only here: pass --update-endpoint (or "
+                "$RUNE_UPDATE_ENDPOINT)"
+            )
 
     def update(self, sparql: str, retry: bool = False) -> None:
         """Run a SPARQL update and renew the revision, in one request."""
@@ -165,12 +194,17 @@ class RemoteStore:
         an update request in one transaction (Oxigraph, Fuseki, GraphDB)."""
         self._require_updates()
         if graphs:
-            operations = [f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{\n{nt}}} }}" for g, nt in graphs]
+            operations = [
+                f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{\n{nt}}} }}"
+                for g, nt in graphs
+            ]
             self.update(" ;\n".join(operations), retry=True)
 
     @property
     def revision(self) -> str | None:
-        rows = self.query(f"SELECT ?r WHERE {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} ?r }} }}")
+        rows = self.query(
+            f"SELECT ?r WHERE {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} ?r }} }}"
+        )
         return rows[0]["r"].value if rows else None
 
     @property
@@ -181,7 +215,9 @@ class RemoteStore:
         return folder / "rune-index.npz"
 
     def __len__(self) -> int:
-        return int(self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"].value)
+        return int(
+            self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"].value
+        )
 
     def quads(self):
         rows = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")

@@ -21,10 +21,18 @@ from ..vocab import DATA_NS, PREFIXES, RUNE
 STORE_NODE = ox.NamedNode(DATA_NS + "store")  # subject of the store's own facts (its revision)
 META_GRAPH = ox.NamedNode(DATA_NS + "graph/store")
 
-RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-                  "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
-GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                 "xml": ox.RdfFormat.RDF_XML, "json": ox.RdfFormat.JSON_LD}
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "xml": ox.QueryResultsFormat.XML,
+}
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "xml": ox.RdfFormat.RDF_XML,
+    "json": ox.RdfFormat.JSON_LD,
+}
 
 
 class KnowledgeGraph(Protocol):
@@ -46,9 +54,14 @@ class KnowledgeGraph(Protocol):
     def index_file(self) -> Path | None:
         """Where the entity index derived from this store is saved (None: not saved)."""
 
-    def query(self, sparql: str, substitutions: dict | None = None, union: bool = True,
-              default_graph: list[ox.NamedNode] | None = None,
-              named_graphs: list[ox.NamedNode] | None = None):
+    def query(
+        self,
+        sparql: str,
+        substitutions: dict | None = None,
+        union: bool = True,
+        default_graph: list[ox.NamedNode] | None = None,
+        named_graphs: list[ox.NamedNode] | None = None,
+    ):
         """SELECT: rows of variable -> term; ASK: a boolean; CONSTRUCT/DESCRIBE: triples."""
 
     def query_serialized(self, sparql: str, fmt: str) -> bytes:
@@ -73,8 +86,10 @@ class KnowledgeGraph(Protocol):
 def revision_update() -> str:
     """The SPARQL update that replaces the store's revision token with a fresh one."""
     new = ox.Literal(uuid.uuid4().hex)
-    return (f"DELETE WHERE {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} ?r }} }} ;\n"
-            f"INSERT DATA {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} {new} }} }}")
+    return (
+        f"DELETE WHERE {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} ?r }} }} ;\n"
+        f"INSERT DATA {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} {new} }} }}"
+    )
 
 
 def write_quads(quads: Iterator[ox.Quad], output: BinaryIO, fmt: ox.RdfFormat) -> None:

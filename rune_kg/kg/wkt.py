@@ -10,7 +10,11 @@ from ..vocab import RUNE
 def polygon_wkt(corners: np.ndarray) -> str:
     """GeoSPARQL WKT of a box in image pixels: its 4 corners, closed (exact float text)."""
     points = [*corners.reshape(4, 2).tolist(), corners.reshape(4, 2)[0].tolist()]
-    return f"<{RUNE.ImagePixelCRS.value}> POLYGON((" + ", ".join(f"{x!r} {y!r}" for x, y in points) + "))"
+    return (
+        f"<{RUNE.ImagePixelCRS.value}> POLYGON(("
+        + ", ".join(f"{x!r} {y!r}" for x, y in points)
+        + "))"
+    )
 
 
 def polygon_corners(wkt: str) -> list[tuple[float, float]]:

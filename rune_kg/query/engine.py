@@ -56,7 +56,9 @@ class Result:
     score: float
     witness: list[WitnessEntity] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)  # relations between witness entities that held
-    conditions: list[str] = field(default_factory=list)  # the other conjuncts that held, as formulas
+    conditions: list[str] = field(
+        default_factory=list
+    )  # the other conjuncts that held, as formulas
 
 
 @dataclass
@@ -87,17 +89,29 @@ def variable_order(clause: Clause, totals: dict[str, int]) -> tuple[str, ...]:
     everything = sum(totals.get(c, 0) for c in ALL_CLASSES)
 
     def size(v: str) -> int:
-        classes = [p.predicate for p in parts if isinstance(p, Atom) and p.args == (v,) and p.predicate in totals]
+        classes = [
+            p.predicate
+            for p in parts
+            if isinstance(p, Atom) and p.args == (v,) and p.predicate in totals
+        ]
         return min((totals[c] for c in classes), default=everything)
 
     chosen: list[str] = []
     remaining = list(clause.variables)
     while remaining:
+
         def key(v: str):
-            links = [p for p in parts if isinstance(p, Atom) and v in p.args and len(p.args) == 2
-                     and set(p.args) - {v} <= set(chosen)]
+            links = [
+                p
+                for p in parts
+                if isinstance(p, Atom)
+                and v in p.args
+                and len(p.args) == 2
+                and set(p.args) - {v} <= set(chosen)
+            ]
             stored = any(p.predicate in STORED_RELATIONS for p in links)
             return (0 if stored else 1 if links else 2, size(v), clause.variables.index(v))
+
         best = min(remaining, key=key)
         chosen.append(best)
         remaining.remove(best)
@@ -108,8 +122,10 @@ def _check_thresholds(thresholds: Thresholds) -> None:
     fixed = ("near_factor", "far_factor", "inside_ratio")
     changed = [f for f in fixed if getattr(thresholds, f) != getattr(DEFAULT_THRESHOLDS, f)]
     if changed:
-        raise QueryError(f"{', '.join(changed)} are fixed when the store is built (stored relations); "
-                         "only parallel_degrees can change per query")
+        raise QueryError(
+            f"{', '.join(changed)} are fixed when the store is built (stored relations); "
+            "only parallel_degrees can change per query"
+        )
 
 
 def _candidates(index: EntityIndex, clause: Clause, worlds: np.ndarray) -> np.ndarray:
@@ -124,12 +140,19 @@ def _candidates(index: EntityIndex, clause: Clause, worlds: np.ndarray) -> np.nd
         if isinstance(part, Atom) and part.predicate in STORED_RELATIONS and keep.any():
             x, y = part.args if part.predicate != "contains" else part.args[::-1]
             name = "inside" if part.predicate == "contains" else part.predicate
-            keep &= index.worlds_with_pair(name, class_range(x, parts), class_range(y, parts))[worlds]
+            keep &= index.worlds_with_pair(name, class_range(x, parts), class_range(y, parts))[
+                worlds
+            ]
     return worlds[keep]
 
 
-def _decide_clause(index: EntityIndex, clause: Clause, order: tuple[str, ...], worlds: np.ndarray,
-                   thresholds: Thresholds) -> dict[int, Env]:
+def _decide_clause(
+    index: EntityIndex,
+    clause: Clause,
+    order: tuple[str, ...],
+    worlds: np.ndarray,
+    thresholds: Thresholds,
+) -> dict[int, Env]:
     """world -> the clause's witness (variable -> index row; greedy, most confident first), for
     the worlds among `worlds` where it holds: all at once for two-variable clauses without
     quantifiers, else world by world on each world's subset."""
@@ -194,7 +217,10 @@ def answer(
     worlds = np.arange(index.worlds)
     if source is not None:
         if source not in set(index.source.tolist()):
-            raise QueryError(f"no source {source!r} in the store (known: {', '.join(sorted(set(index.source.tolist())))})")
+            raise QueryError(
+                f"no source {source!r} in the store (known: "
+                f"{', '.join(sorted(set(index.source.tolist())))})"
+            )
         worlds = worlds[index.source[worlds] == source]
     if image is not None:
         if image not in set(index.image_id.tolist()):
@@ -202,8 +228,12 @@ def answer(
         worlds = worlds[index.image_id[worlds] == image]
 
     # Cheapest first: the clause whose class requirements leave the fewest entities.
-    sequence = sorted(range(len(the_plan.clauses)), key=lambda i: min(
-        (totals.get(c, 0) for c, _ in the_plan.clauses[i].requirements), default=float("inf")))
+    sequence = sorted(
+        range(len(the_plan.clauses)),
+        key=lambda i: min(
+            (totals.get(c, 0) for c, _ in the_plan.clauses[i].requirements), default=float("inf")
+        ),
+    )
     found: dict[int, dict[int, Env]] = {}  # clause -> world -> witness (variable -> index row)
     clause_ms = [0.0] * len(sequence)
     for i in sequence:
@@ -219,14 +249,26 @@ def answer(
         if mode == "crisp":
             scores[w] = 1.0
         else:
-            per_clause = [operator([float(index.conf[row]) for row in found[i][w].values()])
-                          for i in range(len(the_plan.clauses))]
+            per_clause = [
+                operator([float(index.conf[row]) for row in found[i][w].values()])
+                for i in range(len(the_plan.clauses))
+            ]
             scores[w] = operator(per_clause)
-    ranked = sorted((w for w in scores if scores[w] > 0),
-                    key=lambda w: (-scores[w], str(index.image_id[w]), str(index.source[w])))
+    ranked = sorted(
+        (w for w in scores if scores[w] > 0),
+        key=lambda w: (-scores[w], str(index.image_id[w]), str(index.source[w])),
+    )
     shown = ranked if limit == 0 else ranked[:limit]
-    results = [_explain(index, the_plan.clauses, w, scores[w], [found[i][w] for i in range(len(the_plan.clauses))])
-               for w in shown]
+    results = [
+        _explain(
+            index,
+            the_plan.clauses,
+            w,
+            scores[w],
+            [found[i][w] for i in range(len(the_plan.clauses))],
+        )
+        for w in shown
+    ]
     t5 = time.perf_counter()
     timing["rank"] = (t5 - t4) * 1000
     timing["total"] = (t5 - t0) * 1000
@@ -235,9 +277,16 @@ def answer(
         mode=mode,
         tnorm=operator.name,
         thresholds=asdict(thresholds),
-        clauses=[{"variables": list(c.variables), "order": list(o), "formula": canonical(c.formula),
-                  "requirements": dict(c.requirements), "universe": sorted(c.universe)}
-                 for c, o in zip(the_plan.clauses, orders)],
+        clauses=[
+            {
+                "variables": list(c.variables),
+                "order": list(o),
+                "formula": canonical(c.formula),
+                "requirements": dict(c.requirements),
+                "universe": sorted(c.universe),
+            }
+            for c, o in zip(the_plan.clauses, orders)
+        ],
         sparql=[rewrite(c, o, thresholds) for c, o in zip(the_plan.clauses, orders)],
         results=results,
         matched=len(ranked),
@@ -245,7 +294,9 @@ def answer(
     )
 
 
-def _explain(index: EntityIndex, clauses: tuple[Clause, ...], w: int, score: float, witnesses: list[Env]) -> Result:
+def _explain(
+    index: EntityIndex, clauses: tuple[Clause, ...], w: int, score: float, witnesses: list[Env]
+) -> Result:
     """The witness entities with their boxes and provenance, the relation facts between them,
     and the other top-level conditions that held."""
     source, image_id = index.world_key(w)
@@ -256,14 +307,32 @@ def _explain(index: EntityIndex, clauses: tuple[Clause, ...], w: int, score: flo
         for variable, row in env.items():
             entity = iris.entity_iri(source, image_id, row - int(index.offsets[w])).value
             assignment[variable] = entity
-            witness.append(WitnessEntity(variable, entity, LEAVES[index.cls[row]], float(index.conf[row]),
-                                         polygon_wkt(index.corners[row]), run))
+            witness.append(
+                WitnessEntity(
+                    variable,
+                    entity,
+                    LEAVES[index.cls[row]],
+                    float(index.conf[row]),
+                    polygon_wkt(index.corners[row]),
+                    run,
+                )
+            )
     facts, conditions = [], []
     for clause in clauses:
         for part in conjuncts(clause.formula):
             if isinstance(part, Atom) and len(part.args) == 2:
-                facts.append(Fact(part.predicate, part.args, tuple(assignment[a] for a in part.args)))
+                facts.append(
+                    Fact(part.predicate, part.args, tuple(assignment[a] for a in part.args))
+                )
             elif not (isinstance(part, Atom) and len(part.args) == 1):
                 conditions.append(canonical(part))
-    return Result(image_id, source, iris.image_iri(image_id).value, iris.image_graph(source, image_id).value,
-                  score, witness, facts, conditions)
+    return Result(
+        image_id,
+        source,
+        iris.image_iri(image_id).value,
+        iris.image_graph(source, image_id).value,
+        score,
+        witness,
+        facts,
+        conditions,
+    )

@@ -31,9 +31,13 @@ class Box:
 
 def picture_file(store: KnowledgeGraph, image_id: str) -> Path:
     """The picture file recorded for the image (ingest --images)."""
-    rows = list(store.query(_PICTURE, substitutions={ox.Variable("image"): iris.image_iri(image_id)}))
+    rows = list(
+        store.query(_PICTURE, substitutions={ox.Variable("image"): iris.image_iri(image_id)})
+    )
     if not rows:
-        raise ExplainError(f"no picture file is known for {image_id}: ingest with --images DIR, or pass --picture")
+        raise ExplainError(
+            f"no picture file is known for {image_id}: ingest with --images DIR, or pass --picture"
+        )
     return Path(rows[0]["file"].value)
 
 
@@ -48,13 +52,23 @@ def entities_of(store: KnowledgeGraph, image_id: str, source: str | None = None)
     for w in range(index.worlds):
         if index.image_id[w] == image_id and (source is None or index.source[w] == source):
             for row in range(int(index.offsets[w]), int(index.offsets[w + 1])):
-                boxes.append(Box(LEAVES[index.cls[row]], float(index.conf[row]),
-                                 [tuple(p) for p in index.corners[row].reshape(4, 2).tolist()]))
+                boxes.append(
+                    Box(
+                        LEAVES[index.cls[row]],
+                        float(index.conf[row]),
+                        [tuple(p) for p in index.corners[row].reshape(4, 2).tolist()],
+                    )
+                )
     return boxes
 
 
-def render(picture: Path, result: Result | None = None, others: list[Box] = (), caption: list[str] = (),
-           max_size: int | None = None) -> Image.Image:
+def render(
+    picture: Path,
+    result: Result | None = None,
+    others: list[Box] = (),
+    caption: list[str] = (),
+    max_size: int | None = None,
+) -> Image.Image:
     """The picture (scaled to at most `max_size` pixels a side) with `others` outlined thinly, then
     each witness box of `result` outlined and labelled with its variable, class and confidence,
     and a caption: the score and the facts that held, or `caption`."""
@@ -65,7 +79,9 @@ def render(picture: Path, result: Result | None = None, others: list[Box] = (), 
     scale = 1.0
     if max_size and max(image.size) > max_size:
         scale = max_size / max(image.size)
-        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
+        image = image.resize(
+            (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        )
     pen = ImageDraw.Draw(image)
     width = max(2, round(max(image.size) / 400))
     font = ImageFont.load_default(size=max(12, round(max(image.size) / 60)))
@@ -83,7 +99,9 @@ def render(picture: Path, result: Result | None = None, others: list[Box] = (), 
             pen.polygon(box, outline=colour, width=width)
             label = f"{w.variable}: {w.class_name} {w.confidence:.2f}"
             label_width = pen.textlength(label, font=font)
-            x = min(max(min(p[0] for p in box), 2), image.width - label_width - 2)  # kept inside the picture
+            x = min(
+                max(min(p[0] for p in box), 2), image.width - label_width - 2
+            )  # kept inside the picture
             y = max(min(p[1] for p in box), font.size + 4)
             left, top, right, bottom = pen.textbbox((x, y), label, font=font, anchor="lb")
             pen.rectangle((left - 2, top - 2, right + 2, bottom + 2), fill=colour)
@@ -91,7 +109,9 @@ def render(picture: Path, result: Result | None = None, others: list[Box] = (), 
         lines = [f"{result.image}  score {result.score:.3f}"]
         lines += [f"{f.predicate}({', '.join(f.args)})" for f in result.facts] + result.conditions
     if lines:
-        pen.multiline_text((10, 10), "\n".join(lines), fill="white", font=font, stroke_width=2, stroke_fill="black")
+        pen.multiline_text(
+            (10, 10), "\n".join(lines), fill="white", font=font, stroke_width=2, stroke_fill="black"
+        )
     return image
 
 

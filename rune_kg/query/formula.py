@@ -1,4 +1,5 @@
-"""The formula tree of QUERY_LANGUAGE.md: immutable nodes, canonical text, free variables."""
+"""The formula tree of the query language (docs/query-language.md): immutable nodes, canonical
+text, free variables."""
 
 from __future__ import annotations
 

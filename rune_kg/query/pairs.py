@@ -14,9 +14,9 @@ import numpy as np
 from ..kg.geometry import Thresholds
 from ..kg.index import EntityIndex, class_table
 from ..vocab import predicates, stored_predicates
-from .worlds import measured, quantifier_free
 from .formula import And, Atom, Formula, Implies, Not, Or, conjuncts, free_variables
 from .plan import Clause, class_range
+from .worlds import measured, quantifier_free
 
 MAX_PAIRS = 4_000_000  # above this, the per-world search uses less memory
 
@@ -27,7 +27,10 @@ def applies(clause: Clause) -> bool:
     """Two variables, and every condition quantifier-free (class atoms on one variable)."""
     if len(clause.variables) != 2:
         return False
-    return all(quantifier_free(part) and (len(free_variables(part)) == 2 or _class_atom(part)) for part in conjuncts(clause.formula))
+    return all(
+        quantifier_free(part) and (len(free_variables(part)) == 2 or _class_atom(part))
+        for part in conjuncts(clause.formula)
+    )
 
 
 def _class_atom(f: Formula) -> bool:
@@ -40,7 +43,9 @@ def _rows(index: EntityIndex, worlds: np.ndarray, classes: frozenset[str]) -> np
     return np.flatnonzero(class_table(classes)[index.cls] & in_worlds[index.world_of_row])
 
 
-def _pair_arrays(index: EntityIndex, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _pair_arrays(
+    index: EntityIndex, first: np.ndarray, second: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Every (i, j), i in first and j in second, of the same world and i != j (rows sorted)."""
     world_of_first, world_of_second = index.world_of_row[first], index.world_of_row[second]
     per_world = np.bincount(world_of_second, minlength=index.worlds)
@@ -56,13 +61,23 @@ def _pair_arrays(index: EntityIndex, first: np.ndarray, second: np.ndarray) -> t
     return i[keep], j[keep]
 
 
-def _linked(index: EntityIndex, parts: tuple[Formula, ...], x: str, y: str, first: np.ndarray,
-            second: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _linked(
+    index: EntityIndex,
+    parts: tuple[Formula, ...],
+    x: str,
+    y: str,
+    first: np.ndarray,
+    second: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray] | None:
     """When a conjunct requires a stored relation between x and y, the pairs are that
     relation's stored pairs between `first` and `second` rows (far fewer than all pairs)."""
     for part in parts:
-        if isinstance(part, Atom) and part.predicate in ("near", "overlaps", "inside", "contains") \
-                and set(part.args) == {x, y} and part.args[0] != part.args[1]:
+        if (
+            isinstance(part, Atom)
+            and part.predicate in ("near", "overlaps", "inside", "contains")
+            and set(part.args) == {x, y}
+            and part.args[0] != part.args[1]
+        ):
             name = "inside" if part.predicate == "contains" else part.predicate
             a, b = index.pairs[name].T
             if (part.args == (y, x)) != (part.predicate == "contains"):
@@ -83,15 +98,18 @@ def _stored(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray) -> np.n
     return codes[at] == wanted if len(codes) else np.zeros(len(i), dtype=bool)
 
 
-def relation(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray, t: Thresholds) -> np.ndarray:
+def relation(
+    index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray, t: Thresholds
+) -> np.ndarray:
     """name(i[k], j[k]) for global rows of distinct entities of the same world."""
     if name in STORED:
         stored, swapped = predicates()[name].stored_as
         return _stored(index, stored.name, j, i) if swapped else _stored(index, stored.name, i, j)
     result = measured(name, lambda m: getattr(index, m)[i], lambda m: getattr(index, m)[j], t)
     if name == "far_from":
-        return ((result & ~_stored(index, "not_far_despite_centroids", i, j))
-                | _stored(index, "far_despite_centroids", i, j))
+        return (result & ~_stored(index, "not_far_despite_centroids", i, j)) | _stored(
+            index, "far_despite_centroids", i, j
+        )
     return result
 
 
@@ -115,13 +133,17 @@ def truth(index: EntityIndex, f: Formula, rows: dict[str, np.ndarray], t: Thresh
     raise TypeError(f"not a quantifier-free formula: {f!r}")
 
 
-def decide(index: EntityIndex, clause: Clause, order: tuple[str, ...], worlds: np.ndarray,
-           t: Thresholds) -> dict[int, dict[str, int]] | None:
+def decide(
+    index: EntityIndex, clause: Clause, order: tuple[str, ...], worlds: np.ndarray, t: Thresholds
+) -> dict[int, dict[str, int]] | None:
     """world -> witness (variable -> global row) for every world where the clause holds; None
     when the pairs would not fit in MAX_PAIRS (then search world by world)."""
     parts = conjuncts(clause.formula)
     x, y = order
-    first, second = _rows(index, worlds, class_range(x, parts)), _rows(index, worlds, class_range(y, parts))
+    first, second = (
+        _rows(index, worlds, class_range(x, parts)),
+        _rows(index, worlds, class_range(y, parts)),
+    )
     listed = _linked(index, parts, x, y, first, second) or _pair_arrays(index, first, second)
     if listed is None:
         return None
@@ -135,5 +157,7 @@ def decide(index: EntityIndex, clause: Clause, order: tuple[str, ...], worlds: n
     ranked = np.lexsort((j, -index.conf[j], i, -index.conf[i], index.world_of_row[i]))
     i, j = i[ranked], j[ranked]
     world = index.world_of_row[i]
-    first = np.concatenate([[True], world[1:] != world[:-1]]) if len(world) else np.zeros(0, dtype=bool)
+    first = (
+        np.concatenate([[True], world[1:] != world[:-1]]) if len(world) else np.zeros(0, dtype=bool)
+    )
     return {int(w): {x: int(a), y: int(b)} for w, a, b in zip(world[first], i[first], j[first])}

@@ -56,8 +56,18 @@ def _arity(spelling: str) -> int | None:
 
 
 # -- errors ---------------------------------------------------------------------------------
-_DESCRIPTIONS = {"RPAR": "')'", "COLON": "':'", "COMMA": "','", "LPAR": "'('", "ARROW": "'->'",
-                 "_AND": "'&'", "_OR": "'|'", "INT": "a number", "NAME": "a name", "COMPARISON": "'>=', '<=' or '='"}
+_DESCRIPTIONS = {
+    "RPAR": "')'",
+    "COLON": "':'",
+    "COMMA": "','",
+    "LPAR": "'('",
+    "ARROW": "'->'",
+    "_AND": "'&'",
+    "_OR": "'|'",
+    "INT": "a number",
+    "NAME": "a name",
+    "COMPARISON": "'>=', '<=' or '='",
+}
 
 
 def _expected(expected: set[str], previous: Token | None) -> str:
@@ -69,9 +79,17 @@ def _expected(expected: set[str], previous: Token | None) -> str:
     if expected == {"NAME", "COMPARISON"}:
         return "expected a variable (a lower-case name) or a count (>=, <= or = N)"
     if expected == {"LPAR"}:
-        return f"expected '(' after predicate {previous.value!r}" if previous is not None else "expected '('"
+        return (
+            f"expected '(' after predicate {previous.value!r}"
+            if previous is not None
+            else "expected '('"
+        )
     if expected == {"INT"}:
-        return f"expected a number after {previous.value}" if previous is not None else "expected a number"
+        return (
+            f"expected a number after {previous.value}"
+            if previous is not None
+            else "expected a number"
+        )
     if "$END" in expected:
         return "expected end of formula"
     for terminal in ("RPAR", "COLON"):
@@ -82,7 +100,9 @@ def _expected(expected: set[str], previous: Token | None) -> str:
 
 def _syntax_error(err: UnexpectedInput, text: str) -> FormulaError:
     if isinstance(err, UnexpectedCharacters):
-        return FormulaError(f"unexpected character {text[err.pos_in_stream]!r}", err.pos_in_stream, text)
+        return FormulaError(
+            f"unexpected character {text[err.pos_in_stream]!r}", err.pos_in_stream, text
+        )
     assert isinstance(err, UnexpectedToken)
     token = err.token
     at_end = token.type == "$END"
@@ -96,7 +116,9 @@ def _syntax_error(err: UnexpectedInput, text: str) -> FormulaError:
 # -- tree -> Formula ------------------------------------------------------------------------
 def _variable(token: Token, text: str) -> str:
     if not _VARIABLE.match(token.value):
-        raise FormulaError(f"expected a variable (a lower-case name), found {token.value!r}", token.start_pos, text)
+        raise FormulaError(
+            f"expected a variable (a lower-case name), found {token.value!r}", token.start_pos, text
+        )
     return token.value
 
 
@@ -106,7 +128,9 @@ def _resolve(name: Token, args: tuple[str, ...], text: str) -> Atom:
     if arity is not None and len(args) != arity:
         kind = "class predicate" if arity == 1 else "relation"
         noun = "argument" if arity == 1 else "arguments"
-        raise FormulaError(f"{kind} {spelling} takes {arity} {noun}, got {len(args)}", name.start_pos, text)
+        raise FormulaError(
+            f"{kind} {spelling} takes {arity} {noun}, got {len(args)}", name.start_pos, text
+        )
     if arity == 1:
         return Atom(class_names()[spelling], args, name.start_pos)
     if arity == 2:
@@ -117,9 +141,10 @@ def _resolve(name: Token, args: tuple[str, ...], text: str) -> Atom:
 def _hint(spelling: str) -> str:
     classes, relations = class_names(), relation_names()
     known = sorted(set(classes) | relations)
-    close = difflib.get_close_matches(spelling, known, n=3, cutoff=0.6) or sorted(
-        k for k in known if any(len(w) > 2 and w in k for w in spelling.split("_"))
-    )[:3]
+    close = (
+        difflib.get_close_matches(spelling, known, n=3, cutoff=0.6)
+        or sorted(k for k in known if any(len(w) > 2 and w in k for w in spelling.split("_")))[:3]
+    )
     if close:
         return f"; did you mean {' or '.join(close)}?"
     return f"; known predicates: {', '.join(sorted(set(classes.values()) | relations))}"
@@ -164,12 +189,18 @@ class _Build(Transformer):
 def _check_scopes(f: Formula, text: str, bound: frozenset[str] = frozenset()) -> None:
     """A quantified variable must be new in its scope and used in its body."""
     match f:
-        case Exists(variables=vs, body=body) | ForAll(variables=vs, body=body) | Count(variable=vs, body=body):
+        case (
+            Exists(variables=vs, body=body)
+            | ForAll(variables=vs, body=body)
+            | Count(variable=vs, body=body)
+        ):
             vs = (vs,) if isinstance(vs, str) else vs
             used = set(free_variables(body))
             for v in vs:
                 if v in bound:
-                    raise FormulaError(f"variable {v} is quantified again inside its own scope", 0, text)
+                    raise FormulaError(
+                        f"variable {v} is quantified again inside its own scope", 0, text
+                    )
                 if v not in used:
                     raise FormulaError(f"variable {v} is quantified but not used", 0, text)
             if len(set(vs)) != len(vs):
@@ -292,11 +323,16 @@ def viable(text: str) -> str:
         for token in _parser().lex(text):
             tokens.append(token)
     except UnexpectedCharacters as err:
-        rest = text[err.pos_in_stream:]
+        rest = text[err.pos_in_stream :]
         if not any(symbol.startswith(rest) and symbol != rest for symbol in _SYMBOLS):
             return "dead"
     partial = None  # a name or keyword that the next characters may still extend
-    if tokens and not rest and not text[-1].isspace() and tokens[-1].type in ("NAME", "EXISTS", "FORALL"):
+    if (
+        tokens
+        and not rest
+        and not text[-1].isspace()
+        and tokens[-1].type in ("NAME", "EXISTS", "FORALL")
+    ):
         partial = tokens.pop()
     state, names = _parser().parse_interactive(""), _Names()
     try:
@@ -308,7 +344,11 @@ def viable(text: str) -> str:
         return "dead"
     accepts = state.accepts()
     if rest:
-        return "prefix" if any(_SYMBOLS[s] in accepts for s in _SYMBOLS if s.startswith(rest)) else "dead"
+        return (
+            "prefix"
+            if any(_SYMBOLS[s] in accepts for s in _SYMBOLS if s.startswith(rest))
+            else "dead"
+        )
     if partial is None:
         return "prefix"
     return "prefix" if _may_extend(partial.value, accepts, names) else "dead"

@@ -13,8 +13,18 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..vocab import ONTOLOGY, descendants, leaf_classes
-from .formula import (And, Atom, Count, Exists, ForAll, Formula, children, conjuncts, free_variables,
-                      negate)
+from .formula import (
+    And,
+    Atom,
+    Count,
+    Exists,
+    ForAll,
+    Formula,
+    children,
+    conjuncts,
+    free_variables,
+    negate,
+)
 
 ALL_CLASSES = frozenset(c.name for c in leaf_classes().values())
 
@@ -39,7 +49,11 @@ def class_range(variable: str, parts: tuple[Formula, ...]) -> frozenset[str]:
     """Leaf classes `variable` can take where the conjunction `parts` holds."""
     allowed = ALL_CLASSES
     for part in parts:
-        if isinstance(part, Atom) and part.args == (variable,) and part.predicate in ONTOLOGY.classes:
+        if (
+            isinstance(part, Atom)
+            and part.args == (variable,)
+            and part.predicate in ONTOLOGY.classes
+        ):
             allowed &= descendants(part.predicate)
     return allowed
 
@@ -64,7 +78,9 @@ def _variable_ranges(f: Formula, top: tuple[str, ...]) -> list[frozenset[str]]:
     return ranges
 
 
-def _requirements(variables: tuple[str, ...], parts: tuple[Formula, ...]) -> tuple[tuple[str, int], ...]:
+def _requirements(
+    variables: tuple[str, ...], parts: tuple[Formula, ...]
+) -> tuple[tuple[str, int], ...]:
     """Class counts an image needs: n distinct variables that must be of (sub)class C need n C's."""
     classes = ONTOLOGY.classes
     mentioned = {p.predicate for p in parts if isinstance(p, Atom) and p.predicate in classes}
@@ -73,7 +89,11 @@ def _requirements(variables: tuple[str, ...], parts: tuple[Formula, ...]) -> tup
     for part in parts:  # exists>=N x: C(x) & ... needs N C's
         if isinstance(part, Count) and part.op in (">=", "=") and part.n > 0:
             for atom in conjuncts(part.body):
-                if isinstance(atom, Atom) and atom.args == (part.variable,) and atom.predicate in classes:
+                if (
+                    isinstance(atom, Atom)
+                    and atom.args == (part.variable,)
+                    and atom.predicate in classes
+                ):
                     need[atom.predicate] = max(need[atom.predicate], part.n)
     return tuple(sorted(need.items()))
 

@@ -17,8 +17,22 @@ import pyoxigraph as ox
 from ..errors import QueryError
 from ..kg.geometry import DEFAULT_THRESHOLDS, Thresholds
 from ..vocab import ONTOLOGY, RUNE, RUNE_NS, predicates, stored_predicates
-from .formula import (And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, children, conjuncts,
-                      free_variables, negate, rename)
+from .formula import (
+    And,
+    Atom,
+    Count,
+    Exists,
+    ForAll,
+    Formula,
+    Implies,
+    Not,
+    Or,
+    children,
+    conjuncts,
+    free_variables,
+    negate,
+    rename,
+)
 from .plan import Clause
 
 PREFIX = "PREFIX rune: <https://w3id.org/rune-kg/ontology#>\n"
@@ -33,8 +47,14 @@ _ATTRIBUTES = {
     "cls": (RUNE.className, "CLS"),
 }
 _RELATION_ATTRIBUTES = {
-    "left_of": ("cx", "cy"), "right_of": ("cx", "cy"), "above": ("cx", "cy"), "below": ("cx", "cy"),
-    "far_from": ("cx", "cy", "long"), "larger_than": ("area",), "parallel": ("heading",), "same_class": ("cls",),
+    "left_of": ("cx", "cy"),
+    "right_of": ("cx", "cy"),
+    "above": ("cx", "cy"),
+    "below": ("cx", "cy"),
+    "far_from": ("cx", "cy", "long"),
+    "larger_than": ("area",),
+    "parallel": ("heading",),
+    "same_class": ("cls",),
 }
 _STORED = stored_predicates()
 
@@ -44,7 +64,9 @@ def _stored_pattern(p: str, x: str, y: str) -> str:
     relation, swapped = predicates()[p].stored_as
     a, b = (y, x) if swapped else (x, y)
     prop = term(relation.iri)
-    return f"{var(a)} {prop}|^{prop} {var(b)}" if relation.symmetric else f"{var(a)} {prop} {var(b)}"
+    return (
+        f"{var(a)} {prop}|^{prop} {var(b)}" if relation.symmetric else f"{var(a)} {prop} {var(b)}"
+    )
 
 
 def var(name: str) -> str:
@@ -84,9 +106,15 @@ class _Compiler:
         self.t = thresholds
 
     # -- patterns: bind new variables, one nesting level each, where a conjunction holds ------
-    def nested(self, variables: tuple[str, ...], scope: tuple[str, ...], parts: tuple[Formula, ...],
-               ordering: bool = False) -> str:
-        """A group pattern binding variables[0] where some values of the other variables complete it.
+    def nested(
+        self,
+        variables: tuple[str, ...],
+        scope: tuple[str, ...],
+        parts: tuple[Formula, ...],
+        ordering: bool = False,
+    ) -> str:
+        """A group pattern binding variables[0] where some values of the other variables complete
+        it.
 
         Each further variable sits in a FILTER EXISTS of its own, so that every condition is
         checked as soon as its variables are bound and the search stops at the first completion
@@ -110,11 +138,15 @@ class _Compiler:
         for part in levels[i]:
             if isinstance(part, Atom) and part.predicate in _STORED:
                 lines.insert(0, self._stored(part))  # joins to bound variables first
-            elif isinstance(part, Atom) and part.predicate in ONTOLOGY.classes and part.args[0] == v:
+            elif (
+                isinstance(part, Atom) and part.predicate in ONTOLOGY.classes and part.args[0] == v
+            ):
                 lines.append(f"{var(v)} a {term(ONTOLOGY.classes[part.predicate].iri)} .")
             else:
                 rest.append(part)
-        linked = any(isinstance(p, Atom) and p.predicate in _STORED and v in p.args for p in levels[i])
+        linked = any(
+            isinstance(p, Atom) and p.predicate in _STORED and v in p.args for p in levels[i]
+        )
         if not linked:  # a stored relation to a bound entity already keeps v in the same image
             lines.append(f"{var(v)} rune:inImage ?image .")
         lines += self.attribute_triples(v)
@@ -124,13 +156,20 @@ class _Compiler:
         if ordering and i > 0:
             lines.append(f"FILTER(STR({var(variables[i - 1])}) < STR({var(v)}))")
         if rest:
-            lines.append(f"FILTER({self.expr(And(tuple(rest)) if len(rest) > 1 else rest[0], bound)})")
+            lines.append(
+                f"FILTER({self.expr(And(tuple(rest)) if len(rest) > 1 else rest[0], bound)})"
+            )
         if i + 1 < len(variables):
-            lines.append(f"FILTER EXISTS {{\n{self._level(variables, i + 1, scope, levels, ordering)}\n}}")
+            lines.append(
+                f"FILTER EXISTS {{\n{self._level(variables, i + 1, scope, levels, ordering)}\n}}"
+            )
         return "\n".join(lines)
 
     def attribute_triples(self, v: str) -> list[str]:
-        return [f"{var(v)} {term(_ATTRIBUTES[a][0])} {attr(v, a)} ." for a in sorted(self.needed.get(v, set()))]
+        return [
+            f"{var(v)} {term(_ATTRIBUTES[a][0])} {attr(v, a)} ."
+            for a in sorted(self.needed.get(v, set()))
+        ]
 
     def _stored(self, atom: Atom) -> str:
         return _stored_pattern(atom.predicate, *atom.args) + " ."
@@ -169,8 +208,11 @@ class _Compiler:
         if not scope and isinstance(body, Atom) and body.predicate in ONTOLOGY.classes:
             # "at least n C's" with no other entity in scope: the stored class count answers it.
             name = ox.Literal(body.predicate)
-            return (f"EXISTS {{ ?image rune:classCount ?K . ?K rune:countedClassName {name} ; rune:count ?KN . "
-                    f"FILTER(?KN >= {int(n)}) }}")
+            return (
+                f"EXISTS {{ ?image rune:classCount ?K . "
+                f"?K rune:countedClassName {name} ; rune:count ?KN . "
+                f"FILTER(?KN >= {int(n)}) }}"
+            )
         copies = tuple(_copy(v, i) for i in range(1, n + 1))
         parts = tuple(c for i in copies for c in conjuncts(rename(body, v, i)))
         return f"EXISTS {{\n{self.nested(copies, scope, parts, ordering=True)}\n}}"
@@ -202,8 +244,10 @@ class _Compiler:
             reach = f"({_double(self.t.far_factor)} * IF({lx} >= {ly}, {lx}, {ly}))"
             by_centroids = f"({dx} * {dx} + {dy} * {dy} > {reach} * {reach})"
             far, not_far = term(RUNE.farDespiteCentroids), term(RUNE.notFarDespiteCentroids)
-            return (f"(EXISTS {{ {var(x)} {far}|^{far} {var(y)} }} || "
-                    f"({by_centroids} && NOT EXISTS {{ {var(x)} {not_far}|^{not_far} {var(y)} }}))")
+            return (
+                f"(EXISTS {{ {var(x)} {far}|^{far} {var(y)} }} || "
+                f"({by_centroids} && NOT EXISTS {{ {var(x)} {not_far}|^{not_far} {var(y)} }}))"
+            )
         raise QueryError(f"no SPARQL for predicate {p}")
 
 
@@ -215,11 +259,13 @@ def _double(value: float) -> str:
 
 def term(node: ox.NamedNode) -> str:
     """rune: IRIs as prefixed names (their local names are plain identifiers), others in full."""
-    local = node.value[len(RUNE_NS):]
+    local = node.value[len(RUNE_NS) :]
     return f"rune:{local}" if node.value.startswith(RUNE_NS) and local.isidentifier() else str(node)
 
 
-def rewrite(clause: Clause, order: tuple[str, ...], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
+def rewrite(
+    clause: Clause, order: tuple[str, ...], thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> str:
     """SPARQL selecting the images where `clause` holds, its variables nested in `order` (most
     selective first). It runs as is on the store, or on any SPARQL 1.1 endpoint holding the
     same graph (reading the union of all sources)."""

@@ -18,8 +18,21 @@ from ..errors import QueryError
 from ..kg.geometry import Thresholds, centroids_far
 from ..kg.index import EntityIndex, class_table
 from ..vocab import predicates, stored_predicates
-from .formula import (And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, children, conjuncts,
-                      free_variables, negate)
+from .formula import (
+    And,
+    Atom,
+    Count,
+    Exists,
+    ForAll,
+    Formula,
+    Implies,
+    Not,
+    Or,
+    children,
+    conjuncts,
+    free_variables,
+    negate,
+)
 
 Env = dict[str, int]  # variable -> position in the world's subset
 _STORED = stored_predicates()
@@ -28,12 +41,14 @@ _STORED = stored_predicates()
 class World:
     """The entities of one world (index world w) of the classes in `universe` (None: all)."""
 
-    def __init__(self, index: EntityIndex, w: int, universe: frozenset[str] | None, thresholds: Thresholds):
+    def __init__(
+        self, index: EntityIndex, w: int, universe: frozenset[str] | None, thresholds: Thresholds
+    ):
         self.index, self.w, self.t = index, w, thresholds
         self.start, end = int(index.offsets[w]), int(index.offsets[w + 1])
         rows = np.arange(self.start, end)
         if universe is not None:
-            rows = rows[class_table(universe)[index.cls[self.start:end]]]
+            rows = rows[class_table(universe)[index.cls[self.start : end]]]
         self.rows = rows
         self.n = len(rows)
         self.cls = index.cls[rows]
@@ -78,14 +93,20 @@ class World:
             return self.relation(stored.name).T.copy() if swapped else self._stored(stored.name)
         if name == "far_from":
             by_centroids = self._measured(name)
-            return (by_centroids & ~self._stored("not_far_despite_centroids")) | self._stored("far_despite_centroids")
+            return (by_centroids & ~self._stored("not_far_despite_centroids")) | self._stored(
+                "far_despite_centroids"
+            )
         return self._measured(name)
 
     def _measured(self, name: str) -> np.ndarray:
-        return measured(name, lambda m: self._column(m)[:, None], lambda m: self._column(m)[None, :], self.t)
+        return measured(
+            name, lambda m: self._column(m)[:, None], lambda m: self._column(m)[None, :], self.t
+        )
 
 
-def measured(name: str, a: Callable[[str], np.ndarray], b: Callable[[str], np.ndarray], t: Thresholds) -> np.ndarray:
+def measured(
+    name: str, a: Callable[[str], np.ndarray], b: Callable[[str], np.ndarray], t: Thresholds
+) -> np.ndarray:
     """name(a, b) for the relations computed from per-entity measures. a(m) and b(m) give
     measure m (cx, cy, area, long, heading, cls: the index's columns) of the first and second
     arguments, as arrays that broadcast together. far_from is the centroid test only: the
@@ -163,7 +184,9 @@ def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.
 @lru_cache(maxsize=4096)
 def quantifier_free(f: Formula) -> bool:
     """True when f has no quantifier (so it can be evaluated as a matrix)."""
-    return not isinstance(f, (Exists, ForAll, Count)) and all(quantifier_free(c) for c in children(f))
+    return not isinstance(f, (Exists, ForAll, Count)) and all(
+        quantifier_free(c) for c in children(f)
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -180,8 +203,9 @@ def _single_quantified(f: Formula) -> tuple[str, int, str, Formula] | None:
     return None
 
 
-def _quantified_vector(world: World, op: str, n: int, u: str, body: Formula, env: Env, v: str,
-                       where: np.ndarray) -> np.ndarray:
+def _quantified_vector(
+    world: World, op: str, n: int, u: str, body: Formula, env: Env, v: str, where: np.ndarray
+) -> np.ndarray:
     """A counting quantifier over u for every value of v at once: a (rows, n) matrix of the body,
     u distinct from v and from env, counted per row."""
     rows = np.flatnonzero(where)
@@ -292,7 +316,9 @@ def _levels(variables: tuple[str, ...], body: Formula):
     return tuple(closed), tuple(map(tuple, unary)), tuple(map(tuple, later)), tuple(pairs)
 
 
-def _domains(world: World, variables: tuple[str, ...], env: Env, unary, pairs) -> list[np.ndarray] | None:
+def _domains(
+    world: World, variables: tuple[str, ...], env: Env, unary, pairs
+) -> list[np.ndarray] | None:
     """Each variable's candidates: its one-variable conditions, then one round of pruning by
     every two-variable condition (a value stays if some value of the other variable fits)."""
     free = _unused(world, env)
@@ -317,7 +343,9 @@ def _domains(world: World, variables: tuple[str, ...], env: Env, unary, pairs) -
     return domains
 
 
-def search(world: World, variables: tuple[str, ...], body: Formula, env: Env, best_first: bool = False) -> Env | None:
+def search(
+    world: World, variables: tuple[str, ...], body: Formula, env: Env, best_first: bool = False
+) -> Env | None:
     """The first assignment of `variables` (pairwise distinct, distinct from env) where body
     holds, or None. Each conjunct is checked at the level of its last variable, after the
     domains are pruned (`_domains`). With best_first, candidates are tried most confident
@@ -339,7 +367,9 @@ def search(world: World, variables: tuple[str, ...], body: Formula, env: Env, be
             mask &= vector(world, part, env, v, mask)
             if not mask.any():
                 return None
-        candidates = world.by_confidence[mask[world.by_confidence]] if best_first else np.flatnonzero(mask)
+        candidates = (
+            world.by_confidence[mask[world.by_confidence]] if best_first else np.flatnonzero(mask)
+        )
         for c in candidates:
             found = extend(i + 1, {**env, v: int(c)})
             if found is not None:

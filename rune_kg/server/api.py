@@ -25,7 +25,9 @@ def _params() -> dict:
     if request.is_json:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            raise QueryError("the JSON body must be an object such as {\"q\": \"a ship near a harbor\"}")
+            raise QueryError(
+                'the JSON body must be an object such as {"q": "a ship near a harbor"}'
+            )
         return body
     return request.form.to_dict()
 
@@ -48,8 +50,12 @@ def links(image: str, source: str, fol: str, mode: str, tnorm: str) -> dict:
         picture_file(runtime().store, image)
     except ExplainError:
         return {"picture": None, "explain": None}
-    return {"picture": url_for("pictures.picture", image_id=image),
-            "explain": url_for("pictures.explain", image_id=image, source=source, fol=fol, mode=mode, tnorm=tnorm)}
+    return {
+        "picture": url_for("pictures.picture", image_id=image),
+        "explain": url_for(
+            "pictures.explain", image_id=image, source=source, fol=fol, mode=mode, tnorm=tnorm
+        ),
+    }
 
 
 @bp.route("/search", methods=["GET", "POST"])
@@ -58,17 +64,33 @@ def search():
     params = _params()
     question, fol = params.get("q") or None, params.get("fol") or None
     rt = runtime()
-    options = {"mode": params.get("mode", "scored"), "tnorm": params.get("tnorm", "product"),
-               "limit": _limit(params.get("limit")), "source": params.get("source") or None}
-    one_at_a_time = rt.translate_lock if rt.translator != "embedded" and question is not None else nullcontext()
+    options = {
+        "mode": params.get("mode", "scored"),
+        "tnorm": params.get("tnorm", "product"),
+        "limit": _limit(params.get("limit")),
+        "source": params.get("source") or None,
+    }
+    one_at_a_time = (
+        rt.translate_lock if rt.translator != "embedded" and question is not None else nullcontext()
+    )
     with one_at_a_time:  # an LLM backend samples for one request at a time
-        found = ask(rt.store, question, fol, translator=rt.translator,
-                           samples=int(current_app.config["LLM_SAMPLES"]), **options)
+        found = ask(
+            rt.store,
+            question,
+            fol,
+            translator=rt.translator,
+            samples=int(current_app.config["LLM_SAMPLES"]),
+            **options,
+        )
     data = found.to_json()
-    data["clauses"] = [dict(clause, sparql=sparql) for clause, sparql in zip(data["clauses"], data.pop("sparql"))]
+    data["clauses"] = [
+        dict(clause, sparql=sparql) for clause, sparql in zip(data["clauses"], data.pop("sparql"))
+    ]
     for result in data["results"]:
         result["href"] = href(result["image_iri"])
-        result.update(links(result["image"], result["source"], data["fol"], data["mode"], data["tnorm"]))
+        result.update(
+            links(result["image"], result["source"], data["fol"], data["mode"], data["tnorm"])
+        )
         for w in result["witness"]:
             w["href"] = href(w["entity"])
     data["timing_ms"]["translate"] = found.translation.seconds * 1000 if found.translation else 0.0

@@ -6,7 +6,8 @@ DEFAULTS = {
     "STORE": "rune-store",  # the store folder
     "ENDPOINT": None,  # a SPARQL 1.1 query URL instead of the store folder (rune_kg.remote)
     "UPDATE_ENDPOINT": None,  # its update URL
-    "BASE_URL": None,  # public URL of the server (behind a proxy); default: the URL the request came to
+    # public URL of the server (behind a proxy); default: the URL the request came to
+    "BASE_URL": None,
     "QUERY_TIMEOUT": 30.0,  # seconds a SPARQL query may run (waiting for a worker included)
     "QUERY_WORKERS": 2,  # processes that run SPARQL queries
     "MAX_CONTENT_LENGTH": 1 << 20,  # bytes of a request body (413 beyond)

@@ -6,21 +6,44 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify, request
 
-from ..errors import (BadRequest, Busy, ExplainError, Forbidden, FormulaError, IdentifierError, NotAcceptable,
-                      QueryError, QueryFailed, QueryTimeout, RuneError, SparqlSyntaxError, StoreError,
-                      StoreUnavailable, TranslationError, UnsupportedMediaType)
+from ..errors import (
+    BadRequest,
+    Busy,
+    ExplainError,
+    Forbidden,
+    FormulaError,
+    IdentifierError,
+    NotAcceptable,
+    QueryError,
+    QueryFailed,
+    QueryTimeout,
+    RuneError,
+    SparqlSyntaxError,
+    StoreError,
+    StoreUnavailable,
+    TranslationError,
+    UnsupportedMediaType,
+)
 from ..query.engine import MODES
 from ..query.tnorms import TNORMS
 
 # The most specific class listed in an error's MRO decides; anything else is a 500.
 STATUS: dict[type[RuneError], int] = {
-    BadRequest: 400, SparqlSyntaxError: 400, TranslationError: 400, FormulaError: 400, QueryError: 400,
+    BadRequest: 400,
+    SparqlSyntaxError: 400,
+    TranslationError: 400,
+    FormulaError: 400,
+    QueryError: 400,
     Forbidden: 403,
-    IdentifierError: 404, ExplainError: 404,
+    IdentifierError: 404,
+    ExplainError: 404,
     NotAcceptable: 406,
     UnsupportedMediaType: 415,
     QueryFailed: 500,
-    QueryTimeout: 503, Busy: 503, StoreUnavailable: 503, StoreError: 503,
+    QueryTimeout: 503,
+    Busy: 503,
+    StoreUnavailable: 503,
+    StoreError: 503,
 }
 
 

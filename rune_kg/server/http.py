@@ -30,7 +30,7 @@ def base_url() -> str:
 
 def href(iri: str) -> str:
     """Where this server serves a data IRI (https://w3id.org/rune-kg/data/... -> <base>data/...)."""
-    return base_url() + "data/" + iri[len(DATA_NS):] if iri.startswith(DATA_NS) else iri
+    return base_url() + "data/" + iri[len(DATA_NS) :] if iri.startswith(DATA_NS) else iri
 
 
 def choose(offers: Sequence[str]) -> str | None:
@@ -45,5 +45,9 @@ def rdf_response(triples, media_type: str, status: int = 200) -> Response:
     """Triples (or quads, for N-Quads) serialized as `media_type`, a GRAPH_TYPES key or N-Quads."""
     fmt = GRAPH_TYPES.get(media_type) or ox.RdfFormat.from_media_type(media_type)
     prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-    body = ox.serialize(triples, format=fmt, prefixes=prefixes) if prefixes else ox.serialize(triples, format=fmt)
+    body = (
+        ox.serialize(triples, format=fmt, prefixes=prefixes)
+        if prefixes
+        else ox.serialize(triples, format=fmt)
+    )
     return Response(body, status=status, mimetype=fmt.media_type, headers={"Vary": "Accept"})

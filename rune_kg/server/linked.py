@@ -19,7 +19,8 @@ bp = Blueprint("linked", __name__)
 # into it but provenance (a detection run generated every one of its entities).
 _DESCRIBE = """
 CONSTRUCT { ?r ?p ?o . ?o ?p2 ?o2 . ?s ?q ?r } WHERE {
-  { ?r ?p ?o OPTIONAL { ?o ?p2 ?o2 FILTER(?p IN (geo:hasGeometry, rune:classCount, rune:classMapping)) } }
+  { ?r ?p ?o
+    OPTIONAL { ?o ?p2 ?o2 FILTER(?p IN (geo:hasGeometry, rune:classCount, rune:classMapping)) } }
   UNION { ?s ?q ?r FILTER(?q != prov:wasGeneratedBy) }
 }"""
 EXPORT_TYPES = {"application/n-quads": ox.RdfFormat.N_QUADS, "text/turtle": ox.RdfFormat.TURTLE}
@@ -32,7 +33,7 @@ def short(term) -> str:
     if isinstance(term, ox.NamedNode):
         for prefix, namespace in PREFIXES.items():
             if term.value.startswith(namespace) and prefix != "rdf":
-                return f"{prefix}:{term.value[len(namespace):]}"
+                return f"{prefix}:{term.value[len(namespace) :]}"
         return "a" if term.value == PREFIXES["rdf"] + "type" else term.value
     return term.value
 
@@ -55,14 +56,33 @@ def resource(rest: str):
         abort(406, f"this resource is served as text/html, {', '.join(GRAPH_TYPES)}")
     if media_type != "text/html":
         return rdf_response(triples, media_type)
-    own = sorted((t for t in triples if t.subject == iri), key=lambda t: (short(t.predicate), str(t.object)))
-    owned = {t.object for t in own if t.predicate.value.endswith(("hasGeometry", "classCount", "classMapping"))}
+    own = sorted(
+        (t for t in triples if t.subject == iri), key=lambda t: (short(t.predicate), str(t.object))
+    )
+    owned = {
+        t.object
+        for t in own
+        if t.predicate.value.endswith(("hasGeometry", "classCount", "classMapping"))
+    }
     details = {node: [t for t in triples if t.subject == node] for node in owned}
-    incoming = sorted((t for t in triples if t.object == iri), key=lambda t: (short(t.predicate), t.subject.value))
+    incoming = sorted(
+        (t for t in triples if t.object == iri), key=lambda t: (short(t.predicate), t.subject.value)
+    )
     image_id = next((t.object.value for t in own if t.predicate.value.endswith("#imageId")), None)
-    return Response(render_template("resource.html", iri=iri, own=own, details=details, incoming=incoming,
-                                    image_id=image_id, short=short, href=href, is_iri=is_iri),
-                    headers={"Vary": "Accept"})
+    return Response(
+        render_template(
+            "resource.html",
+            iri=iri,
+            own=own,
+            details=details,
+            incoming=incoming,
+            image_id=image_id,
+            short=short,
+            href=href,
+            is_iri=is_iri,
+        ),
+        headers={"Vary": "Accept"},
+    )
 
 
 @bp.route("/void")
@@ -96,8 +116,11 @@ def export():
             yield ox.serialize(batch, format=fmt)
 
     extension = "nq" if fmt == ox.RdfFormat.N_QUADS else "ttl"
-    return Response(stream_with_context(chunks()), mimetype=fmt.media_type,
-                    headers={"Content-Disposition": f"attachment; filename=rune-kg.{extension}"})
+    return Response(
+        stream_with_context(chunks()),
+        mimetype=fmt.media_type,
+        headers={"Content-Disposition": f"attachment; filename=rune-kg.{extension}"},
+    )
 
 
 @bp.route("/ontology")

@@ -39,7 +39,9 @@ def _picture(image_id: str):
 @bp.route("/<image_id>.png")
 def picture(image_id: str):
     path = _picture(image_id)
-    boxes = entities_of(runtime().store, image_id) if request.args.get("boxes") in ("1", "true") else []
+    boxes = (
+        entities_of(runtime().store, image_id) if request.args.get("boxes") in ("1", "true") else []
+    )
     size = _size()
     if not boxes and size is None and path.suffix.lower() == ".png" and path.is_file():
         return send_file(path, mimetype="image/png", max_age=3600)
@@ -52,9 +54,17 @@ def explain(image_id: str):
     args = request.args
     rt = runtime()
     source = args.get("source") or None
-    found = ask(rt.store, args.get("q") or None, args.get("fol") or None, translator="embedded",
-                mode=args.get("mode", "scored"), tnorm=args.get("tnorm", "product"), source=source,
-                image=image_id, limit=1)
+    found = ask(
+        rt.store,
+        args.get("q") or None,
+        args.get("fol") or None,
+        translator="embedded",
+        mode=args.get("mode", "scored"),
+        tnorm=args.get("tnorm", "product"),
+        source=source,
+        image=image_id,
+        limit=1,
+    )
     result = found.answer.results[0] if found.answer.results else None
     others = entities_of(rt.store, image_id, result.source if result else source)
     caption = [] if result else [f"{image_id} does not satisfy", found.answer.fol]

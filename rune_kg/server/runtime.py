@@ -21,22 +21,31 @@ class Runtime:
     pool: object  # QueryPool, or ForwardingPool for a remote endpoint
     translator: object  # "embedded" or an LLM backend (rune_kg.translate.open_translator)
     update_token: str | None
-    translate_lock: threading.Lock = field(default_factory=threading.Lock)  # LLM backends: one request at a time
+    translate_lock: threading.Lock = field(
+        default_factory=threading.Lock
+    )  # LLM backends: one request at a time
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def from_config(cls, config) -> "Runtime":
+    def from_config(cls, config) -> Runtime:
         token = config["UPDATE_TOKEN"] or None
         timeout = float(config["QUERY_TIMEOUT"])
         if config["ENDPOINT"]:
-            store = open_store(endpoint=config["ENDPOINT"], update_endpoint=config["UPDATE_ENDPOINT"],
-                               read_only=token is None)
+            store = open_store(
+                endpoint=config["ENDPOINT"],
+                update_endpoint=config["UPDATE_ENDPOINT"],
+                read_only=token is None,
+            )
             pool = ForwardingPool(config["ENDPOINT"], timeout)
         else:
             store = Store(config["STORE"], read_only=token is None)
             pool = QueryPool(config["STORE"], workers=int(config["QUERY_WORKERS"]), timeout=timeout)
-        load_index(store, progress=False)  # built once here rather than by the first searches at once
-        translator = open_translator(config["TRANSLATOR"], model=config["LLM_MODEL"], url=config["LLM_URL"])
+        load_index(
+            store, progress=False
+        )  # built once here rather than by the first searches at once
+        translator = open_translator(
+            config["TRANSLATOR"], model=config["LLM_MODEL"], url=config["LLM_URL"]
+        )
         return cls(store, pool, translator, token)
 
     def close(self) -> None:
@@ -45,9 +54,15 @@ class Runtime:
 
     def may_update(self, authorization: str | None) -> bool:
         """Whether an Authorization header carries the update token."""
-        if self.update_token is None or not authorization or not authorization.startswith("Bearer "):
+        if (
+            self.update_token is None
+            or not authorization
+            or not authorization.startswith("Bearer ")
+        ):
             return False
-        return hmac.compare_digest(authorization[len("Bearer "):].encode(), self.update_token.encode())
+        return hmac.compare_digest(
+            authorization[len("Bearer ") :].encode(), self.update_token.encode()
+        )
 
 
 def runtime() -> Runtime:

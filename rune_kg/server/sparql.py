@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from ..endpoint import (GRAPH_TYPES, RESULT_TYPES, SparqlRequest,
-                        check_services)
+from ..endpoint import GRAPH_TYPES, RESULT_TYPES, SparqlRequest, check_services
 from ..endpoint.describe import service_description
-from ..errors import BadRequest, Forbidden, NotAcceptable, StoreError, StoreUnavailable, UnsupportedMediaType
+from ..errors import (
+    BadRequest,
+    Forbidden,
+    NotAcceptable,
+    StoreError,
+    StoreUnavailable,
+    UnsupportedMediaType,
+)
 from .http import base_url, choose, cors, rdf_response
 from .runtime import runtime
 
@@ -30,11 +36,16 @@ def _operation() -> tuple[str | None, str | None]:
     """(query, update) of the request; at most one of them."""
     if request.method == "GET":
         if "update" in request.args:
-            raise BadRequest("updates are POSTed (application/sparql-update, or a form with 'update')")
+            raise BadRequest(
+                "updates are POSTed (application/sparql-update, or a form with 'update')"
+            )
         return _one(request.args.getlist("query"), "query"), None
     kind = request.mimetype
     if kind == FORM:
-        query, update = _one(request.form.getlist("query"), "query"), _one(request.form.getlist("update"), "update")
+        query, update = (
+            _one(request.form.getlist("query"), "query"),
+            _one(request.form.getlist("update"), "update"),
+        )
         if query is not None and update is not None:
             raise BadRequest("give 'query' or 'update', not both")
         if query is None and update is None:
@@ -48,7 +59,9 @@ def _operation() -> tuple[str | None, str | None]:
         except (UnicodeDecodeError, LookupError) as err:
             raise BadRequest(f"cannot decode the body: {err}") from None
         return (text, None) if kind == QUERY_BODY else (None, text)
-    raise UnsupportedMediaType(f"POST takes {FORM}, {QUERY_BODY} or {UPDATE_BODY}, not {kind or 'no Content-Type'}")
+    raise UnsupportedMediaType(
+        f"POST takes {FORM}, {QUERY_BODY} or {UPDATE_BODY}, not {kind or 'no Content-Type'}"
+    )
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -59,29 +72,46 @@ def endpoint():
         if media_type is None:
             raise NotAcceptable(f"the service description is RDF: {', '.join(GRAPH_TYPES)}")
         allowed = current_app.config["SERVICE_ALLOW"]
-        return rdf_response(service_description(base_url() + "sparql", runtime().update_token is not None,
-                                                 bool(allowed)), media_type)
+        return rdf_response(
+            service_description(
+                base_url() + "sparql", runtime().update_token is not None, bool(allowed)
+            ),
+            media_type,
+        )
     check_services(query if query is not None else update, current_app.config["SERVICE_ALLOW"])
     if update is not None:
         return _update(update)
     result_type, graph_type = choose(list(RESULT_TYPES)), choose(list(GRAPH_TYPES))
     if result_type is None and graph_type is None:
-        raise NotAcceptable(f"results are {', '.join(RESULT_TYPES)} (SELECT, ASK) or "
-                            f"{', '.join(GRAPH_TYPES)} (CONSTRUCT, DESCRIBE)")
+        raise NotAcceptable(
+            f"results are {', '.join(RESULT_TYPES)} (SELECT, ASK) or "
+            f"{', '.join(GRAPH_TYPES)} (CONSTRUCT, DESCRIBE)"
+        )
     source = request.form if request.mimetype == FORM else request.args
-    answer = runtime().pool.run(SparqlRequest(
-        query, result_type, graph_type,
-        default_graphs=tuple(source.getlist("default-graph-uri")),
-        named_graphs=tuple(source.getlist("named-graph-uri"))))
-    return Response(answer.body, content_type=answer.media_type,
-                    headers={"Vary": "Accept", "Server-Timing": f"query;dur={answer.seconds * 1000:.1f}"})
+    answer = runtime().pool.run(
+        SparqlRequest(
+            query,
+            result_type,
+            graph_type,
+            default_graphs=tuple(source.getlist("default-graph-uri")),
+            named_graphs=tuple(source.getlist("named-graph-uri")),
+        )
+    )
+    return Response(
+        answer.body,
+        content_type=answer.media_type,
+        headers={"Vary": "Accept", "Server-Timing": f"query;dur={answer.seconds * 1000:.1f}"},
+    )
 
 
 def _update(text: str) -> Response:
     rt = runtime()
     if not rt.may_update(request.headers.get("Authorization")):
-        raise Forbidden("updates need the server's update token (Authorization: Bearer <token>)"
-                        if rt.update_token else "this server takes no updates (start it with an update token)")
+        raise Forbidden(
+            "updates need the server's update token (Authorization: Bearer <token>)"
+            if rt.update_token
+            else "this server takes no updates (start it with an update token)"
+        )
     with rt.write_lock:
         try:
             rt.store.update(text)
@@ -91,4 +121,3 @@ def _update(text: str) -> Response:
             raise StoreUnavailable(f"the update failed: {err}") from None
         rt.pool.refresh()
     return Response(status=204)
-

@@ -28,7 +28,9 @@ class Translation:
     translator: str
     fol: str  # the canonical formula
     formula: Formula = field(repr=False)
-    candidates: list[Candidate] = field(default_factory=list)  # LLM backends: every sample and its vote
+    candidates: list[Candidate] = field(
+        default_factory=list
+    )  # LLM backends: every sample and its vote
     model: str | None = None
     constrained: bool | None = None  # decoding constrained to the grammar
     seconds: float = 0.0
@@ -39,8 +41,15 @@ class Translation:
         return data
 
 
-def open_translator(name: str = "embedded", *, model: str | None = None, url: str | None = None,
-                    api_key: str | None = None, constrained: bool = True, temperature: float = 0.7):
+def open_translator(
+    name: str = "embedded",
+    *,
+    model: str | None = None,
+    url: str | None = None,
+    api_key: str | None = None,
+    constrained: bool = True,
+    temperature: float = 0.7,
+):
     """The named translator: "embedded" (returned as the string), or a loaded LLM backend."""
     if name == "embedded":
         return name
@@ -48,7 +57,9 @@ def open_translator(name: str = "embedded", *, model: str | None = None, url: st
         from .backends import TransformersBackend
 
         if not model:
-            raise TranslationError("the transformers backend needs --model (a local folder or .gguf file)", "")
+            raise TranslationError(
+                "the transformers backend needs --model (a local folder or .gguf file)", ""
+            )
         return TransformersBackend(model, constrained=constrained, temperature=temperature)
     if name == "openai":
         from .backends import OpenAIBackend
@@ -57,24 +68,35 @@ def open_translator(name: str = "embedded", *, model: str | None = None, url: st
     raise TranslationError(f"unknown translator {name!r} (known: {', '.join(TRANSLATORS)})", "")
 
 
-def translate(question: str, translator="embedded", *, samples: int = DEFAULT_SAMPLES,
-              answers=None) -> Translation:
+def translate(
+    question: str, translator="embedded", *, samples: int = DEFAULT_SAMPLES, answers=None
+) -> Translation:
     """Translate one question. `translator` is "embedded" or a backend from open_translator;
     `answers(formula) -> frozenset of images` (optional) lets LLM candidates that select the
     same images vote together."""
     started = time.perf_counter()
     if translator == "embedded":
         formula = translate_embedded(question)
-        return Translation(question, "embedded", canonical(formula), formula,
-                           seconds=time.perf_counter() - started)
+        return Translation(
+            question, "embedded", canonical(formula), formula, seconds=time.perf_counter() - started
+        )
     if samples < 1:
         raise TranslationError("samples must be at least 1", question)
     texts = translator.sample(messages(question), samples)
     formula, candidates = select(texts, answers)
     if formula is None:
         reasons = "; ".join(sorted({c.error for c in candidates if c.error}))[:500]
-        raise TranslationError(f"none of the {samples} candidates of {translator.name} is a valid formula: {reasons}",
-                               question)
-    return Translation(question, translator.name, canonical(formula), formula, candidates,
-                       model=translator.model_name, constrained=translator.constrained,
-                       seconds=time.perf_counter() - started)
+        raise TranslationError(
+            f"none of the {samples} candidates of {translator.name} is a valid formula: {reasons}",
+            question,
+        )
+    return Translation(
+        question,
+        translator.name,
+        canonical(formula),
+        formula,
+        candidates,
+        model=translator.model_name,
+        constrained=translator.constrained,
+        seconds=time.perf_counter() - started,
+    )

@@ -32,8 +32,11 @@ class GrammarLogits:
         self.usable = np.array([bool(_ALPHABET.match(p)) for p in self.pieces])
         self.eos = tokenizer.eos_token_id
         # the end of the text, or of the line (the formula is one line)
-        self.ends = {i for i in (self.eos, tokenizer.convert_tokens_to_ids("<|im_end|>"))
-                     if isinstance(i, int) and 0 <= i < vocabulary}
+        self.ends = {
+            i
+            for i in (self.eos, tokenizer.convert_tokens_to_ids("<|im_end|>"))
+            if isinstance(i, int) and 0 <= i < vocabulary
+        }
         self.ends |= {i for i, p in enumerate(self.pieces) if "\n" in p and not p.strip()}
         self.texts: list[str] = []
         self.done: list[bool] = []
@@ -65,7 +68,6 @@ class GrammarLogits:
             found.append(text if done else close(text) or text[:end] or text)
         return found
 
-
     def _allowed(self, r: int, row_scores) -> list[int]:
         text = self.texts[r]
         status = viable(text)
@@ -74,7 +76,7 @@ class GrammarLogits:
         allowed = [t for t in self.ends] if status == "complete" else []
         order = self.torch.argsort(row_scores, descending=True).tolist()
         for start in range(0, len(order), TOP):
-            for token in order[start:start + TOP]:
+            for token in order[start : start + TOP]:
                 if self.usable[token] and viable(text + self.pieces[token]) != "dead":
                     allowed.append(token)
             if allowed:
@@ -85,7 +87,9 @@ class GrammarLogits:
 def close(text: str, depth: int = 4) -> str | None:
     """The shortest completion of a viable prefix from a few pieces, breadth first."""
     variables = sorted(set(re.findall(r"(?:exists|forall)(?:[<>]?=\d+)?\s+([a-z]\w*)", text)))
-    pieces = [")", "a", ", a", ": ", "1 x", " x", " ship(x)", " & ship(a)"] + [f" & ship({v})" for v in variables]
+    pieces = [")", "a", ", a", ": ", "1 x", " x", " ship(x)", " & ship(a)"] + [
+        f" & ship({v})" for v in variables
+    ]
     frontier = [text]
     for _ in range(depth):
         following = []

@@ -10,13 +10,25 @@ parser over the lexicon's readings; the parse tree then becomes a formula (see `
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import combinations
-from typing import Iterator
 
 from ..errors import TranslationError
-from ..query.formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, canonical, free_variables
+from ..query.formula import (
+    And,
+    Atom,
+    Count,
+    Exists,
+    ForAll,
+    Formula,
+    Implies,
+    Not,
+    Or,
+    canonical,
+    free_variables,
+)
 from ..query.parse import parse
 from ..vocab import ONTOLOGY, symmetric_predicates
 from . import lexicon
@@ -45,15 +57,15 @@ class Relation:
     predicate: str
     swapped: bool  # "smaller than": larger_than(target, subject)
     negated: bool  # "not far from": ~far_from
-    target: "Phrase | str"  # a phrase, "it" (the phrase modified) or "each other"
+    target: Phrase | str  # a phrase, "it" (the phrase modified) or "each other"
 
 
 @dataclass(eq=False)
 class Phrase:
     group: Group
     relations: list[Relation] = field(default_factory=list)
-    withs: list["Phrase"] = field(default_factory=list)  # co-occurring phrases ("with", "without")
-    surrounded_by: "Phrase | None" = None
+    withs: list[Phrase] = field(default_factory=list)  # co-occurring phrases ("with", "without")
+    surrounded_by: Phrase | None = None
 
 
 class _NoParse(Exception):
@@ -93,7 +105,7 @@ class _Parser:
         raise _NoParse
 
     def _opening(self, i: int) -> Iterator[int]:
-        """"show me images with", "is there", "find all pictures where" ..."""
+        """ "show me images with", "is there", "find all pictures where" ..."""
         for j in self.many(i, "lead"):
             found_image = False
             for k in [j] + [k for _, _, k in self.at(j, "det", "every")]:
@@ -110,7 +122,8 @@ class _Parser:
         return self.separated(i, self.top_phrase, "and")
 
     def separated(self, i: int, item, separator: str) -> Iterator[tuple[list, int]]:
-        """Items joined by a separator, the longest lists first; one item only when no list follows."""
+        """Items joined by a separator, the longest lists first; one item only when no list
+        follows."""
         for first, j in item(i):
             found = False
             for _, _, k in self.at(j, separator):
@@ -130,19 +143,22 @@ class _Parser:
             yield from self.phrase(j, head=True)
 
     def pair(self, i: int) -> Iterator[tuple[Phrase, int]]:
-        """"a ship and a harbor next to each other": a symmetric relation between two phrases."""
+        """ "a ship and a harbor next to each other": a symmetric relation between two phrases."""
         for first, j in self.phrase(i, head=False):
             for _, _, k in self.at(j, "and"):
                 for second, m in self.phrase(k, head=False):
                     for n in self.many(m, "link"):
                         for predicate, end in self._mutual(n):
-                            yield _with(first, relations=[Relation(predicate, False, False, second)]), end
+                            yield (
+                                _with(first, relations=[Relation(predicate, False, False, second)]),
+                                end,
+                            )
 
     def _mutual(self, i: int) -> Iterator[tuple[str, int]]:
         for _, arrangement, j in self.at(i, "arrangement"):
             if arrangement in SYMMETRIC:
                 yield arrangement, j
-        for _, (predicate, swapped, negated), j in self.at(i, "relation"):
+        for _, (predicate, _swapped, negated), j in self.at(i, "relation"):
             for _, pronoun, k in self.at(j, "pronoun"):
                 if pronoun == "each other" and predicate in SYMMETRIC and not negated:
                     yield predicate, k
@@ -150,7 +166,9 @@ class _Parser:
     # -- noun phrases -----------------------------------------------------------------------
     def phrase(self, i: int, head: bool) -> Iterator[tuple[Phrase, int]]:
         for group, j in self.noun(i):
-            if len(group.classes) > 1 and not head:  # "near a harbor or a plane near ...": two sentences
+            if (
+                len(group.classes) > 1 and not head
+            ):  # "near a harbor or a plane near ...": two sentences
                 yield Phrase(group), j
             else:
                 yield from self.modifiers(Phrase(group), j, head, previous=None)
@@ -180,8 +198,9 @@ class _Parser:
                 yield (*spec[:3], spec[3], other or spec[4], []), k
 
     def _amount(self, i: int) -> Iterator[tuple[tuple, int]]:
-        for kind, value, j in self.at(i, "compare", "number", "vague", "no", "every", "only", "det", "other",
-                                      "between"):
+        for kind, value, j in self.at(
+            i, "compare", "number", "vague", "no", "every", "only", "det", "other", "between"
+        ):
             if kind == "between":  # "between 2 and 4 ships"
                 for _, low, k in self.at(j, "number"):
                     for _, _, m in self.at(k, "and", "compare"):
@@ -221,7 +240,9 @@ class _Parser:
             yield (name,), j
 
     # -- modifiers ------------------------------------------------------------------------
-    def modifiers(self, phrase: Phrase, i: int, head: bool, previous: str | None) -> Iterator[tuple[Phrase, int]]:
+    def modifiers(
+        self, phrase: Phrase, i: int, head: bool, previous: str | None
+    ) -> Iterator[tuple[Phrase, int]]:
         """Relations, arrangements, "with"/"without" phrases after the noun, longest first.
         Only a sentence's head phrases take "with" phrases and a second relation, which needs
         an "and" ("a ship near a harbor and west of a bridge"); without it the relation belongs
@@ -237,7 +258,9 @@ class _Parser:
                     yield from self.modifiers(modified, k, head, previous=kind)
         yield phrase, i
 
-    def modifier(self, phrase: Phrase, i: int, head: bool) -> Iterator[tuple[tuple[Phrase, str], int]]:
+    def modifier(
+        self, phrase: Phrase, i: int, head: bool
+    ) -> Iterator[tuple[tuple[Phrase, str], int]]:
         starts = [(i, False)] + [(j, True) for _, _, j in self.at(i, "not")]
         for start, negated in starts:
             for _, (predicate, swapped, flat_negation), j in self.at(start, "relation"):
@@ -246,7 +269,10 @@ class _Parser:
                         if predicate in SYMMETRIC and not negated and not flat_negation:
                             yield (_with(phrase, arrangements=[predicate]), "arrangement"), k
                         continue
-                    relations = [self._relation(predicate, swapped, flat_negation, negated, t) for t in targets]
+                    relations = [
+                        self._relation(predicate, swapped, flat_negation, negated, t)
+                        for t in targets
+                    ]
                     if None not in relations:
                         yield (_with(phrase, relations=relations), "relation"), k
         for _, arrangement, j in self.at(i, "arrangement"):
@@ -284,8 +310,9 @@ class _Parser:
                         yield [phrase], m
 
     @staticmethod
-    def _relation(predicate: str, swapped: bool, flat_negation: bool, negated: bool,
-                  target: Phrase | str) -> Relation | None:
+    def _relation(
+        predicate: str, swapped: bool, flat_negation: bool, negated: bool, target: Phrase | str
+    ) -> Relation | None:
         if target == "each other":
             return None
         if negated and not isinstance(target, str) and not target.group.definite:
@@ -317,21 +344,36 @@ def _compared(op: str, n: int) -> tuple:
 
 def _plain(phrase: Phrase) -> bool:
     """A phrase that can be one of a list of targets: something that exists, undescribed."""
-    return phrase.group.kind == "some" and not (phrase.relations or phrase.withs or phrase.group.arrangements
-                                                or phrase.surrounded_by)
+    return phrase.group.kind == "some" and not (
+        phrase.relations or phrase.withs or phrase.group.arrangements or phrase.surrounded_by
+    )
 
 
 def _none(phrase: Phrase) -> Phrase:
     """The phrase with its group negated: "without ships", "not near a harbor"."""
-    return replace(phrase, group=replace(phrase.group, kind="none", arrangements=list(phrase.group.arrangements)))
+    return replace(
+        phrase,
+        group=replace(phrase.group, kind="none", arrangements=list(phrase.group.arrangements)),
+    )
 
 
 def _with(phrase: Phrase, relations=(), arrangements=(), withs=(), surrounded=None) -> Phrase:
     """A copy of phrase with more modifiers (parses share nothing mutable across alternatives)."""
-    group = Group(phrase.group.classes, phrase.group.kind, phrase.group.op, phrase.group.n, phrase.group.definite,
-                  phrase.group.other, [*phrase.group.arrangements, *arrangements])
-    return Phrase(group, [*phrase.relations, *relations], [*phrase.withs, *withs],
-                  surrounded if surrounded is not None else phrase.surrounded_by)
+    group = Group(
+        phrase.group.classes,
+        phrase.group.kind,
+        phrase.group.op,
+        phrase.group.n,
+        phrase.group.definite,
+        phrase.group.other,
+        [*phrase.group.arrangements, *arrangements],
+    )
+    return Phrase(
+        group,
+        [*phrase.relations, *relations],
+        [*phrase.withs, *withs],
+        surrounded if surrounded is not None else phrase.surrounded_by,
+    )
 
 
 @dataclass(eq=False)
@@ -340,9 +382,9 @@ class _Scope:
 
     kind: str  # top | count | none | every | only
     group: Group | None
-    parent: "_Scope | None"
+    parent: _Scope | None
     parts: list[Formula] = field(default_factory=list)
-    children: list["_Scope"] = field(default_factory=list)
+    children: list[_Scope] = field(default_factory=list)
     bound: list[str] = field(default_factory=list)  # variables of the existing groups bound here
 
     @property
@@ -350,7 +392,7 @@ class _Scope:
         return 0 if self.parent is None else self.parent.depth + 1
 
     @property
-    def region(self) -> "_Scope":
+    def region(self) -> _Scope:
         """Where an existing group inside this scope is bound: counting does not change which
         entities exist, so "three cars near a court" speaks of one court; negation and "every"
         do ("no ship near a crane" is about every crane)."""
@@ -384,7 +426,9 @@ class _Builder:
         return self.render(top)
 
     # -- building -------------------------------------------------------------------------
-    def phrase(self, phrase: Phrase, parent: Group | None, link: Relation | None, scope: _Scope) -> None:
+    def phrase(
+        self, phrase: Phrase, parent: Group | None, link: Relation | None, scope: _Scope
+    ) -> None:
         """Place one phrase: `parent` is the group it is attached to, by `link` when it is the
         target of a relation, in `scope` (the scope the parent is seen in)."""
         group = phrase.group
@@ -412,12 +456,16 @@ class _Builder:
     def _declare(self, group: Group, scope: _Scope) -> None:
         if group.arrangements and group.kind == "count":
             if group.op != ">=":
-                self.fail(f"an arrangement ({', '.join(group.arrangements)}) of {_amount(group)} "
-                          f"{_class_words(group)} is not supported: say 'at least'")
+                self.fail(
+                    f"an arrangement ({', '.join(group.arrangements)}) of {_amount(group)} "
+                    f"{_class_words(group)} is not supported: say 'at least'"
+                )
             group.kind = "some"
         if group.arrangements and group.kind != "some":
-            self.fail(f"an arrangement ({', '.join(group.arrangements)}) needs entities that exist, "
-                      f"not {group.kind!r} {_class_words(group)}")
+            self.fail(
+                f"an arrangement ({', '.join(group.arrangements)}) needs entities that exist, "
+                f"not {group.kind!r} {_class_words(group)}"
+            )
         if group.arrangements and group.n == 1:  # "cars in a row", "ships parallel to each other"
             lines = {"row", "column", "line"} & set(group.arrangements)
             group.n = ROW_OF_UNKNOWN_LENGTH if lines else 2
@@ -471,7 +519,9 @@ class _Builder:
             while up is not None and up is not s:
                 up = up.parent
             if up is None:
-                self.fail("a relation refers to an entity outside the part of the question it belongs to")
+                self.fail(
+                    "a relation refers to an entity outside the part of the question it belongs to"
+                )
         deepest.parts.append(formula)
 
     def _relation(self, relation: Relation, subject: Group, target: Group) -> Formula:
@@ -489,7 +539,9 @@ class _Builder:
     def _arrangement(self, group: Group, arrangement: str) -> Formula:
         vs = group.variables
         if len(vs) < 2:
-            self.fail(f"'{_class_words(group)}' {arrangement}: an arrangement needs two or more entities")
+            self.fail(
+                f"'{_class_words(group)}' {arrangement}: an arrangement needs two or more entities"
+            )
         row = _conjoin([Atom("left_of", (a, b)) for a, b in zip(vs, vs[1:])])
         column = _conjoin([Atom("below", (b, a)) for a, b in zip(vs, vs[1:])])
         if arrangement == "row":
@@ -501,12 +553,20 @@ class _Builder:
         return _conjoin([Atom(arrangement, pair) for pair in combinations(vs, 2)])
 
     def _surrounded(self, phrase: Phrase, center: Group, scope: _Scope) -> None:
-        """"surrounded by cars": a car on each of the four sides."""
+        """ "surrounded by cars": a car on each of the four sides."""
         group = phrase.group
-        if group.kind not in ("some", "count") or (group.kind == "count" and group.op != ">=") \
-                or group.n > 4 or group.arrangements or phrase.relations or phrase.withs:
-            self.fail("'surrounded by' takes plain entities ('surrounded by cars'): a count above four, "
-                      "an arrangement or a relation after it is not supported")
+        if (
+            group.kind not in ("some", "count")
+            or (group.kind == "count" and group.op != ">=")
+            or group.n > 4
+            or group.arrangements
+            or phrase.relations
+            or phrase.withs
+        ):
+            self.fail(
+                "'surrounded by' takes plain entities ('surrounded by cars'): a count above four, "
+                "an arrangement or a relation after it is not supported"
+            )
         group.kind, group.n = "some", 4
         self._declare(group, scope)
         for side, v in zip(("left_of", "right_of", "above", "below"), group.variables):
@@ -526,20 +586,29 @@ class _Builder:
             rest = Exists(tuple(scope.bound), rest)
         if scope.kind == "count" and group.op == "between":
             low, high = group.n
-            return And((Count(">=", low, v, _conjoin(parts)), Count("<=", high, v, _conjoin(parts))))
+            return And(
+                (Count(">=", low, v, _conjoin(parts)), Count("<=", high, v, _conjoin(parts)))
+            )
         if scope.kind == "count":
             # what does not speak of the counted entities holds or fails for all of them alike
             own = [p for p in parts if v in free_variables(p)]
             apart = [p for p in parts if v not in free_variables(p)] if group.op != "<=" else []
-            return _conjoin([Count(group.op, group.n, v, _conjoin(own if apart else parts)), *apart])
+            return _conjoin(
+                [Count(group.op, group.n, v, _conjoin(own if apart else parts)), *apart]
+            )
         if scope.kind == "none":
             return Not(Exists((v, *scope.bound), _conjoin(parts)))
         if scope.kind == "every":
-            return And((Exists((v,), cls), ForAll((v,), cls if rest is None else Implies(cls, rest))))
+            return And(
+                (Exists((v,), cls), ForAll((v,), cls if rest is None else Implies(cls, rest)))
+            )
         # only: every entity related as the phrase says is of the class, and one is
         if scope.bound or scope.children:
-            self.fail("'only' is supported for entities with a relation to one thing ('a harbor with only "
-                      "ships near it'), not for entities with their own descriptions")
+            self.fail(
+                "'only' is supported for entities with a relation to one thing ('a harbor with "
+                "only "
+                "ships near it'), not for entities with their own descriptions"
+            )
         if rest is None:
             return And((Exists((v,), cls), ForAll((v,), cls)))
         return And((Exists((v,), _conjoin(parts)), ForAll((v,), Implies(rest, cls))))
@@ -583,9 +652,14 @@ def translate_embedded(question: str) -> Formula:
     try:
         sentences = parser.question_()
     except _NoParse:
-        stuck = parser.words[min(parser.furthest, len(parser.words) - 1):][:4] if parser.words else []
-        raise TranslationError(f"could not make sense of the question from {' '.join(stuck)!r} on. {SUPPORTED}",
-                               question, unknown=stuck) from None
+        stuck = (
+            parser.words[min(parser.furthest, len(parser.words) - 1) :][:4] if parser.words else []
+        )
+        raise TranslationError(
+            f"could not make sense of the question from {' '.join(stuck)!r} on. {SUPPORTED}",
+            question,
+            unknown=stuck,
+        ) from None
     builder = _Builder(question)
     formulas = [builder.sentence(s) for s in sentences]
     if len(formulas) > 1:  # each alternative brings its own entities
@@ -595,8 +669,11 @@ def translate_embedded(question: str) -> Formula:
 
 def _covered(parser: _Parser, i: int) -> bool:
     """Whether some known phrase covers word i."""
-    return any(j <= i < j + n for j in range(max(0, i - lexicon.longest_phrase() + 1), i + 1)
-               for _, _, n in parser.readings[j])
+    return any(
+        j <= i < j + n
+        for j in range(max(0, i - lexicon.longest_phrase() + 1), i + 1)
+        for _, _, n in parser.readings[j]
+    )
 
 
 def _unknown_message(unknown: list[str]) -> str:
@@ -604,13 +681,19 @@ def _unknown_message(unknown: list[str]) -> str:
     hints = []
     for word in unknown:
         close = difflib.get_close_matches(word, known, n=2, cutoff=0.75)
-        hints.append(f"{word!r}" + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""))
+        hints.append(
+            f"{word!r}"
+            + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else "")
+        )
     return f"did not understand {', '.join(hints)}. {SUPPORTED}"
 
 
-SUPPORTED = ("It understands: the classes of the ontology by name or synonym (ship/boat, small vehicle/car, "
-             "large vehicle/truck, plane, storage tank, harbor, ...); left of/west of, right of/east of, "
-             "above/north of, below/south of, near/next to/beside, far from, on/overlapping, in/inside, "
-             "containing, larger/smaller than, parallel to, of the same type as; a/three/at least 5/at most 2/"
-             "exactly 4/between 2 and 4/several/many/no/every/only; in a row/column/line, each other, "
-             "surrounded by; with, without, that is ..., and, or, not.")
+SUPPORTED = (
+    "It understands: the classes of the ontology by name or synonym (ship/boat, small vehicle/car, "
+    "large vehicle/truck, plane, storage tank, harbor, ...); left of/west of, right of/east of, "
+    "above/north of, below/south of, near/next to/beside, far from, on/overlapping, in/inside, "
+    "containing, larger/smaller than, parallel to, of the same type as; a/three/at least 5/at "
+    "most 2/"
+    "exactly 4/between 2 and 4/several/many/no/every/only; in a row/column/line, each other, "
+    "surrounded by; with, without, that is ..., and, or, not."
+)

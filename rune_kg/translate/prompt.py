@@ -11,12 +11,16 @@ from ..vocab import ONTOLOGY, predicates
 
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
 
-SYNTAX = """Write one first-order-logic formula over the objects detected in one image, on one line, nothing else.
-Syntax: atoms pred(x) or pred(x, y); & (and), | (or), ~ (not), -> (implies), parentheses;
-quantifiers "exists x: F", "forall x: F", counting "exists>=N x: F", "exists<=N x: F", "exists=N x: F".
-Free variables are existential; different variables are different objects.
-Relations (x relative to y; x left_of y means x is left of y): {relations}.
-Classes (use the predicate, not the English word): {classes}."""
+SYNTAX = (
+    "Write one first-order-logic formula over the objects detected in one image, on one line, "
+    "nothing else.\n"
+    "Syntax: atoms pred(x) or pred(x, y); & (and), | (or), ~ (not), -> (implies), parentheses;\n"
+    'quantifiers "exists x: F", "forall x: F", counting "exists>=N x: F", "exists<=N x: F", '
+    '"exists=N x: F".\n'
+    "Free variables are existential; different variables are different objects.\n"
+    "Relations (x relative to y; x left_of y means x is left of y): {relations}.\n"
+    "Classes (use the predicate, not the English word): {classes}."
+)
 
 
 @cache
@@ -37,6 +41,8 @@ def messages(question: str) -> list[dict]:
     """Chat messages: the system prompt, one user/assistant pair per example, the question."""
     chat = [{"role": "system", "content": system_prompt()}]
     for example in examples():
-        chat += [{"role": "user", "content": example["question"]},
-                 {"role": "assistant", "content": example["fol"]}]
+        chat += [
+            {"role": "user", "content": example["question"]},
+            {"role": "assistant", "content": example["fol"]},
+        ]
     return chat + [{"role": "user", "content": question}]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..query.formula import Formula, alpha_normal, canonical
 from ..errors import FormulaError
+from ..query.formula import Formula, alpha_normal, canonical
 from ..query.parse import parse
 
 

@@ -68,7 +68,7 @@ class _Ontology:
     def terms(self) -> frozenset[str]:
         """Local names of every rune: IRI the ontology declares (subject of a triple)."""
         return frozenset(
-            t.subject.value[len(RUNE_NS):]
+            t.subject.value[len(RUNE_NS) :]
             for t in self.graph
             if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(RUNE_NS)
         )
@@ -84,9 +84,13 @@ class _Ontology:
     def classes(self) -> dict[str, ObjectClass]:
         entity = ox.NamedNode(RUNE_NS + "Entity")
         parents = {
-            t.subject: [o for o in self.objects(t.subject, RDFS_SUBCLASS) if isinstance(o, ox.NamedNode)]
+            t.subject: [
+                o for o in self.objects(t.subject, RDFS_SUBCLASS) if isinstance(o, ox.NamedNode)
+            ]
             for t in self.graph
-            if t.predicate == RDF_TYPE and t.object == OWL_CLASS and isinstance(t.subject, ox.NamedNode)
+            if t.predicate == RDF_TYPE
+            and t.object == OWL_CLASS
+            and isinstance(t.subject, ox.NamedNode)
         }
 
         def ancestors(iri: ox.NamedNode) -> list[ox.NamedNode]:
@@ -136,5 +140,7 @@ def descendants(name: str) -> frozenset[str]:
     """Leaf class names that make `name(x)` true: the class itself or its subclasses."""
     iri = ONTOLOGY.classes[name].iri
     return frozenset(
-        c.name for c in ONTOLOGY.classes.values() if c.dota_name and (c.iri == iri or iri in c.ancestors)
+        c.name
+        for c in ONTOLOGY.classes.values()
+        if c.dota_name and (c.iri == iri or iri in c.ancestors)
     )

@@ -40,7 +40,9 @@ class Relation:
     @property
     def stored(self) -> bool:
         """Answered from stored pairs: its own, or its inverse's with the pair swapped."""
-        return self.materialised or (self.inverse is not None and RELATIONS[self.inverse].materialised)
+        return self.materialised or (
+            self.inverse is not None and RELATIONS[self.inverse].materialised
+        )
 
     @property
     def stored_as(self) -> tuple[Relation, bool]:
@@ -56,8 +58,14 @@ def _snake(local: str) -> str:
 
 def _read() -> dict[str, Relation]:
     graph = ONTOLOGY.graph
-    properties = [t.subject for t in graph if t.predicate == RDF_TYPE and t.object == _OBJECT_PROPERTY
-                  and isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(RUNE_NS)]
+    properties = [
+        t.subject
+        for t in graph
+        if t.predicate == RDF_TYPE
+        and t.object == _OBJECT_PROPERTY
+        and isinstance(t.subject, ox.NamedNode)
+        and t.subject.value.startswith(RUNE_NS)
+    ]
     inverse: dict[ox.NamedNode, ox.NamedNode] = {}
     for t in graph:
         if t.predicate == _INVERSE:
@@ -69,7 +77,7 @@ def _read() -> dict[str, Relation]:
         materialised = _TRUE in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + "materialised"))
         if predicate is None and not materialised:
             continue  # structure (inImage, classCount ...), not a relation between entities
-        names[iri] = predicate or _snake(iri.value[len(RUNE_NS):])
+        names[iri] = predicate or _snake(iri.value[len(RUNE_NS) :])
     for iri, name in names.items():
         labels = ONTOLOGY.objects(iri, RDFS_LABEL)
         comments = ONTOLOGY.objects(iri, _COMMENT)
@@ -82,7 +90,9 @@ def _read() -> dict[str, Relation]:
             symmetric=_SYMMETRIC in ONTOLOGY.objects(iri, RDF_TYPE),
             inverse=names.get(inverse.get(iri)),
             materialised=_TRUE in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + "materialised")),
-            thresholds=tuple(o.value for o in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + "thresholdParameter"))),
+            thresholds=tuple(
+                o.value for o in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + "thresholdParameter"))
+            ),
         )
     return {r.name: r for r in found.values()}
 

@@ -1,0 +1,112 @@
+"""The layout of docs/architecture.md holds: imports flow one way between the stages' packages,
+and no modules import each other in a cycle (imports inside functions count too)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "rune_kg"
+
+# Each top-level part of rune_kg and the parts it may import: lower layers never import higher.
+ALLOWED = {
+    "errors": set(),
+    "vocab": {"errors"},
+    "kg": {"errors", "vocab"},
+    "ingest": {"errors", "vocab", "kg"},
+    "detect": {"errors", "vocab", "kg", "ingest"},
+    "query": {"errors", "vocab", "kg"},
+    "translate": {"errors", "vocab", "kg", "query"},
+    "ask": {"errors", "vocab", "kg", "query", "translate"},
+    "endpoint": {"errors", "vocab", "kg"},
+    "evaluation": {"errors", "vocab", "kg", "ingest", "query", "translate", "ask"},
+    "server": {"errors", "vocab", "kg", "query", "translate", "ask", "endpoint"},
+    "cli": {
+        "errors",
+        "vocab",
+        "kg",
+        "ingest",
+        "detect",
+        "query",
+        "translate",
+        "ask",
+        "endpoint",
+        "evaluation",
+        "server",
+    },
+}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The rune_kg modules that `name` imports anywhere in its text."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1]
+                    + ([base] if base else [])
+                )
+            targets = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                for alias in node.names
+            ]
+        else:
+            continue
+        found |= {t for t in targets if t in modules and t != name}
+    return found
+
+
+def _part(module: str) -> str:
+    return module.split(".")[1] if "." in module else "__init__"
+
+
+def test_imports_flow_one_way():
+    modules = _modules()
+    wrong = []
+    for name, path in modules.items():
+        part = _part(name)
+        if part in ("__init__", "__main__"):
+            continue
+        for target in _imports(name, path, modules):
+            other = _part(target)
+            if other != part and other != "__init__" and other not in ALLOWED[part]:
+                wrong.append(f"{name} imports {target}")
+    assert wrong == []
+    assert {_part(m) for m in modules} - {"__init__"} == set(ALLOWED)  # a new package needs a layer
+
+
+def test_no_import_cycles():
+    modules = _modules()
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    cycles = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for target in graph[node]:
+            if target.startswith(node + ".") or node.startswith(target + "."):
+                continue  # a package and its own modules
+            if state.get(target) == 1:
+                cycles.append(path[path.index(target) :] + [target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[node] = 2
+
+    for name in graph:
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []

@@ -1,7 +1,7 @@
 """The collections the benchmark runs on, built and ingested once into a work folder:
 - real: the 25 real DOTA images bundled in rune_kg/data/sample;
-- dota-v1: 2,800 images (DOTA v1.0's size) resampled from them (rune_kg.synthetic: each image
-  copies one real image's objects, layout, co-occurrences and sizes intact, tiled);
+- dota-v1: 2,800 images (DOTA v1.0's size) resampled from them (rune_kg.evaluation.synthetic:
+  each image copies one real image's objects, layout, co-occurrences and sizes intact, tiled);
 - dota-x4: 11,200 images, the same way, for scale beyond DOTA v1.0.
 Each holds the ground truth as source "dota" and one detection run per uncertainty level.
 """

@@ -4,7 +4,7 @@ what the caller passes (command-line options, tests)."""
 
 DEFAULTS = {
     "STORE": "rune-store",  # the store folder
-    "ENDPOINT": None,  # a SPARQL 1.1 query URL instead of the store folder (rune_kg.remote)
+    "ENDPOINT": None,  # a SPARQL 1.1 query URL instead of the store folder (rune_kg.kg.remote)
     "UPDATE_ENDPOINT": None,  # its update URL
     # public URL of the server (behind a proxy); default: the URL the request came to
     "BASE_URL": None,

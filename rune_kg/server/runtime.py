@@ -10,14 +10,14 @@ from flask import current_app
 
 from ..endpoint import QueryPool
 from ..endpoint.forward import ForwardingPool
-from ..kg import Store, open_store
+from ..kg import KnowledgeGraph, Store, open_store
 from ..kg.index import load_index
 from ..translate import open_translator
 
 
 @dataclass
 class Runtime:
-    store: object  # Store, or RemoteStore (rune_kg.remote)
+    store: KnowledgeGraph  # the embedded Store, or a RemoteStore
     pool: object  # QueryPool, or ForwardingPool for a remote endpoint
     translator: object  # "embedded" or an LLM backend (rune_kg.translate.open_translator)
     update_token: str | None

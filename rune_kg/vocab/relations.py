@@ -119,3 +119,26 @@ def symmetric_predicates() -> frozenset[str]:
 def stored_predicates() -> frozenset[str]:
     """Predicates answered from stored pairs (near, overlaps, inside, contains)."""
     return frozenset(name for name, r in predicates().items() if r.stored)
+
+
+def markdown_table() -> str:
+    """The predicates as the table of docs/query-language.md (a test keeps the two equal)."""
+    rows = [
+        "| predicate | holds when | symmetric | inverse | answered from | thresholds |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, r in predicates().items():
+        if r.materialised:
+            source = "stored pairs"
+        else:
+            source = f"stored {r.inverse} pairs" if r.stored else "measures"
+        cells = [
+            f"{name}(a, b)",
+            r.definition.replace("|", "\\|"),
+            "yes" if r.symmetric else "no",
+            r.inverse or "-",
+            source,
+            ", ".join(r.thresholds) or "-",
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"

@@ -110,3 +110,14 @@ def test_no_import_cycles():
         if name not in state:
             visit(name, [name])
     assert cycles == []
+
+
+def test_both_stores_offer_the_knowledge_graph_interface():
+    from rune_kg.kg import KnowledgeGraph, Store
+    from rune_kg.kg.remote import RemoteStore
+
+    members = {name for name in vars(KnowledgeGraph) if not name.startswith("_")} | {"__len__"}
+    members |= set(KnowledgeGraph.__annotations__)
+    for store in (Store(), RemoteStore("http://127.0.0.1:9/query")):  # properties are not read
+        missing = {m for m in members if not hasattr(type(store), m) and m not in vars(store)}
+        assert missing == set(), type(store).__name__

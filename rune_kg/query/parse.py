@@ -312,11 +312,6 @@ _SYMBOLS = {"->": "ARROW", ">=": "COMPARISON", "<=": "COMPARISON"}
 def viable(text: str) -> str:
     """How far `text` is from a formula, for decoding constrained to the grammar: "complete"
     (it parses and validates), "prefix" (some continuation could make it one) or "dead"."""
-    try:
-        parse(text)
-        return "complete"
-    except FormulaError:
-        pass
     tokens: list[Token] = []
     rest = ""  # a symbol cut short at the end ("-" of "->")
     try:
@@ -343,6 +338,12 @@ def viable(text: str) -> str:
     except UnexpectedInput:
         return "dead"
     accepts = state.accepts()
+    if "$END" in accepts and not rest:  # it may be whole as it stands
+        try:
+            parse(text)
+            return "complete"
+        except FormulaError:
+            pass
     if rest:
         return (
             "prefix"

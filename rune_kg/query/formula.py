@@ -189,3 +189,96 @@ def negate(f: Formula) -> Formula:
         case Not(body=body):
             return body
     return Not(f)
+
+
+def normal_form(f: Formula) -> Formula:
+    """A representative of f's class up to variable names, the order of conjuncts, disjuncts and
+    quantified variables, the order of a symmetric relation's arguments and the choice between
+    a relation and its inverse (right_of(a, b) is left_of(b, a)). Two formulas with the same
+    normal form select the same images; the converse need not hold."""
+    from ..vocab import RELATIONS  # the catalogue, read from the ontology
+
+    def oriented(atom: Atom) -> Atom:
+        relation = RELATIONS.get(atom.predicate)
+        if (
+            relation is not None
+            and relation.inverse is not None
+            and relation.inverse < atom.predicate
+        ):
+            return Atom(relation.inverse, atom.args[::-1])
+        return atom
+
+    def shape(g: Formula) -> str:
+        """g's canonical text with every variable blanked, for ordering parts by their form."""
+        return canonical(_blank(g))
+
+    def walk(g: Formula, names: dict[str, str] | None) -> Formula:
+        match g:
+            case Atom():
+                atom = oriented(g)
+                if names is not None and RELATIONS.get(atom.predicate, None) is not None:
+                    if RELATIONS[atom.predicate].symmetric:
+                        atom = Atom(
+                            atom.predicate, tuple(sorted(atom.args, key=lambda a: names.get(a, a)))
+                        )
+                return atom
+            case Not(body=body):
+                return Not(walk(body, names))
+            case And(parts=parts) | Or(parts=parts):
+                flat = [
+                    p for part in parts for p in (part.parts if type(part) is type(g) else (part,))
+                ]
+                done = [walk(p, names) for p in flat]
+                return type(g)(
+                    tuple(sorted(done, key=lambda p: (shape(p), canonical(p) if names else "")))
+                )
+            case Implies(premise=p, conclusion=c):
+                return Implies(walk(p, names), walk(c, names))
+            case Exists(variables=vs, body=body) | ForAll(variables=vs, body=body):
+                return type(g)(
+                    tuple(sorted(vs, key=lambda v: names.get(v, v) if names else v)),
+                    walk(body, names),
+                )
+            case Count(op=op, n=n, variable=v, body=body):
+                return Count(op, n, v, walk(body, names))
+        raise TypeError(f"not a formula: {g!r}")
+
+    result = alpha_normal(walk(f, None))
+    for _ in range(3):  # names now follow the order of parts; order again by them, to a fixpoint
+        names = {v: v for v in _variables(result)}
+        again = alpha_normal(walk(result, names))
+        if again == result:
+            break
+        result = again
+    return result
+
+
+def _blank(f: Formula) -> Formula:
+    match f:
+        case Atom(predicate=p, args=args):
+            return Atom(p, tuple("_" for _ in args))
+        case Not(body=body):
+            return Not(_blank(body))
+        case And(parts=parts) | Or(parts=parts):
+            return type(f)(tuple(sorted((_blank(p) for p in parts), key=canonical)))
+        case Implies(premise=p, conclusion=c):
+            return Implies(_blank(p), _blank(c))
+        case Exists(variables=vs, body=body) | ForAll(variables=vs, body=body):
+            return type(f)(tuple("_" for _ in vs), _blank(body))
+        case Count(op=op, n=n, body=body):
+            return Count(op, n, "_", _blank(body))
+    raise TypeError(f"not a formula: {f!r}")
+
+
+def _variables(f: Formula) -> list[str]:
+    found: list[str] = []
+    match f:
+        case Atom(args=args):
+            found += args
+        case Exists(variables=vs) | ForAll(variables=vs):
+            found += vs
+        case Count(variable=v):
+            found.append(v)
+    for child in children(f):
+        found += _variables(child)
+    return list(dict.fromkeys(found))

@@ -235,15 +235,14 @@ def normal_form(f: Formula) -> Formula:
             case Implies(premise=p, conclusion=c):
                 return Implies(walk(p, names), walk(c, names))
             case Exists(variables=vs, body=body) | ForAll(variables=vs, body=body):
-                return type(g)(
-                    tuple(sorted(vs, key=lambda v: names.get(v, v) if names else v)),
-                    walk(body, names),
-                )
+                inner = walk(body, names)
+                seen = _variables(inner)  # in the order the normalised body uses them
+                return type(g)(tuple(sorted(vs, key=seen.index)), inner)
             case Count(op=op, n=n, variable=v, body=body):
                 return Count(op, n, v, walk(body, names))
         raise TypeError(f"not a formula: {g!r}")
 
-    result = alpha_normal(walk(f, None))
+    result = alpha_normal(walk(_apart(f), None))
     for _ in range(3):  # names now follow the order of parts; order again by them, to a fixpoint
         names = {v: v for v in _variables(result)}
         again = alpha_normal(walk(result, names))
@@ -282,3 +281,31 @@ def _variables(f: Formula) -> list[str]:
     for child in children(f):
         found += _variables(child)
     return list(dict.fromkeys(found))
+
+
+def _apart(f: Formula) -> Formula:
+    """f with every quantifier's variables renamed to names of their own ("exists a: p(a)) &
+    (exists a: q(a))" -> two different names), so that renaming cannot merge them."""
+    fresh = iter(range(1, 10**9))
+
+    def walk(g: Formula) -> Formula:
+        match g:
+            case Atom():
+                return g
+            case Not(body=body):
+                return Not(walk(body))
+            case And(parts=parts) | Or(parts=parts):
+                return type(g)(tuple(walk(p) for p in parts))
+            case Implies(premise=p, conclusion=c):
+                return Implies(walk(p), walk(c))
+            case Exists(variables=vs, body=body) | ForAll(variables=vs, body=body):
+                new = tuple(f"q{next(fresh)}_{v}" for v in vs)
+                for old, name in zip(vs, new):
+                    body = rename(body, old, name)
+                return type(g)(new, walk(body))
+            case Count(op=op, n=n, variable=v, body=body):
+                name = f"q{next(fresh)}_{v}"
+                return Count(op, n, name, walk(rename(body, v, name)))
+        raise TypeError(f"not a formula: {g!r}")
+
+    return walk(f)

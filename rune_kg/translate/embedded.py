@@ -43,7 +43,7 @@ class Group:
     """The entities one noun phrase speaks of."""
 
     classes: tuple[str | None, ...]  # a disjunction of classes; None: any entity
-    kind: str = "some"  # some (n explicit variables) | count | none | every | only
+    kind: str = "some"  # some (n explicit variables) | count | none | none_of | every | only
     op: str = ">="  # count only: >=, <=, = or between
     n: int | tuple[int, int] = 1  # (low, high) for between
     definite: bool = False  # "the harbor": the harbor mentioned before, if any
@@ -77,7 +77,7 @@ class _Parser:
 
     def __init__(self, question: str):
         self.question = question
-        self.words = lexicon.words(question)
+        self.words = lexicon.rewrite(lexicon.words(question))
         self.readings = [lexicon.readings(self.words, i) for i in range(len(self.words))]
         self.furthest = 0  # the furthest word any reading reached, for the error message
 
@@ -217,7 +217,7 @@ class _Parser:
             elif kind == "vague":
                 yield ("count", ">=", value, False, False), j
             elif kind == "no":
-                yield ("none", ">=", 1, False, False), j
+                yield ("none" if value == "no" else "none_of", ">=", 1, False, False), j
             elif kind == "every":
                 yield ("every", ">=", 1, False, False), j
             elif kind == "only":
@@ -277,7 +277,20 @@ class _Parser:
                         yield (_with(phrase, relations=relations), "relation"), k
         for _, arrangement, j in self.at(i, "arrangement"):
             yield (_with(phrase, arrangements=[arrangement]), "arrangement"), j
+        for _, _, j in self.at(i, "between"):
+            for ends, k in self._between(j):
+                yield (
+                    (
+                        _with(phrase, relations=[Relation("between", False, False, ends)]),
+                        "relation",
+                    ),
+                    k,
+                )
         if head:
+            for _, _, j in self.at(i, "surrounding"):  # "cars surrounding a roundabout"
+                for center, k in self.phrase(j, head=False):
+                    if _plain(center):
+                        yield (_with(center, surrounded=phrase), "relation"), k
             for kind, _, j in self.at(i, "with", "without", "surrounded"):
                 for inner, k in self.phrase(j, head=False):
                     if kind == "surrounded":
@@ -289,6 +302,18 @@ class _Parser:
                             continue
                         inner = _none(inner)
                     yield (_with(phrase, withs=[inner]), "with"), k
+
+    def _between(self, i: int) -> Iterator[tuple[tuple[Phrase, ...], int]]:
+        """ "between a ship and a bridge", "between two trucks": the two ends."""
+        for first, j in self.phrase(i, head=False):
+            if not _plain(first) and not _pair(first):
+                continue
+            if _pair(first):
+                yield (first,), j
+            for _, _, k in self.at(j, "and"):
+                for second, m in self.phrase(k, head=False):
+                    if _plain(first) and _plain(second):
+                        yield (first, second), m
 
     def targets(self, i: int, head: bool) -> Iterator[tuple[list[Phrase | str], int]]:
         """What a relation points at: "a harbor", "it", "each other", or a plain list
@@ -346,6 +371,17 @@ def _plain(phrase: Phrase) -> bool:
     """A phrase that can be one of a list of targets: something that exists, undescribed."""
     return phrase.group.kind == "some" and not (
         phrase.relations or phrase.withs or phrase.group.arrangements or phrase.surrounded_by
+    )
+
+
+def _pair(phrase: Phrase) -> bool:
+    """ "two trucks": a plain phrase of at least two entities."""
+    group = phrase.group
+    return (
+        group.kind == "count"
+        and group.op == ">="
+        and group.n == 2
+        and not (phrase.relations or phrase.withs or group.arrangements or phrase.surrounded_by)
     )
 
 
@@ -443,6 +479,9 @@ class _Builder:
             self._place(self._arrangement(group, arrangement), group)
         inner = self.inner[id(group)]
         for relation in phrase.relations:
+            if relation.predicate == "between":
+                self._between(group, relation.target, inner)
+                continue
             if relation.target == "it":
                 target = self._implicit_target(group, parent)
                 self._place(self._relation(relation, group, target), group, target)
@@ -533,7 +572,9 @@ class _Builder:
         return _conjoin(atoms)
 
     def _class(self, group: Group, v: str) -> Formula:
-        names = group.classes if None not in group.classes else _root_classes()
+        names = (
+            tuple(dict.fromkeys(group.classes)) if None not in group.classes else _root_classes()
+        )
         return _disjoin([Atom(c, (v,)) for c in names])
 
     def _arrangement(self, group: Group, arrangement: str) -> Formula:
@@ -550,7 +591,29 @@ class _Builder:
             return column
         if arrangement == "line":
             return Or((row, column))
+        if arrangement == "side_by_side":
+            return _conjoin(
+                [Atom(p, pair) for pair in combinations(vs, 2) for p in ("near", "parallel")]
+            )
         return _conjoin([Atom(arrangement, pair) for pair in combinations(vs, 2)])
+
+    def _between(self, group: Group, ends: tuple[Phrase, ...], scope: _Scope) -> None:
+        """x between a and b: in a row or a column with them, on either side: a left of x left
+        of b (or the reverse), or a above x above b (or the reverse)."""
+        groups = []
+        for end in ends:
+            if len(ends) == 1:  # "between two trucks": two explicit entities
+                end.group.kind, end.group.n = "some", 2
+            self.phrase(end, parent=group, link=None, scope=scope)
+            groups.append(end.group)
+        a, b = [v for g in groups for v in g.variables][:2]
+        for x in group.variables:
+            sides = [
+                And((Atom(p, (first, x)), Atom(p, (x, second))))
+                for p in ("left_of", "above")
+                for first, second in ((a, b), (b, a))
+            ]
+            self._place(Or(tuple(sides)), group, *groups)
 
     def _surrounded(self, phrase: Phrase, center: Group, scope: _Scope) -> None:
         """ "surrounded by cars": a car on each of the four sides."""
@@ -596,8 +659,11 @@ class _Builder:
             return _conjoin(
                 [Count(group.op, group.n, v, _conjoin(own if apart else parts)), *apart]
             )
-        if scope.kind == "none":
-            return Not(Exists((v, *scope.bound), _conjoin(parts)))
+        if scope.kind in ("none", "none_of"):
+            absent = Not(Exists((v, *scope.bound), _conjoin(parts)))
+            # "none of the tanks ...": there are tanks (a clause of its own, so that the tank
+            # that exists need not differ from the ones the negation speaks of)
+            return absent if scope.kind == "none" else And((Exists((v,), cls), absent))
         if scope.kind == "every":
             return And(
                 (Exists((v,), cls), ForAll((v,), cls if rest is None else Implies(cls, rest)))

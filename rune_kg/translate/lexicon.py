@@ -1,7 +1,10 @@
 """The embedded translator's words: English phrases -> typed lexemes, matched longest first.
 
-Class words come from the ontology (labels and skos:altLabel synonyms, with their plurals);
-everything else (relation phrases, numbers, quantity words, the words around a question) is
+The domain vocabulary comes from the ontology, so that the linked data and the translator share
+it: class words are the classes' labels and skos:altLabel synonyms (with their plurals), and
+relation phrases are the relations' rune:phrase, rune:inversePhrase, rune:negatedPhrase and
+rune:groupPhrase annotations (rune_kg.vocab.relations). The grammar's own words (numbers,
+quantity words, arrangements in a row or column, hedges, the words around a question) are
 listed here. The choices where English is vague are documented in the README ("Questions in
 English"): a bare number means "at least", "several" means at least 3, "many" at least 5.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from ..vocab import ONTOLOGY
+from ..vocab import ONTOLOGY, predicates
 
 # The kinds of reading a phrase can have (the parser's terminals):
 # - class: a class noun; value: (class name or None for any entity, plural)
@@ -75,188 +78,6 @@ NUMBER_WORDS = {
     "a group of three": 3,
 }
 
-# One relation phrase -> (predicate, swapped, negated).
-# swapped: "smaller than" is larger_than(b, a).
-RELATIONS = {
-    "left_of": [
-        "left of",
-        "to the left of",
-        "on the left of",
-        "on the left side of",
-        "to the left side of",
-        "at the left of",
-        "west of",
-        "to the west of",
-        "on the west side of",
-        "westward of",
-    ],
-    "right_of": [
-        "right of",
-        "to the right of",
-        "on the right of",
-        "on the right side of",
-        "to the right side of",
-        "at the right of",
-        "east of",
-        "to the east of",
-        "on the east side of",
-        "eastward of",
-    ],
-    "above": [
-        "above",
-        "north of",
-        "to the north of",
-        "on the north side of",
-        "northward of",
-        "on top side of",
-        "higher up than",
-        "up from",
-    ],
-    "below": [
-        "below",
-        "beneath",
-        "under",
-        "underneath",
-        "south of",
-        "to the south of",
-        "on the south side of",
-        "southward of",
-        "lower down than",
-        "down from",
-    ],
-    "near": [
-        "near",
-        "near to",
-        "nearby",
-        "near by",
-        "next to",
-        "close to",
-        "close by",
-        "closeby",
-        "beside",
-        "by",
-        "adjacent to",
-        "alongside",
-        "at",
-        "around",
-        "neighbouring",
-        "neighboring",
-        "bordering",
-        "in the vicinity of",
-        "in proximity to",
-        "in close proximity to",
-        "in the neighbourhood of",
-        "in the neighborhood of",
-        "not far from",
-        "a short distance from",
-        "close",
-        "adjacent",
-        "neighbor of",
-        "neighbour of",
-    ],
-    "far_from": [
-        "far from",
-        "far away from",
-        "away from",
-        "distant from",
-        "a long way from",
-        "remote from",
-        "well away from",
-        "far off from",
-        "far",
-        "far away",
-        "distant",
-        "apart from",
-    ],
-    "overlaps": [
-        "overlapping",
-        "overlaps",
-        "overlap",
-        "overlapping with",
-        "overlaps with",
-        "overlap with",
-        "intersecting",
-        "intersects",
-        "intersect",
-        "intersecting with",
-        "on",
-        "on top of",
-        "over",
-        "crossing",
-        "crosses",
-        "cross",
-    ],
-    "inside": [
-        "inside",
-        "inside of",
-        "in",
-        "within",
-        "contained in",
-        "contained within",
-        "enclosed by",
-        "enclosed in",
-        "located in",
-        "located inside",
-        "inside the area of",
-    ],
-    "contains": [
-        "containing",
-        "contains",
-        "contain",
-        "enclosing",
-        "encloses",
-        "enclose",
-        "that contains",
-        "holding",
-    ],
-    "larger_than": [
-        "larger than",
-        "bigger than",
-        "greater than",
-        "wider than",
-        "huger than",
-        "more extensive than",
-    ],
-    "parallel": [
-        "parallel to",
-        "parallel with",
-        "aligned with",
-        "in parallel with",
-        "in parallel to",
-        "with the same orientation as",
-        "with the same heading as",
-        "oriented like",
-        "oriented the same as",
-        "in the same direction as",
-        "pointing the same way as",
-        "parallel",
-        "aligned",
-    ],
-    "same_class": [
-        "of the same class as",
-        "of the same type as",
-        "of the same kind as",
-        "same class as",
-        "same type as",
-        "same kind as",
-        "the same class as",
-        "the same type as",
-    ],
-}
-SWAPPED = {
-    "larger_than": [
-        "smaller than",
-        "tinier than",
-        "less large than",
-        "narrower than",
-        "littler than",
-    ],
-    "contains": ["contained by"],
-}
-NEGATED = {
-    "far_from": ["not far from", "close enough to"]
-}  # "not far from X" is ~far_from, not ~exists X
-
 ARRANGEMENTS = {
     "row": [
         "in a row",
@@ -297,6 +118,9 @@ ARRANGEMENTS = {
         "in a straight line",
         "in one line",
         "lined up",
+        "queued",
+        "queued up",
+        "in a queue",
         "in line",
         "in a single line",
         "forming a line",
@@ -304,53 +128,10 @@ ARRANGEMENTS = {
         "aligned in a line",
         "aligned",
     ],
-    "near": [
-        "near each other",
-        "close to each other",
-        "next to each other",
-        "close together",
-        "near one another",
-        "close to one another",
-        "next to one another",
-        "beside each other",
-        "clustered",
-        "clustered together",
-        "grouped together",
-        "together",
-        "adjacent to each other",
-        "in a cluster",
-        "in a group",
-        "bunched together",
-        "side by side",
-    ],
-    "far_from": [
-        "far apart",
-        "far from each other",
-        "far from one another",
-        "spread out",
-        "far away from each other",
-        "well apart",
-        "distant from each other",
-    ],
-    "parallel": [
-        "parallel to each other",
-        "parallel to one another",
-        "parallel",
-        "in parallel",
-        "all parallel",
-        "with the same orientation",
-        "with the same heading",
-        "oriented the same way",
-        "pointing the same way",
-    ],
-    "overlaps": [
-        "overlapping each other",
-        "overlapping one another",
-        "overlapping",
-        "that overlap",
-    ],
-    "same_class": ["of the same class", "of the same type", "of the same kind"],
+    # both near and parallel, pairwise
+    "side_by_side": ["side by side", "alongside each other", "alongside one another", "abreast"],
 }
+
 # "a row of four cars": the arrangement comes first, as a noun.
 ARRANGEMENT_NOUNS = {
     "row": ["a row of", "row of", "rows of"],
@@ -407,11 +188,16 @@ WORDS = {
             "a great many",
         ],
     },
-    "no": {"no": ["no", "zero", "not any", "not a single", "none of", "no single"]},
+    "no": {
+        "no": ["no", "zero", "not any", "not a single", "none of", "no single"],
+        # "none of the tanks is near a ship": there are tanks, and none is near a ship
+        "none of the": ["none of the", "not one of the", "neither of the", "none of these"],
+    },
     "every": {
         "every": ["every", "each", "all", "all the", "all of the", "each of the", "every single"]
     },
     "only": {"only": ["only", "nothing but", "exclusively", "solely"]},
+    "surrounding": {"surrounding": ["surrounding", "encircling", "ringing", "around all sides of"]},
     "surrounded": {
         "surrounded": [
             "surrounded by",
@@ -514,6 +300,17 @@ WORDS = {
             "moored",
             "berthed",
             "stationed",
+            "anchored",
+            "tied up",
+            "driving",
+            "waiting",
+            "idling",
+            "resting",
+            "travelling",
+            "traveling",
+            "perched",
+            "kept",
+            "stored",
             "that lies",
             "that lie",
             "that sits",
@@ -559,6 +356,32 @@ WORDS = {
     },
     "lead": {
         "lead": [
+            "do",
+            "does",
+            "do we have",
+            "do you have",
+            "have we got",
+            "we have",
+            "need",
+            "we need",
+            "i am looking for",
+            "am looking for",
+            "i would like",
+            "i would like to see",
+            "can i see",
+            "can i get",
+            "could i see",
+            "let me see",
+            "contain",
+            "contains",
+            "shows",
+            "depict",
+            "depicts",
+            "feature",
+            "features",
+            "include",
+            "includes",
+            "got",
             "show me",
             "show",
             "find me",
@@ -614,6 +437,11 @@ WORDS = {
     },
     "tail": {
         "tail": [
+            "and nothing else",
+            "nothing else",
+            "and nothing more",
+            "and no other objects",
+            "and no other object",
             "in the image",
             "in the picture",
             "in the photo",
@@ -651,6 +479,12 @@ IMAGE_NOUNS = [
     "aerial view",
     "satellite view",
     "shot",
+    "pic",
+    "snapshot",
+    "snap",
+    "capture",
+    "image tile",
+    "view",
 ]
 ANY_ENTITY = ["object", "thing", "entity", "item", "detection", "instance", "anything", "something"]
 
@@ -682,8 +516,9 @@ def plural(word: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-case words and commas; contractions opened ("isn't" -> "is not"), '_' and '-' split."""
     text = text.lower().replace("’", "'").replace("n't", " not").replace("'s", " is")
+    for short, long in (("'m", " am"), ("'re", " are"), ("'ve", " have"), ("'d", " would")):
+        text = text.replace(short, long)
     text = re.sub(r"\b(to|on|at) (its|their) (left|right)\b", r"\1 the \3 of it", text)
-    text = re.sub(r"\bneither\b", "not", re.sub(r"\bnor\b", "and not", text))
     return re.findall(r">=|<=|\d+|[a-z]+(?:/[a-z]+)?|[,;]", re.sub(r"[_\-]", " ", text))
 
 
@@ -713,14 +548,18 @@ def phrases() -> dict[tuple[str, ...], list[tuple[str, object]]]:
         for value, spellings in groups.items():
             for s in spellings:
                 add(s, kind, value)
-    for table_, flags in (
-        (NEGATED, (False, True)),
-        (RELATIONS, (False, False)),
-        (SWAPPED, (True, False)),
-    ):
-        for predicate, spellings in table_.items():
-            for s in spellings:
-                add(s, "relation", (predicate, *flags))
+    relations = predicates().values()
+    for r in relations:  # negated phrases first: "not far from" is ~far_from, not "not" + near
+        for s in r.negated_phrases:
+            add(s, "relation", (r.name, False, True))
+    for r in relations:
+        for s in r.phrases:
+            add(s, "relation", (r.name, False, False))
+        for s in r.inverse_phrases:
+            add(s, "relation", (r.name, True, False))
+    for r in relations:
+        for s in r.group_phrases:
+            add(s, "arrangement", r.name)
     for arrangement, spellings in ARRANGEMENTS.items():
         for s in spellings:
             add(s, "arrangement", arrangement)
@@ -728,6 +567,102 @@ def phrases() -> dict[tuple[str, ...], list[tuple[str, object]]]:
         for s in spellings:
             add(s, "arrangement_noun", arrangement)
     return table
+
+
+# Words that only grade a relation that follows them: "right next to", "just south of",
+# "directly above", "very close to" say no more than the relation does.
+HEDGES = {
+    "right",
+    "just",
+    "directly",
+    "immediately",
+    "very",
+    "really",
+    "somewhat",
+    "way",
+    "quite",
+    "pretty",
+    "fairly",
+    "slightly",
+    "roughly",
+    "approximately",
+    "almost",
+    "nearly",
+    "due",
+    "straight",
+    "squarely",
+    "exactly",
+    "precisely",
+    "closely",
+    "well",
+    "much",
+    "so",
+    "too",
+}
+
+
+def rewrite(text: list[str]) -> list[str]:
+    """Words as the grammar reads them: hedges before a relation dropped, "either ... or" read
+    as "or", "neither X nor Y" as "no X and no Y" (or "not near X and not near Y" before a
+    relation), and a coordination of modifiers spread over their noun ("a soccer or baseball
+    field" is "a soccer field or a baseball field")."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        word = text[i]
+        if word in HEDGES and _starts_relation(text, i + 1):
+            i += 1
+            continue
+        if word == "either" and "or" in text[i + 1 :]:
+            i += 1
+            continue
+        if word in ("neither", "nor"):
+            relation = _starts_relation(text, i + 1)
+            out += (
+                (["not"] if relation else ["no"])
+                if word == "neither"
+                else ["and", "not" if relation else "no"]
+            )
+            i += 1
+            if not relation and i < len(text) and text[i] in ("a", "an", "any"):
+                i += 1  # "neither a harbor": no harbor
+            continue
+        spread = _spread_modifiers(text, i)
+        if spread is not None:
+            replaced, i = spread
+            out += replaced
+            continue
+        out.append(word)
+        i += 1
+    return out
+
+
+def _starts_relation(text: list[str], i: int) -> bool:
+    """Whether a relation or arrangement phrase (after more hedges, perhaps) starts at word i."""
+    while i < len(text) and text[i] in HEDGES and not _readings_at(text, i, "relation"):
+        i += 1
+    return bool(_readings_at(text, i, "relation", "arrangement"))
+
+
+def _readings_at(text: list[str], i: int, *kinds: str) -> list:
+    return [r for r in readings(text, i) if r[0] in kinds] if i < len(text) else []
+
+
+def _is_class(words_: list[str]) -> bool:
+    return any(kind == "class" for kind, _ in phrases().get(tuple(words_), ()))
+
+
+def _spread_modifiers(text: list[str], i: int) -> tuple[list[str], int] | None:
+    """ "soccer or baseball field" at word i -> (["soccer", "field", "or", "baseball", "field"],
+    the position after it), when both "soccer field" and "baseball field" are class nouns and
+    "soccer" alone is not."""
+    if i + 2 >= len(text) or text[i + 1] not in ("or", "and") or _is_class([text[i]]):
+        return None
+    for n in (1, 2):
+        head = text[i + 3 : i + 3 + n]
+        if len(head) == n and _is_class([text[i], *head]) and _is_class([text[i + 2], *head]):
+            return [text[i], *head, text[i + 1], text[i + 2], *head], i + 3 + n
+    return None
 
 
 @cache

@@ -35,6 +35,10 @@ class Relation:
     inverse: str | None  # the relation that holds on the swapped pair (owl:inverseOf)
     materialised: bool  # ingest stores its pairs in the graph
     thresholds: tuple[str, ...]  # the Thresholds fields its definition reads
+    phrases: tuple[str, ...] = ()  # English: "X <phrase> Y" says rel(X, Y) (rune:phrase)
+    inverse_phrases: tuple[str, ...] = ()  # "X <phrase> Y" says rel(Y, X)
+    negated_phrases: tuple[str, ...] = ()  # "X <phrase> Y" says ~rel(X, Y)
+    group_phrases: tuple[str, ...] = ()  # "<group> <phrase>": rel between every two members
     arity: int = 2
 
     @property
@@ -54,6 +58,10 @@ class Relation:
 
 def _snake(local: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", local).lower()
+
+
+def _values(iri: ox.NamedNode, local: str) -> tuple[str, ...]:
+    return tuple(o.value for o in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + local)))
 
 
 def _read() -> dict[str, Relation]:
@@ -90,9 +98,11 @@ def _read() -> dict[str, Relation]:
             symmetric=_SYMMETRIC in ONTOLOGY.objects(iri, RDF_TYPE),
             inverse=names.get(inverse.get(iri)),
             materialised=_TRUE in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + "materialised")),
-            thresholds=tuple(
-                o.value for o in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + "thresholdParameter"))
-            ),
+            thresholds=_values(iri, "thresholdParameter"),
+            phrases=_values(iri, "phrase"),
+            inverse_phrases=_values(iri, "inversePhrase"),
+            negated_phrases=_values(iri, "negatedPhrase"),
+            group_phrases=_values(iri, "groupPhrase"),
         )
     return {r.name: r for r in found.values()}
 

@@ -71,10 +71,18 @@ class ExplainError(QueryError):
 
 # -- translation (rune_kg.translate) --------------------------------------------------------
 class TranslationError(RuneError):
-    """A question that could not be turned into a formula; `unknown` lists the words at fault."""
+    """A question that could not be turned into a formula; `unknown` lists the words at fault and
+    `suggestions` up to three nearby questions that do translate."""
 
-    def __init__(self, message: str, question: str, unknown: list[str] | None = None):
-        self.message, self.question, self.unknown = message, question, list(unknown or [])
+    def __init__(
+        self,
+        message: str,
+        question: str,
+        unknown: list[str] | None = None,
+        suggestions: list[str] | None = None,
+    ):
+        self.message, self.question = message, question
+        self.unknown, self.suggestions = list(unknown or []), list(suggestions or [])
         super().__init__(message)
 
 

@@ -104,3 +104,12 @@ def test_explain_when_the_image_does_not_match_or_is_unknown(store_dir, tmp_path
         str(tmp_path / "x.png"),
     )
     assert no_picture.returncode == 2 and "no picture file is known for P0001" in no_picture.stderr
+
+
+def test_untranslatable_question_names_nearby_questions(store_dir):
+    out = rune("query", "a red car next to a harbor", "--store", str(store_dir))
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert (
+        "'red'" in out.stderr
+        and "Nearby questions it understands: 'a car next to a harbor'" in out.stderr
+    )

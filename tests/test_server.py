@@ -55,6 +55,9 @@ def test_search_errors_say_what_was_wrong(client):
     assert untranslatable.status_code == 400 and untranslatable.get_json()["unknown"] == [
         "spaceship"
     ]
+    assert untranslatable.get_json()["suggestions"] == ["a harbor"]
+    red = client.get("/api/search", query_string={"q": "a red car next to a harbor"}).get_json()
+    assert red["unknown"] == ["red"] and red["suggestions"][0] == "a car next to a harbor"
     bad_formula = client.get("/api/search", query_string={"fol": "ship(a) & "})
     assert bad_formula.status_code == 400 and "position" in bad_formula.get_json()
     for params in (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -260,3 +261,29 @@ def test_heldout_paraphrases_and_refusals():
             with pytest.raises(TranslationError) as err:
                 translate_embedded(r["question"])
             assert err.value.unknown, r["question"]
+
+
+@pytest.mark.parametrize(
+    "question, message",
+    [
+        ("", "empty question"),
+        ("   ", "empty question"),
+        ("a ship near a harbor " * 500, "too long"),
+        ("a ship\x07 near a harbor", "control characters (U+0007)"),
+        ("un barco cerca de un puerto", "did not understand 'un'"),
+        ("ein Schiff neben einem Hafen", "did not understand 'ein'"),
+    ],
+)
+def test_bad_questions_are_refused_clearly(question, message):
+    with pytest.raises(TranslationError, match=re.escape(message)):
+        translate(question)
+
+
+def test_refusals_offer_nearby_questions_that_translate():
+    with pytest.raises(TranslationError) as err:
+        translate("a rusty storage tank west of a bridge")
+    assert err.value.unknown == ["rusty"]
+    assert err.value.suggestions[0] == "a storage tank west of a bridge"
+    assert 1 <= len(err.value.suggestions) <= 3
+    for suggestion in err.value.suggestions:
+        translate(suggestion)  # each one translates

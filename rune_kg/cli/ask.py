@@ -44,7 +44,9 @@ def cmd_query(args) -> int:
             limit=args.limit,
         )
     except TranslationError as err:
-        raise CommandError(f"cannot translate {args.question!r}: {err}") from None
+        nearby = "; ".join(repr(q) for q in err.suggestions)
+        hint = f" Nearby questions it understands: {nearby}." if nearby else ""
+        raise CommandError(f"cannot translate {args.question!r}: {err}{hint}") from None
     if args.json:
         print(json.dumps(found.to_json(), indent=2))
         return 0

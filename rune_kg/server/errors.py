@@ -54,7 +54,12 @@ def status_of(err: RuneError) -> int:
 def _details(err: RuneError) -> dict:
     """What a JSON client gets besides the message."""
     if isinstance(err, TranslationError):
-        return {"error": err.message, "question": err.question, "unknown": err.unknown}
+        return {
+            "error": err.message,
+            "question": err.question,
+            "unknown": err.unknown,
+            "suggestions": err.suggestions,
+        }
     if isinstance(err, FormulaError):
         return {"error": str(err), "position": err.position, "formula": err.text}
     if isinstance(err, QueryError) and not isinstance(err, ExplainError):

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from dataclasses import asdict, dataclass, field
 
 from ..errors import TranslationError
@@ -20,6 +21,7 @@ from .vote import Candidate, select
 
 TRANSLATORS = ("embedded", "transformers", "openai")
 DEFAULT_SAMPLES = 10
+MAX_QUESTION = 1000  # characters
 
 
 @dataclass
@@ -68,6 +70,25 @@ def open_translator(
     raise TranslationError(f"unknown translator {name!r} (known: {', '.join(TRANSLATORS)})", "")
 
 
+def check_question(question: str) -> None:
+    """Refuse what no translator should see: nothing, too much, control characters."""
+    if not isinstance(question, str) or not question.strip():
+        raise TranslationError("empty question: ask, e.g., 'a ship near a harbor'", question or "")
+    if len(question) > MAX_QUESTION:
+        raise TranslationError(
+            f"a question of {len(question):,} characters is too long (at most {MAX_QUESTION:,})",
+            question[:80] + "...",
+        )
+    control = sorted(
+        {f"U+{ord(c):04X}" for c in question if unicodedata.category(c) == "Cc"}
+        - {"U+0009", "U+000A", "U+000D"}
+    )
+    if control:
+        raise TranslationError(
+            f"the question holds control characters ({', '.join(control)})", question
+        )
+
+
 def translate(
     question: str, translator="embedded", *, samples: int = DEFAULT_SAMPLES, answers=None
 ) -> Translation:
@@ -75,6 +96,7 @@ def translate(
     `answers(formula) -> frozenset of images` (optional) lets LLM candidates that select the
     same images vote together."""
     started = time.perf_counter()
+    check_question(question)
     if translator == "embedded":
         formula = translate_embedded(question)
         return Translation(

@@ -707,14 +707,20 @@ def _disjoin(parts: list[Formula]) -> Formula:
     return parts[0] if len(parts) == 1 else Or(tuple(parts))
 
 
-def translate_embedded(question: str) -> Formula:
-    """Translate one question; TranslationError names the words it could not use."""
+def translate_embedded(question: str, suggest: bool = True) -> Formula:
+    """Translate one question; TranslationError names the words it could not use and, with
+    `suggest`, up to three nearby questions that it does translate."""
     if not question or not question.strip():
         raise TranslationError("empty question", question or "")
     parser = _Parser(question)
     unknown = [w for i, w in enumerate(parser.words) if not _covered(parser, i)]
     if unknown:
-        raise TranslationError(_unknown_message(unknown), question, unknown=unknown)
+        raise TranslationError(
+            _unknown_message(unknown),
+            question,
+            unknown=unknown,
+            suggestions=_suggestions(parser, question) if suggest else [],
+        )
     try:
         sentences = parser.question_()
     except _NoParse:
@@ -725,12 +731,49 @@ def translate_embedded(question: str) -> Formula:
             f"could not make sense of the question from {' '.join(stuck)!r} on. {SUPPORTED}",
             question,
             unknown=stuck,
+            suggestions=_suggestions(parser, question) if suggest else [],
         ) from None
     builder = _Builder(question)
     formulas = [builder.sentence(s) for s in sentences]
     if len(formulas) > 1:  # each alternative brings its own entities
         formulas = [Exists(free_variables(f), f) if free_variables(f) else f for f in formulas]
     return parse(canonical(_disjoin(formulas)))  # validated like a typed formula
+
+
+def _suggestions(parser: _Parser, question: str, most: int = 3) -> list[str]:
+    """Nearby questions built from the words that were understood: the question without the
+    rest, then its classes joined by its relations (or by "near" and "and"), then each class."""
+    understood = [w for i, w in enumerate(parser.words) if _covered(parser, i)]
+    classes: list[str] = []
+    relations: list[str] = []
+    i = 0
+    while i < len(parser.words):
+        found = parser.readings[i][0] if parser.readings[i] else None
+        if found and found[0] == "class" and found[1][0] and found[1][0] not in classes:
+            classes.append(found[1][0])
+        elif found and found[0] == "relation" and not found[1][1] and not found[1][2]:
+            relations.append(" ".join(parser.words[i : i + found[2]]))
+        i += found[2] if found else 1
+    labels = [ONTOLOGY.classes[c].label for c in classes]
+    candidates = [" ".join(understood)]
+    for first, second in zip(labels, labels[1:]):
+        for relation in [*relations[:1], "near"]:
+            candidates.append(f"{_article(first)} {relation} {_article(second)}")
+        candidates.append(f"{_article(first)} and {_article(second)}")
+    candidates += [_article(label) for label in labels]
+    found: list[str] = []
+    for candidate in dict.fromkeys(candidates):
+        if candidate.strip() and candidate != question.strip().lower() and len(found) < most:
+            try:
+                translate_embedded(candidate, suggest=False)
+                found.append(candidate)
+            except TranslationError:
+                continue
+    return found
+
+
+def _article(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def _covered(parser: _Parser, i: int) -> bool:

@@ -10,8 +10,23 @@ function element(tag, text, className) {
   return node;
 }
 
-function showError(message) {
+function showError(message, suggestions = []) {
   $("#error").textContent = message;
+  if (suggestions.length) {
+    const list = element("span", " Try: ", "suggestions");
+    suggestions.forEach((question, i) => {
+      const link = element("a", question);
+      link.href = "#";
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        $("#q").value = question;
+        document.querySelector("input[name=kind][value=q]").checked = true;
+        $("#search").requestSubmit();
+      });
+      list.append(...(i ? [", ", link] : [link]));
+    });
+    $("#error").append(list);
+  }
   $("#error").hidden = false;
 }
 
@@ -69,7 +84,7 @@ async function search(event) {
   if (!response.ok) {
     $("#answer").hidden = true;
     const unknown = data.unknown && data.unknown.length ? ` (not understood: ${data.unknown.join(", ")})` : "";
-    showError(`${data.error}${unknown}`);
+    showError(`${data.error}${unknown}`, data.suggestions || []);
     return;
   }
   const translated = data.question ? `“${data.question}” → ` : "";

@@ -3,8 +3,9 @@
 out-of-scope questions that must be refused; written before the translator was tuned, and not
 tuned against since).
 
-    python benchmarks/translate.py [--store DIR] [--translator embedded|transformers|openai]
-        [--model PATH_OR_NAME] [--llm-url URL] [--samples 10] [--every 1] [--unconstrained]
+    python benchmarks/translate.py [--store DIR]
+        [--translator embedded|auto|llama-cpp|transformers|openai] [--model PATH_OR_NAME]
+        [--llm-url URL] [--samples 5] [--every 1] [--unconstrained]
         [--sets own heldout] [--json F] [--quiet]
 
 A translation is exact when it has the gold formula's normal form (the same formula up to
@@ -32,7 +33,7 @@ from rune_kg.kg import Store
 from rune_kg.query.engine import answer
 from rune_kg.query.formula import normal_form
 from rune_kg.query.parse import parse
-from rune_kg.translate import open_translator, translate
+from rune_kg.translate import TRANSLATORS, open_translator, translate
 from rune_kg.translate.prompt import QUERIES_DIR
 
 SAMPLE = Path(__file__).resolve().parents[1] / "rune_kg" / "data" / "sample" / "labelTxt"
@@ -119,12 +120,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--store", type=Path)
-    ap.add_argument(
-        "--translator", default="embedded", choices=["embedded", "transformers", "openai"]
-    )
+    ap.add_argument("--translator", default="embedded", choices=list(TRANSLATORS))
     ap.add_argument("--model")
     ap.add_argument("--llm-url")
-    ap.add_argument("--samples", type=int, default=10)
+    ap.add_argument("--samples", type=int, default=5)
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--unconstrained", action="store_true")
     ap.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))

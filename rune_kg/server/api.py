@@ -70,9 +70,8 @@ def search():
         "limit": _limit(params.get("limit")),
         "source": params.get("source") or None,
     }
-    one_at_a_time = (
-        rt.translate_lock if rt.translator != "embedded" and question is not None else nullcontext()
-    )
+    may_use_llm = rt.translator != "embedded" and getattr(rt.translator, "has_llm", True)
+    one_at_a_time = rt.translate_lock if may_use_llm and question is not None else nullcontext()
     with one_at_a_time:  # an LLM backend samples for one request at a time
         found = ask(
             rt.store,

@@ -14,10 +14,12 @@ DEFAULTS = {
     "UPDATE_TOKEN": None,  # SPARQL updates need "Authorization: Bearer <token>"; none: refused
     "SERVICE_ALLOW": [],  # endpoint IRIs that SERVICE clauses may call
     "CORS_ORIGIN": "*",  # Access-Control-Allow-Origin on /sparql and /api
-    "TRANSLATOR": "embedded",  # English -> formula: embedded, transformers or openai
+    # English -> formula: auto (embedded, then the LLM of LLM_MODEL/LLM_URL), embedded, llama-cpp,
+    # transformers or openai
+    "TRANSLATOR": "auto",
     "LLM_MODEL": None,  # transformers: a model folder or .gguf file; openai: the model name
     "LLM_URL": None,  # openai: the server's base URL
-    "LLM_SAMPLES": 10,
+    "LLM_SAMPLES": 5,
     "SEARCH_LIMIT": 20,  # results per search unless the request asks for another number
     "SEARCH_MAX_LIMIT": 500,
 }

@@ -1,14 +1,18 @@
 """Translate stage: a question in English -> Formula (docs/query-language.md).
 
 `translate(question, translator)` is the entry point; `open_translator(name, ...)` builds one:
-- "embedded" (the default): rules over the ontology's words, no model weights (embedded.py);
-- "transformers" / "openai": an LLM samples N candidates from one prompt (prompt.py); each is
-  parsed and validated, the invalid ones are dropped, and the formula most candidates agree on
-  wins (vote.py), as RUNE does.
+- "embedded": rules over the ontology's words, no model weights (embedded.py);
+- "llama-cpp" / "transformers" / "openai": an LLM samples N candidates from one prompt
+  (prompt.py, backends.py); each is parsed and validated, the invalid ones are dropped, and the
+  formula most candidates agree on wins (vote.py), as RUNE does;
+- "auto" (the default): the embedded translator, and when it refuses a question, the LLM
+  configured by --model/--llm-url or $RUNE_LLM_MODEL/$RUNE_LLM_URL, if any. Every Translation
+  names the translator that wrote its formula.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -16,26 +20,24 @@ from dataclasses import asdict, dataclass, field
 from ..errors import TranslationError
 from ..query.formula import Formula, canonical
 from .embedded import translate_embedded
-from .prompt import messages
 from .vote import Candidate, select
 
-TRANSLATORS = ("embedded", "transformers", "openai")
-DEFAULT_SAMPLES = 10
+TRANSLATORS = ("auto", "embedded", "llama-cpp", "transformers", "openai")
+DEFAULT_SAMPLES = 5
 MAX_QUESTION = 1000  # characters
 
 
 @dataclass
 class Translation:
     question: str
-    translator: str
+    translator: str  # the one that wrote the formula: embedded, llama-cpp, transformers, openai
     fol: str  # the canonical formula
     formula: Formula = field(repr=False)
-    candidates: list[Candidate] = field(
-        default_factory=list
-    )  # LLM backends: every sample and its vote
+    candidates: list[Candidate] = field(default_factory=list)  # LLMs: every sample, its vote
     model: str | None = None
     constrained: bool | None = None  # decoding constrained to the grammar
     seconds: float = 0.0
+    fallback: str | None = None  # auto: why the embedded translator did not write it
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -43,8 +45,26 @@ class Translation:
         return data
 
 
+class Auto:
+    """The embedded translator first; the LLM (loaded when first needed) when it refuses."""
+
+    name = "auto"
+
+    def __init__(self, open_llm=None, describe: str | None = None):
+        self._open, self.describe, self._llm = open_llm, describe, None
+
+    @property
+    def has_llm(self) -> bool:
+        return self._open is not None
+
+    def llm(self):
+        if self._llm is None:
+            self._llm = self._open()
+        return self._llm
+
+
 def open_translator(
-    name: str = "embedded",
+    name: str = "auto",
     *,
     model: str | None = None,
     url: str | None = None,
@@ -52,9 +72,30 @@ def open_translator(
     constrained: bool = True,
     temperature: float = 0.7,
 ):
-    """The named translator: "embedded" (returned as the string), or a loaded LLM backend."""
+    """The named translator: "embedded" (returned as the string), an `Auto`, or a loaded LLM
+    backend."""
     if name == "embedded":
         return name
+    if name == "auto":
+        url = url or os.environ.get("RUNE_LLM_URL")
+        model = model or os.environ.get("RUNE_LLM_MODEL")
+        if not url and not model:
+            return Auto()
+        kind = "openai" if url else "llama-cpp" if model.endswith(".gguf") else "transformers"
+        return Auto(
+            lambda: open_translator(
+                kind, model=model, url=url, api_key=api_key, temperature=temperature
+            ),
+            f"{kind} ({url or model})",
+        )
+    if name == "llama-cpp":
+        from .backends import LlamaCppBackend
+
+        if not model:
+            raise TranslationError(
+                "the llama-cpp translator needs --model (a local .gguf file)", ""
+            )
+        return LlamaCppBackend(model, temperature=temperature)
     if name == "transformers":
         from .backends import TransformersBackend
 
@@ -97,6 +138,24 @@ def translate(
     same images vote together."""
     started = time.perf_counter()
     check_question(question)
+    if isinstance(translator, Auto):
+        try:
+            return translate(question, "embedded")
+        except TranslationError as refused:
+            if not translator.has_llm:
+                raise
+            try:
+                found = translate(question, translator.llm(), samples=samples, answers=answers)
+            except TranslationError as failed:
+                raise TranslationError(
+                    f"{refused.message} The LLM ({translator.describe}) could not translate it "
+                    f"either: {failed.message}",
+                    question,
+                    refused.unknown,
+                    refused.suggestions,
+                ) from None
+            found.fallback = refused.message
+            return found
     if translator == "embedded":
         formula = translate_embedded(question)
         return Translation(
@@ -104,7 +163,7 @@ def translate(
         )
     if samples < 1:
         raise TranslationError("samples must be at least 1", question)
-    texts = translator.sample(messages(question), samples)
+    texts = translator.sample(translator.messages(question), samples)
     formula, candidates = select(texts, answers)
     if formula is None:
         reasons = "; ".join(sorted({c.error for c in candidates if c.error}))[:500]

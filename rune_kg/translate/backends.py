@@ -1,8 +1,13 @@
-"""LLM backends: each samples N completions of the same chat prompt.
+"""LLM backends: each writes the chat prompt for a question and samples N completions of it.
 
+- llama-cpp: a local .gguf file through llama-cpp-python, decoding constrained by the GBNF
+  grammar of the formula language (grammar.py), few-shot examples chosen per question by
+  similarity (prompt.ExamplePicker). The fast path on a CPU.
 - transformers: a local model folder or a .gguf file, loaded offline; decoding can be
   constrained to the formula grammar (constrained.GrammarLogits).
-- openai: any OpenAI-compatible chat server (/v1/chat/completions), by URL and model name.
+- openai: any OpenAI-compatible chat server (/v1/chat/completions), by URL and model name; the
+  GBNF grammar goes with each request (llama.cpp's server and others honour `grammar`), and
+  what comes back is validated either way.
 """
 
 from __future__ import annotations
@@ -14,11 +19,80 @@ import urllib.request
 from pathlib import Path
 
 from ..errors import TranslationError
+from .grammar import gbnf
+from .prompt import ExamplePicker, messages
 
 MAX_NEW_TOKENS = 96
 
 
-class TransformersBackend:
+class Backend:
+    """What every LLM backend offers: its name, model, whether decoding is constrained, the
+    prompt for a question, and `sample(prompt, n)`."""
+
+    name = ""
+    model_name = ""
+    constrained: bool | None = None
+    picker: ExamplePicker | None = None
+
+    def messages(self, question: str) -> list[dict]:
+        return messages(question, self.picker.pick(question) if self.picker else None)
+
+    def sample(self, chat: list[dict], n: int) -> list[str]:
+        raise NotImplementedError
+
+
+def example_picker() -> ExamplePicker | None:
+    """Few-shot examples by similarity when all-MiniLM-L6-v2 is installed, else None (the fixed
+    examples of examples.jsonl are used)."""
+    from .embedding import SentenceEmbedder
+
+    try:
+        return ExamplePicker(SentenceEmbedder())
+    except TranslationError:
+        return None
+
+
+class LlamaCppBackend(Backend):
+    name = "llama-cpp"
+    constrained = True
+
+    def __init__(self, model: str, *, temperature: float = 0.7, threads: int | None = None):
+        try:
+            from llama_cpp import Llama, LlamaGrammar
+        except ImportError as err:
+            raise TranslationError(
+                "the llama-cpp translator needs llama-cpp-python "
+                f"(bash scripts/install-llm.sh): {err}",
+                "",
+            ) from None
+        path = Path(model).expanduser()
+        if path.suffix != ".gguf" or not path.is_file():
+            raise TranslationError(
+                f"no .gguf model file at {path} (models cannot be downloaded here)", ""
+            )
+        self.llm = Llama(
+            model_path=str(path), n_ctx=4096, n_threads=threads or os.cpu_count(), verbose=False
+        )
+        self.grammar = LlamaGrammar.from_string(gbnf(), verbose=False)
+        self.picker = example_picker()
+        self.model_name, self.temperature = str(path), temperature
+
+    def sample(self, chat: list[dict], n: int) -> list[str]:
+        """n completions; the prompt is evaluated once and its state reused by every sample."""
+        texts = []
+        for seed in range(n):
+            reply = self.llm.create_chat_completion(
+                chat,
+                grammar=self.grammar,
+                temperature=self.temperature,
+                max_tokens=MAX_NEW_TOKENS,
+                seed=seed,
+            )
+            texts.append(reply["choices"][0]["message"]["content"] or "")
+        return texts
+
+
+class TransformersBackend(Backend):
     name = "transformers"
 
     def __init__(self, model: str, *, constrained: bool = True, temperature: float = 0.7):
@@ -77,12 +151,12 @@ class TransformersBackend:
         return self.tokenizer.batch_decode(out[:, ids.shape[1] :], skip_special_tokens=True)
 
 
-class OpenAIBackend:
+class OpenAIBackend(Backend):
     """Chat completions over HTTP. URL, model and key come from the options or from
     RUNE_LLM_URL / RUNE_LLM_MODEL / RUNE_LLM_API_KEY (OPENAI_BASE_URL / OPENAI_API_KEY too)."""
 
     name = "openai"
-    constrained = False  # no grammar option common to OpenAI-compatible servers
+    constrained = None  # the grammar is sent; whether the server honours it is the server's
 
     def __init__(
         self,
@@ -118,6 +192,7 @@ class OpenAIBackend:
                 "n": n - len(texts),
                 "temperature": self.temperature,
                 "max_tokens": MAX_NEW_TOKENS,
+                "grammar": gbnf(),  # llama.cpp's server (and llama-cpp-python's) constrain by it
             }
             choices = self._post(body).get("choices") or []
             if not choices:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..query.parse import viable
 
-TOP = 200
+TOP = 32
 _ALPHABET = re.compile(r"^[A-Za-z0-9_ (),:&|~<>=\-]+$")
 
 

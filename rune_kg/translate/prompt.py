@@ -37,10 +37,40 @@ def system_prompt() -> str:
     return SYNTAX.format(relations=", ".join(sorted(predicates())), classes=classes)
 
 
-def messages(question: str) -> list[dict]:
-    """Chat messages: the system prompt, one user/assistant pair per example, the question."""
+@cache
+def question_set() -> list[dict]:
+    """The team's question set with gold formulas (queries/questions.jsonl)."""
+    with (QUERIES_DIR / "questions.jsonl").open() as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class ExamplePicker:
+    """Few-shot examples chosen per question: the `k` of examples.jsonl and the question set
+    whose questions are nearest to it (all-MiniLM-L6-v2 cosine), the nearest last."""
+
+    def __init__(self, embedder, k: int = 8):
+        seen: dict[str, dict] = {}
+        for example in [*examples(), *question_set()]:
+            seen.setdefault(example["question"].lower(), example)
+        self.pool = list(seen.values())
+        self.embedder, self.k = embedder, k
+        self.vectors = embedder.embed([e["question"] for e in self.pool])
+
+    def pick(self, question: str) -> list[dict]:
+        scores = self.vectors @ self.embedder.embed([question])[0]
+        order = [
+            i
+            for i in scores.argsort()[::-1]
+            if self.pool[i]["question"].lower() != question.lower()
+        ]
+        return [self.pool[i] for i in order[: self.k]][::-1]
+
+
+def messages(question: str, shots: list[dict] | None = None) -> list[dict]:
+    """Chat messages: the system prompt, one user/assistant pair per example (`shots`, else
+    examples.jsonl), the question."""
     chat = [{"role": "system", "content": system_prompt()}]
-    for example in examples():
+    for example in examples() if shots is None else shots:
         chat += [
             {"role": "user", "content": example["question"]},
             {"role": "assistant", "content": example["fol"]},

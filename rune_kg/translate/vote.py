@@ -1,13 +1,14 @@
 """RUNE's selection: parse and validate every sampled candidate, drop the invalid ones, and
-pick the formula most candidates agree on. Candidates agree when their formulas are equal up
-to variable names, or, given a store, when they select the same images on it."""
+pick the formula most candidates agree on. Candidates agree when their formulas have the same
+normal form (equal up to variable names, order and inverse relations), or, given a store, when
+they select the same images on it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..errors import FormulaError
-from ..query.formula import Formula, alpha_normal, canonical
+from ..query.formula import Formula, canonical, normal_form
 from ..query.parse import parse
 
 
@@ -47,7 +48,7 @@ def select(texts: list[str], answers=None) -> tuple[Formula | None, list[Candida
     for c, f in zip(candidates, formulas):
         if f is None:
             continue
-        key = answers(f) if answers is not None else alpha_normal(f)
+        key = answers(f) if answers is not None else normal_form(f)
         c.group = keys.setdefault(key, len(keys))
     sizes = [sum(c.group == g for c in candidates) for g in range(len(keys))]
     for c in candidates:

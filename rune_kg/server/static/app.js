@@ -87,8 +87,10 @@ async function search(event) {
     showError(`${data.error}${unknown}`, data.suggestions || []);
     return;
   }
+  const byLlm = data.translator && data.translator !== "embedded"
+    ? ` (written by ${data.translator}: check that it says what you asked)` : "";
   const translated = data.question ? `“${data.question}” → ` : "";
-  $("#status").textContent = `${translated}${data.fol}: ${data.matched} images match ` +
+  $("#status").textContent = `${translated}${data.fol}${byLlm}: ${data.matched} images match ` +
     `(${data.mode}, ${data.timing_ms.request.toFixed(0)} ms)` +
     (data.matched > data.results.length ? `, the first ${data.results.length} shown` : "");
   renderLogic(data);

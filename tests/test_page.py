@@ -72,6 +72,9 @@ def test_a_question_it_cannot_read_says_which_words(browser, live_server):
     page.press("#q", "Enter")
     page.wait_for_selector("#error:not([hidden])")
     assert "spaceship" in page.text_content("#error")
+    page.click("#error .suggestions a")  # a nearby question it understands, asked in one click
+    page.wait_for_selector(".card")
+    assert page.input_value("#q") == "a harbor" and "harbor(a)" in page.text_content("#status")
 
 
 def test_the_sparql_editor_shows_a_table(browser, live_server):

@@ -25,6 +25,7 @@ from rune_kg.query.formula import alpha_normal
 from rune_kg.query.parse import parse, viable
 from rune_kg.translate import open_translator, translate
 from rune_kg.translate.embedded import translate_embedded
+from rune_kg.translate.grammar import gbnf
 from rune_kg.translate.prompt import QUERIES_DIR, messages
 from rune_kg.translate.vote import select
 
@@ -186,6 +187,7 @@ def test_openai_backend_samples_validates_and_votes(chat_server, store):
         sent[0]["body"]["model"] == "test-model"
         and sent[0]["body"]["messages"][-1]["content"] == "a ship near a harbor"
     )
+    assert sent[0]["body"]["grammar"] == gbnf()  # servers that take a grammar constrain by it
 
 
 def test_query_command_with_a_question(store_dir, chat_server, capsys):
@@ -366,7 +368,7 @@ def test_openai_translator_sends_the_grammar_to_a_llama_cpp_server(tmp_path):
             "4096",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=(tmp_path / "server.log").open("wb"),  # a pipe would fill up and stall it
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -376,7 +378,7 @@ def test_openai_translator_sends_the_grammar_to_a_llama_cpp_server(tmp_path):
                 break
             except OSError:
                 if server.poll() is not None:
-                    raise RuntimeError(server.stderr.read().decode()) from None
+                    raise RuntimeError((tmp_path / "server.log").read_text()) from None
                 time.sleep(0.1)
         backend = open_translator("openai", url=url, model="smollm2")
         result = translate("a plane near a helicopter", backend, samples=3)

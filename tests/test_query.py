@@ -167,3 +167,24 @@ def test_witnesses_satisfy_the_formula(store, worlds):
 def test_malformed_formulas(text, message):
     with pytest.raises(FormulaError, match=message):
         parse(text)
+
+
+@pytest.mark.parametrize(
+    "first, second, same",
+    [
+        ("ship(a) & harbor(b) & near(a, b)", "harbor(x) & near(y, x) & ship(y)", True),
+        ("ship(a) & harbor(b) & left_of(a, b)", "harbor(h) & ship(s) & right_of(h, s)", True),
+        ("ship(a) & harbor(b) & left_of(a, b)", "ship(a) & harbor(b) & left_of(b, a)", False),
+        (
+            "(exists a: ship(a)) & ~(exists a: plane(a))",
+            "(exists s: ship(s)) & ~(exists p: plane(p))",
+            True,
+        ),
+        ("plane(a) | helicopter(a)", "helicopter(x) | plane(x)", True),
+        ("exists>=2 x: ship(x)", "exists>=3 x: ship(x)", False),
+    ],
+)
+def test_normal_form_equates_only_equivalent_spellings(first, second, same):
+    from rune_kg.query.formula import normal_form
+
+    assert (normal_form(parse(first)) == normal_form(parse(second))) is same

@@ -120,19 +120,25 @@ def alpha_normal(f: Formula) -> Formula:
         match g:
             case Atom(predicate=p, args=args):
                 return Atom(p, tuple(name(a) for a in args))
-            case Not(body=body):
-                return Not(walk(body))
-            case And(parts=parts) | Or(parts=parts):
-                return type(g)(tuple(walk(p) for p in parts))
-            case Implies(premise=p, conclusion=c):
-                return Implies(walk(p), walk(c))
             case Exists(variables=vs, body=body) | ForAll(variables=vs, body=body):
                 return type(g)(tuple(name(v) for v in vs), walk(body))
             case Count(op=op, n=n, variable=v, body=body):
                 return Count(op, n, name(v), walk(body))
-        raise TypeError(f"not a formula: {g!r}")
+        return _connective(g, walk)
 
     return walk(f)
+
+
+def _connective(g: Formula, walk) -> Formula:
+    """A not, and, or, or implication rebuilt with `walk` applied to its parts."""
+    match g:
+        case Not(body=body):
+            return Not(walk(body))
+        case And(parts=parts) | Or(parts=parts):
+            return type(g)(tuple(walk(p) for p in parts))
+        case Implies(premise=p, conclusion=c):
+            return Implies(walk(p), walk(c))
+    raise TypeError(f"not a formula: {g!r}")
 
 
 def _wrapped(f: Formula) -> str:
@@ -292,12 +298,6 @@ def _apart(f: Formula) -> Formula:
         match g:
             case Atom():
                 return g
-            case Not(body=body):
-                return Not(walk(body))
-            case And(parts=parts) | Or(parts=parts):
-                return type(g)(tuple(walk(p) for p in parts))
-            case Implies(premise=p, conclusion=c):
-                return Implies(walk(p), walk(c))
             case Exists(variables=vs, body=body) | ForAll(variables=vs, body=body):
                 new = tuple(f"q{next(fresh)}_{v}" for v in vs)
                 for old, name in zip(vs, new):
@@ -306,6 +306,6 @@ def _apart(f: Formula) -> Formula:
             case Count(op=op, n=n, variable=v, body=body):
                 name = f"q{next(fresh)}_{v}"
                 return Count(op, n, name, walk(rename(body, v, name)))
-        raise TypeError(f"not a formula: {g!r}")
+        return _connective(g, walk)
 
     return walk(f)

@@ -22,23 +22,35 @@ def _alternatives(names) -> str:
 
 @cache
 def gbnf() -> str:
-    """The grammar's text; its start rule is `root`."""
+    """The grammar's text; its start rule is `root`.
+
+    A quantifier's scope reaches as far right as possible, so a quantifier written without
+    brackets can only come last (`t`, after any other operands); anywhere else it stands in
+    brackets. So a sample means what the grammar built, and binds no variable twice."""
     rules = ["root ::= f0"]
+    deepest = len(POOLS) - 1
     for depth in range(len(POOLS)):
         here = f"v{depth}" if depth == 0 else f"w{depth}"
+        if depth < deepest:
+            rules.append(
+                f'f{depth} ::= i{depth} | i{depth} (" & " | " | ") t{depth} '
+                f'| d{depth} " -> " t{depth} | t{depth}'
+            )
+        else:
+            rules.append(f"f{depth} ::= i{depth}")
         rules += [
-            f'f{depth} ::= d{depth} (" -> " d{depth})?',
+            f'i{depth} ::= d{depth} (" -> " d{depth})?',
             f'd{depth} ::= c{depth} (" | " c{depth})*',
             f'c{depth} ::= u{depth} (" & " u{depth})*',
-            f'u{depth} ::= "~" u{depth} | a{depth} | "(" f{depth} ")"'
-            + (f" | q{depth}" if depth + 1 < len(POOLS) else ""),
+            f'u{depth} ::= "~" u{depth} | a{depth} | "(" f{depth} ")"',
             f'a{depth} ::= cls "(" {here} ")" | rel "(" {here} ", " {here} ")"',
         ]
-        if depth + 1 < len(POOLS):
+        if depth < deepest:
             bound, body = f"v{depth + 1}", f"f{depth + 1}"
             rules.append(
-                f'q{depth} ::= ("exists " | "forall ") {bound} (", " {bound})* ": " {body}'
-                f' | "exists" cmp n " " {bound} ": " {body}'
+                f't{depth} ::= "~" t{depth} '
+                f'| ("exists " | "forall ") {bound} (", " {bound})* ": " {body} '
+                f'| "exists" cmp n " " {bound} ": " {body}'
             )
         if depth:
             rules.append(f"w{depth} ::= " + " | ".join(f"v{d}" for d in range(depth + 1)))

@@ -321,7 +321,8 @@ def llama():
 def test_llama_cpp_samples_all_parse_and_examples_are_the_nearest(llama):
     for question in ("a car left of a truck", "two ships side by side", "no plane near a helipad"):
         result = translate(question, llama, samples=5)
-        assert len(result.candidates) == 5 and result.translator == "llama-cpp"
+        assert result.translator == "llama-cpp" and 3 <= len(result.candidates) <= 5
+        assert max(c.votes for c in result.candidates) >= 3 or len(result.candidates) == 5
         assert all(c.fol is not None for c in result.candidates), [
             c.text for c in result.candidates
         ]

@@ -163,7 +163,13 @@ def translate(
         )
     if samples < 1:
         raise TranslationError("samples must be at least 1", question)
-    texts = translator.sample(translator.messages(question), samples)
+    stream = translator.sample(translator.messages(question), samples)
+    texts: list[str] = stream if isinstance(stream, list) else []
+    for text in () if isinstance(stream, list) else stream:  # one at a time: stop when decided
+        texts.append(text)
+        formula, candidates = select(texts, answers)
+        if formula is not None and max(c.votes for c in candidates) > samples // 2:
+            break  # a majority of the N agrees already: the rest cannot change the vote
     formula, candidates = select(texts, answers)
     if formula is None:
         reasons = "; ".join(sorted({c.error for c in candidates if c.error}))[:500]

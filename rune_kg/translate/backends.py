@@ -16,9 +16,11 @@ import json
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import TranslationError
+from .constrained import close
 from .grammar import gbnf
 from .prompt import ExamplePicker, messages
 
@@ -37,7 +39,8 @@ class Backend:
     def messages(self, question: str) -> list[dict]:
         return messages(question, self.picker.pick(question) if self.picker else None)
 
-    def sample(self, chat: list[dict], n: int) -> list[str]:
+    def sample(self, chat: list[dict], n: int) -> Iterable[str]:
+        """n completions of the chat; an iterator lets the vote stop once it is decided."""
         raise NotImplementedError
 
 
@@ -77,9 +80,10 @@ class LlamaCppBackend(Backend):
         self.picker = example_picker()
         self.model_name, self.temperature = str(path), temperature
 
-    def sample(self, chat: list[dict], n: int) -> list[str]:
-        """n completions; the prompt is evaluated once and its state reused by every sample."""
-        texts = []
+    def sample(self, chat: list[dict], n: int) -> Iterator[str]:
+        """n completions, one at a time (the caller may stop early); the prompt is evaluated
+        once and its state reused. A completion cut off by the token budget is closed by the
+        shortest grammatical completion."""
         for seed in range(n):
             reply = self.llm.create_chat_completion(
                 chat,
@@ -88,8 +92,9 @@ class LlamaCppBackend(Backend):
                 max_tokens=MAX_NEW_TOKENS,
                 seed=seed,
             )
-            texts.append(reply["choices"][0]["message"]["content"] or "")
-        return texts
+            choice = reply["choices"][0]
+            text = choice["message"]["content"] or ""
+            yield (close(text) or text) if choice.get("finish_reason") == "length" else text
 
 
 class TransformersBackend(Backend):

@@ -19,12 +19,16 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..errors import TranslationError
-from .constrained import close
+from ..errors import FormulaError, TranslationError
+from ..query.parse import parse
 from .grammar import gbnf
 from .prompt import ExamplePicker, messages
 
 MAX_NEW_TOKENS = 96
+# llama.cpp's grammar sampling costs 0.1-1 s a token with this recursive grammar on 2 cores, and
+# a model that will not stop writes "& ..." to the budget: a tighter one bounds the worst case
+# (a sample cut off is made whole by cut_to_formula).
+GRAMMAR_TOKENS = 64
 
 
 class Backend:
@@ -42,6 +46,21 @@ class Backend:
     def sample(self, chat: list[dict], n: int) -> Iterable[str]:
         """n completions of the chat; an iterator lets the vote stop once it is decided."""
         raise NotImplementedError
+
+
+def cut_to_formula(text: str) -> str:
+    """A grammatical prefix cut off by the token budget, made whole: the longest prefix ending
+    with a ')' that, its brackets closed, is a valid formula (else the text as it is)."""
+    for end in range(len(text), 0, -1):
+        if text[end - 1] == ")":
+            prefix = text[:end]
+            whole = prefix + ")" * (prefix.count("(") - prefix.count(")"))
+            try:
+                parse(whole)
+                return whole
+            except FormulaError:
+                continue
+    return text
 
 
 def example_picker() -> ExamplePicker | None:
@@ -89,12 +108,12 @@ class LlamaCppBackend(Backend):
                 chat,
                 grammar=self.grammar,
                 temperature=self.temperature,
-                max_tokens=MAX_NEW_TOKENS,
+                max_tokens=GRAMMAR_TOKENS,
                 seed=seed,
             )
             choice = reply["choices"][0]
             text = choice["message"]["content"] or ""
-            yield (close(text) or text) if choice.get("finish_reason") == "length" else text
+            yield cut_to_formula(text) if choice.get("finish_reason") == "length" else text
 
 
 class TransformersBackend(Backend):

@@ -6,18 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
-from ..ask import ask
 from ..errors import CommandError, TranslationError
-from ..ingest import ingest
-from ..kg.stats import collection_stats
-from ..query.engine import answer
-from ..translate import TRANSLATORS, open_translator
+from ..translate import TRANSLATORS
 from .common import open_from_args, store_options
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 def cmd_query(args) -> int:
+    from ..ask import ask  # the stages: imported by the command that runs them, not by `rune`
+    from ..translate import open_translator
+
     if (args.question is None) == (args.fol is None):
         raise CommandError("give a question in English or --fol FORMULA (one of them)")
     store = open_from_args(args, read_only=True)
@@ -74,6 +73,9 @@ def cmd_query(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from ..ingest import ingest
+    from ..kg.stats import collection_stats
+
     store = open_from_args(args)
     print(f"== ingesting the sample DOTA annotations ({SAMPLE_DIR / 'labelTxt'})")
     report = ingest(
@@ -114,6 +116,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_explain(args) -> int:
+    from ..query.engine import answer
     from ..query.explain import draw, entities_of, picture_of  # Pillow: only for this command
 
     store = open_from_args(args, read_only=True)

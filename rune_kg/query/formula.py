@@ -202,7 +202,7 @@ def normal_form(f: Formula) -> Formula:
     quantified variables, the order of a symmetric relation's arguments and the choice between
     a relation and its inverse (right_of(a, b) is left_of(b, a)). Two formulas with the same
     normal form select the same images; the converse need not hold."""
-    from ..vocab import RELATIONS  # the catalogue, read from the ontology
+    from ..vocab import RELATIONS  # here, so that the formula tree itself needs no ontology
 
     def oriented(atom: Atom) -> Atom:
         relation = RELATIONS.get(atom.predicate)
@@ -218,40 +218,39 @@ def normal_form(f: Formula) -> Formula:
         """g's canonical text with every variable blanked, for ordering parts by their form."""
         return canonical(_blank(g))
 
-    def walk(g: Formula, names: dict[str, str] | None) -> Formula:
+    def walk(g: Formula, by_name: bool) -> Formula:
+        """Parts ordered by their shape; with `by_name` (once the names follow that order),
+        ties and symmetric arguments by the variables' names too."""
         match g:
             case Atom():
                 atom = oriented(g)
-                if names is not None and RELATIONS.get(atom.predicate, None) is not None:
-                    if RELATIONS[atom.predicate].symmetric:
-                        atom = Atom(
-                            atom.predicate, tuple(sorted(atom.args, key=lambda a: names.get(a, a)))
-                        )
+                relation = RELATIONS.get(atom.predicate)
+                if by_name and relation is not None and relation.symmetric:
+                    atom = Atom(atom.predicate, tuple(sorted(atom.args)))
                 return atom
             case Not(body=body):
-                return Not(walk(body, names))
+                return Not(walk(body, by_name))
             case And(parts=parts) | Or(parts=parts):
                 flat = [
                     p for part in parts for p in (part.parts if type(part) is type(g) else (part,))
                 ]
-                done = [walk(p, names) for p in flat]
+                done = [walk(p, by_name) for p in flat]
                 return type(g)(
-                    tuple(sorted(done, key=lambda p: (shape(p), canonical(p) if names else "")))
+                    tuple(sorted(done, key=lambda p: (shape(p), canonical(p) if by_name else "")))
                 )
             case Implies(premise=p, conclusion=c):
-                return Implies(walk(p, names), walk(c, names))
+                return Implies(walk(p, by_name), walk(c, by_name))
             case Exists(variables=vs, body=body) | ForAll(variables=vs, body=body):
-                inner = walk(body, names)
+                inner = walk(body, by_name)
                 seen = _variables(inner)  # in the order the normalised body uses them
                 return type(g)(tuple(sorted(vs, key=seen.index)), inner)
             case Count(op=op, n=n, variable=v, body=body):
-                return Count(op, n, v, walk(body, names))
+                return Count(op, n, v, walk(body, by_name))
         raise TypeError(f"not a formula: {g!r}")
 
-    result = alpha_normal(walk(_apart(f), None))
+    result = alpha_normal(walk(_apart(f), by_name=False))
     for _ in range(3):  # names now follow the order of parts; order again by them, to a fixpoint
-        names = {v: v for v in _variables(result)}
-        again = alpha_normal(walk(result, names))
+        again = alpha_normal(walk(result, by_name=True))
         if again == result:
             break
         result = again

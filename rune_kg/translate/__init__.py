@@ -16,11 +16,13 @@ import os
 import time
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import TranslationError
 from ..query.formula import Formula, canonical
-from .embedded import translate_embedded
-from .vote import Candidate, select
+
+if TYPE_CHECKING:
+    from .vote import Candidate
 
 TRANSLATORS = ("auto", "embedded", "llama-cpp", "transformers", "openai")
 DEFAULT_SAMPLES = 5
@@ -136,6 +138,9 @@ def translate(
     """Translate one question. `translator` is "embedded" or a backend from open_translator;
     `answers(formula) -> frozenset of images` (optional) lets LLM candidates that select the
     same images vote together."""
+    from .embedded import translate_embedded  # the grammar and the lexicon: when first needed
+    from .vote import select
+
     started = time.perf_counter()
     check_question(question)
     if isinstance(translator, Auto):
@@ -164,13 +169,15 @@ def translate(
     if samples < 1:
         raise TranslationError("samples must be at least 1", question)
     stream = translator.sample(translator.messages(question), samples)
-    texts: list[str] = stream if isinstance(stream, list) else []
-    for text in () if isinstance(stream, list) else stream:  # one at a time: stop when decided
-        texts.append(text)
-        formula, candidates = select(texts, answers)
-        if formula is not None and max(c.votes for c in candidates) > samples // 2:
-            break  # a majority of the N agrees already: the rest cannot change the vote
-    formula, candidates = select(texts, answers)
+    if isinstance(stream, list):  # sampled whole: nothing to stop early
+        formula, candidates = select(stream, answers)
+    else:
+        texts: list[str] = []
+        for text in stream:  # one at a time: once a majority of the N agrees, the rest cannot win
+            texts.append(text)
+            formula, candidates = select(texts, answers)
+            if formula is not None and max(c.votes for c in candidates) > samples // 2:
+                break
     if formula is None:
         reasons = "; ".join(sorted({c.error for c in candidates if c.error}))[:500]
         raise TranslationError(

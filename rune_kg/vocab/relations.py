@@ -60,8 +60,12 @@ def _snake(local: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", local).lower()
 
 
+def _values_as_terms(iri: ox.NamedNode, local: str) -> list:
+    return ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + local))
+
+
 def _values(iri: ox.NamedNode, local: str) -> tuple[str, ...]:
-    return tuple(o.value for o in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + local)))
+    return tuple(o.value for o in _values_as_terms(iri, local))
 
 
 def _read() -> dict[str, Relation]:
@@ -80,10 +84,10 @@ def _read() -> dict[str, Relation]:
             inverse[t.subject], inverse[t.object] = t.object, t.subject
     found: dict[ox.NamedNode, Relation] = {}
     names: dict[ox.NamedNode, str] = {}
+    stored = {iri for iri in properties if _TRUE in _values_as_terms(iri, "materialised")}
     for iri in properties:
         predicate = ONTOLOGY.annotation(iri, "predicateName")
-        materialised = _TRUE in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + "materialised"))
-        if predicate is None and not materialised:
+        if predicate is None and iri not in stored:
             continue  # structure (inImage, classCount ...), not a relation between entities
         names[iri] = predicate or _snake(iri.value[len(RUNE_NS) :])
     for iri, name in names.items():
@@ -97,7 +101,7 @@ def _read() -> dict[str, Relation]:
             is_predicate=ONTOLOGY.annotation(iri, "predicateName") is not None,
             symmetric=_SYMMETRIC in ONTOLOGY.objects(iri, RDF_TYPE),
             inverse=names.get(inverse.get(iri)),
-            materialised=_TRUE in ONTOLOGY.objects(iri, ox.NamedNode(RUNE_NS + "materialised")),
+            materialised=iri in stored,
             thresholds=_values(iri, "thresholdParameter"),
             phrases=_values(iri, "phrase"),
             inverse_phrases=_values(iri, "inversePhrase"),

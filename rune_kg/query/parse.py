@@ -289,6 +289,8 @@ class _Names:
                 if token.value in self.quantified:
                     return False  # free here, quantified elsewhere
                 self.free.add(token.value)
+        elif kind == "NAME":  # outside an atom and a quantifier: a predicate's name
+            return _arity(token.value.lower()) is not None
         elif kind == "COMMA" and self.atom is not None:
             arity, count = self.atom
             return count < arity

@@ -1,10 +1,10 @@
 """LLM backends: each writes the chat prompt for a question and samples N completions of it.
 
-- llama-cpp: a local .gguf file through llama-cpp-python, decoding constrained by the GBNF
-  grammar of the formula language (grammar.py), few-shot examples chosen per question by
-  similarity (prompt.ExamplePicker). The fast path on a CPU.
+- llama-cpp: a local .gguf file through llama-cpp-python, decoding constrained to the formula
+  grammar (constrained.py), few-shot examples chosen per question by similarity
+  (prompt.ExamplePicker). The fast path on a CPU.
 - transformers: a local model folder or a .gguf file, loaded offline; decoding can be
-  constrained to the formula grammar (constrained.GrammarLogits).
+  constrained the same way.
 - openai: any OpenAI-compatible chat server (/v1/chat/completions), by URL and model name; the
   GBNF grammar goes with each request (llama.cpp's server and others honour `grammar`), and
   what comes back is validated either way.
@@ -17,18 +17,18 @@ import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import FormulaError, TranslationError
 from ..query.parse import parse
+from .constrained import GrammarLogits, GrammarSampler, LlamaLogits, Vocabulary
 from .grammar import gbnf
 from .prompt import ExamplePicker, messages
 
+# A formula of the question sets takes at most about 100 tokens; a small model that will not
+# stop writes "& ..." up to the budget, which is then cut back (cut_to_formula).
 MAX_NEW_TOKENS = 96
-# llama.cpp's grammar sampling costs 0.1-1 s a token with this recursive grammar on 2 cores, and
-# a model that will not stop writes "& ..." to the budget: a tighter one bounds the worst case
-# (a sample cut off is made whole by cut_to_formula).
-GRAMMAR_TOKENS = 64
 
 
 class Backend:
@@ -80,7 +80,7 @@ class LlamaCppBackend(Backend):
 
     def __init__(self, model: str, *, temperature: float = 0.7, threads: int | None = None):
         try:
-            from llama_cpp import Llama, LlamaGrammar
+            from llama_cpp import Llama
         except ImportError as err:
             raise TranslationError(
                 "the llama-cpp translator needs llama-cpp-python "
@@ -95,21 +95,27 @@ class LlamaCppBackend(Backend):
         self.llm = Llama(
             model_path=str(path), n_ctx=4096, n_threads=threads or os.cpu_count(), verbose=False
         )
-        self.grammar = LlamaGrammar.from_string(gbnf(), verbose=False)
+        pieces = [
+            self.llm.detokenize([t]).decode("utf-8", "replace") for t in range(self.llm.n_vocab())
+        ]
+        self.vocabulary = Vocabulary(pieces, self.llm.token_eos(), set())
         self.picker = example_picker()
+        # The system prompt is the same for every question: evaluated once here, its state is
+        # reused by every question's prompt (llama-cpp-python keeps the longest common prefix).
+        self.llm.create_chat_completion(self.messages("")[:1], max_tokens=1)
         self.model_name, self.temperature = str(path), temperature
 
     def sample(self, chat: list[dict], n: int) -> Iterator[str]:
         """n completions, one at a time (the caller may stop early); the prompt is evaluated
-        once and its state reused. A completion cut off by the token budget is closed by the
-        shortest grammatical completion."""
+        once and its state reused. A completion cut off by the token budget is cut back to a
+        formula."""
         for seed in range(n):
+            sampler = GrammarSampler(self.vocabulary, temperature=self.temperature, seed=seed)
             reply = self.llm.create_chat_completion(
                 chat,
-                grammar=self.grammar,
-                temperature=self.temperature,
-                max_tokens=GRAMMAR_TOKENS,
+                max_tokens=MAX_NEW_TOKENS,
                 seed=seed,
+                logits_processor=[LlamaLogits(sampler)],
             )
             choice = reply["choices"][0]
             text = choice["message"]["content"] or ""
@@ -146,16 +152,25 @@ class TransformersBackend(Backend):
         self.model_name = str(path)
         self.constrained, self.temperature = constrained, temperature
 
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        tokenizer = self.tokenizer
+        pieces = tokenizer.batch_decode([[i] for i in range(len(tokenizer))])
+        end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+        return Vocabulary(pieces, tokenizer.eos_token_id, {end} if isinstance(end, int) else set())
+
     def sample(self, messages: list[dict], n: int) -> list[str]:
         import torch
         from transformers import LogitsProcessorList
 
-        from .constrained import GrammarLogits
-
         ids = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )["input_ids"]
-        grammar = GrammarLogits(self.tokenizer, ids.shape[1]) if self.constrained else None
+        grammar = (
+            GrammarLogits(self.vocabulary, ids.shape[1], temperature=self.temperature)
+            if self.constrained
+            else None
+        )
         processors = LogitsProcessorList([grammar] if grammar else [])
         with torch.no_grad():
             out = self.model.generate(
@@ -171,7 +186,7 @@ class TransformersBackend(Backend):
                 pad_token_id=self.tokenizer.eos_token_id,
             )
         if grammar is not None:
-            return grammar.outputs()
+            return [text if done else cut_to_formula(text) for text, done in grammar.outputs()]
         return self.tokenizer.batch_decode(out[:, ids.shape[1] :], skip_special_tokens=True)
 
 

@@ -1,10 +1,13 @@
-"""Decoding constrained to the formula grammar, for the transformers backend: at each step only
-the tokens that keep the text a viable formula prefix (query.parse.viable) may be sampled,
-and the end of text only once the formula is complete. So every candidate parses and
-validates against the ontology.
+"""Decoding constrained to the formula grammar, for the LLM backends that run in this process
+(llama-cpp, transformers). At each step a token is drawn from the model's distribution and kept
+only if the text stays a viable formula prefix (query.parse.viable); otherwise it is ruled out
+and another is drawn. That is rejection sampling: it draws exactly from the model's
+distribution restricted to the tokens the grammar allows. The end of the text is kept only once
+the formula is complete, so every sample parses and validates against the ontology.
 
-Checking all of a 49k-token vocabulary at every step would take a second a step; the likeliest
-`TOP` tokens are checked first, and the rest only when none of those fits.
+Checking all of a 49k-token vocabulary at every step costs seconds a step (llama.cpp's GBNF
+sampling did: 0.1-1 s a token); one check costs under a millisecond and most steps keep their
+first draw.
 """
 
 from __future__ import annotations
@@ -15,90 +18,130 @@ import numpy as np
 
 from ..query.parse import viable
 
-TOP = 32
+DRAWS = 32  # draws before the likeliest tokens are checked in order instead
+SCAN = 256  # how many of the likeliest tokens that check reaches before single characters
 _ALPHABET = re.compile(r"^[A-Za-z0-9_ (),:&|~<>=\-]+$")
+_LAST_ATOM = re.compile(r"\b\w+\([\w, ]*\)$")
+
+
+class Vocabulary:
+    """The text of each token and the tokens that end a sample (the end of text, a line break:
+    the formula is one line)."""
+
+    def __init__(self, pieces: list[str], eos: int, ends: set[int]):
+        self.pieces, self.eos = pieces, eos
+        self.usable = np.array([bool(_ALPHABET.match(p)) for p in pieces])
+        self.ends = {eos} | set(ends)
+        self.ends |= {i for i, p in enumerate(pieces) if p and not p.strip() and "\n" in p}
+        # one token per character of the formula alphabet: a viable prefix can always be
+        # extended by one character, so these are the last resort when no likely token fits
+        singles: dict[str, int] = {}
+        for i, p in enumerate(pieces):
+            if len(p) == 1 and self.usable[i]:
+                singles.setdefault(p, i)
+        self.singles = np.array(sorted(singles.values()), dtype=np.int64)
+
+
+class GrammarSampler:
+    """One sample's decoding: `choose(logits)` draws the next token, `feed(token)` takes the
+    token the model was given."""
+
+    def __init__(self, vocabulary: Vocabulary, *, temperature: float, seed: int):
+        self.vocabulary, self.temperature = vocabulary, temperature
+        self.random = np.random.default_rng(seed)
+        self.text, self.done = "", False
+
+    def feed(self, token: int) -> None:
+        if token in self.vocabulary.ends:
+            self.done = True
+        elif not self.done:
+            self.text += self.vocabulary.pieces[token]
+
+    def choose(self, logits: np.ndarray) -> int:
+        """The next token: a draw the grammar allows (the end only once the formula is
+        complete); after DRAWS misses, the likeliest token that fits, among the SCAN likeliest
+        and then the single characters."""
+        vocabulary = self.vocabulary
+        if self.done:
+            return vocabulary.eos
+        complete = bool(self.text) and viable(self.text) == "complete"
+        if complete and _repeats_an_atom(self.text):
+            return vocabulary.eos  # a small model in a loop ("& ship(c) & ship(c) ..."): stop
+        scores = np.asarray(logits, dtype=np.float64)[: len(vocabulary.pieces)]
+        if self.temperature > 0:
+            weights = np.exp((scores - scores.max()) / self.temperature)
+            weights[~vocabulary.usable] = 0.0
+            for end in vocabulary.ends:
+                weights[end] = np.exp((scores[end] - scores.max()) / self.temperature)
+            for _ in range(DRAWS):
+                total = weights.sum()
+                if total <= 0:
+                    break
+                token = int(self.random.choice(len(weights), p=weights / total))
+                if self._allowed(token, complete):
+                    return vocabulary.eos if token in vocabulary.ends else token
+                weights[token] = 0.0
+        singles = vocabulary.singles[np.argsort(-scores[vocabulary.singles])]
+        for token in [*np.argsort(-scores)[:SCAN].tolist(), *singles.tolist()]:
+            if (vocabulary.usable[token] or token in vocabulary.ends) and self._allowed(
+                token, complete
+            ):
+                return vocabulary.eos if token in vocabulary.ends else token
+        return vocabulary.eos
+
+    def _allowed(self, token: int, complete: bool) -> bool:
+        if token in self.vocabulary.ends:
+            return complete
+        return viable(self.text + self.vocabulary.pieces[token]) != "dead"
+
+
+def _repeats_an_atom(text: str) -> bool:
+    """Whether the text ends with an atom it has written before."""
+    last = _LAST_ATOM.search(text)
+    return last is not None and text.count(last.group(0)) > 1
 
 
 class GrammarLogits:
-    """A transformers LogitsProcessor (duck-typed: called with input_ids and scores)."""
+    """A transformers LogitsProcessor (duck-typed: called with input_ids and scores): one
+    GrammarSampler a row; every token but the chosen one is masked."""
 
-    def __init__(self, tokenizer, prompt_length: int):
-        import torch
-
-        self.torch = torch
-        self.prompt_length = prompt_length
-        vocabulary = len(tokenizer)
-        self.pieces = tokenizer.batch_decode([[i] for i in range(vocabulary)])
-        self.usable = np.array([bool(_ALPHABET.match(p)) for p in self.pieces])
-        self.eos = tokenizer.eos_token_id
-        # the end of the text, or of the line (the formula is one line)
-        self.ends = {
-            i
-            for i in (self.eos, tokenizer.convert_tokens_to_ids("<|im_end|>"))
-            if isinstance(i, int) and 0 <= i < vocabulary
-        }
-        self.ends |= {i for i, p in enumerate(self.pieces) if "\n" in p and not p.strip()}
-        self.texts: list[str] = []
-        self.done: list[bool] = []
-        self.complete: list[int] = []  # per row: the length of the longest complete formula so far
+    def __init__(self, vocabulary: Vocabulary, prompt_length: int, *, temperature, seed=0):
+        self.vocabulary, self.prompt_length = vocabulary, prompt_length
+        self.temperature, self.seed = temperature, seed
+        self.rows: list[GrammarSampler] = []
 
     def __call__(self, input_ids, scores):
-        rows, length = input_ids.shape
-        if length == self.prompt_length:
-            self.texts, self.done, self.complete = [""] * rows, [False] * rows, [0] * rows
+        import torch
+
+        if input_ids.shape[1] == self.prompt_length:
+            self.rows = [
+                GrammarSampler(self.vocabulary, temperature=self.temperature, seed=self.seed + r)
+                for r in range(input_ids.shape[0])
+            ]
         else:
-            for r in range(rows):
-                last = int(input_ids[r, -1])
-                if last in self.ends:
-                    self.done[r] = True
-                elif not self.done[r]:
-                    self.texts[r] += self.pieces[last]
-        mask = self.torch.full_like(scores, float("-inf"))
-        for r in range(rows):
-            for token in [self.eos] if self.done[r] else self._allowed(r, scores[r]):
-                mask[r, token] = 0.0
+            for row, token in zip(self.rows, input_ids[:, -1].tolist()):
+                row.feed(token)
+        mask = torch.full_like(scores, float("-inf"))
+        for r, row in enumerate(self.rows):
+            mask[r, row.choose(scores[r].float().numpy())] = 0.0
         return scores + mask
 
-    def outputs(self) -> list[str]:
-        """The candidates. A row that ran out of tokens is closed by the shortest grammatical
-        completion (closing brackets, a variable, a use of a quantified variable), or else ends
-        at its last complete formula."""
-        found = []
-        for text, done, end in zip(self.texts, self.done, self.complete):
-            found.append(text if done else close(text) or text[:end] or text)
-        return found
-
-    def _allowed(self, r: int, row_scores) -> list[int]:
-        text = self.texts[r]
-        status = viable(text)
-        if status == "complete":
-            self.complete[r] = len(text)
-        allowed = [t for t in self.ends] if status == "complete" else []
-        order = self.torch.argsort(row_scores, descending=True).tolist()
-        for start in range(0, len(order), TOP):
-            for token in order[start : start + TOP]:
-                if self.usable[token] and viable(text + self.pieces[token]) != "dead":
-                    allowed.append(token)
-            if allowed:
-                return allowed
-        return list(self.ends)  # nothing fits: stop (the candidate is then dropped as invalid)
+    def outputs(self) -> list[tuple[str, bool]]:
+        """Each row's text, and whether it ended (else the token budget cut it off)."""
+        return [(row.text, row.done) for row in self.rows]
 
 
-def close(text: str, depth: int = 4) -> str | None:
-    """The shortest completion of a viable prefix from a few pieces, breadth first."""
-    variables = sorted(set(re.findall(r"(?:exists|forall)(?:[<>]?=\d+)?\s+([a-z]\w*)", text)))
-    pieces = [")", "a", ", a", ": ", "1 x", " x", " ship(x)", " & ship(a)"] + [
-        f" & ship({v})" for v in variables
-    ]
-    frontier = [text]
-    for _ in range(depth):
-        following = []
-        for prefix in frontier:
-            for piece in pieces:
-                status = viable(prefix + piece)
-                if status == "complete":
-                    return prefix + piece
-                if status == "prefix":
-                    following.append(prefix + piece)
-        frontier = following[:200]
-    return None
+class LlamaLogits:
+    """A llama-cpp-python logits processor steering one sample: every token but the one its
+    GrammarSampler chose is masked."""
+
+    def __init__(self, sampler: GrammarSampler):
+        self.sampler, self.started = sampler, False
+
+    def __call__(self, input_ids, logits):
+        if self.started:
+            self.sampler.feed(int(input_ids[-1]))
+        self.started = True
+        steered = np.full_like(logits, -np.inf)
+        steered[self.sampler.choose(logits)] = 0.0
+        return steered

@@ -38,7 +38,7 @@ def test_sparql_formats_and_errors(store_dir):
     )
     assert len(graph.stdout.strip().splitlines()) == 25
     bad = rune("sparql", "SELEC ?x", "--store", str(store_dir))
-    assert bad.returncode == 2 and "SPARQL syntax error" in bad.stderr
+    assert bad.returncode == 2 and "a query starts with SELECT" in bad.stderr
     refused = rune("sparql", "DELETE WHERE { ?s ?p ?o }", "--store", str(store_dir))
     assert refused.returncode == 2
 

@@ -165,7 +165,7 @@ def test_detect_writes_dota_detection_files_with_their_run(checkpoint, tmp_path,
     assert code == 0, printed
     assert "in 4 images (8 tiles)" in printed and "tiles/s) on cpu" in printed
     images = {
-        image.image_id: image for image in read_detection_files(sorted(out.glob("Task1_*.txt")))
+        image.image_id: image for image in read_detection_files(sorted(out.glob("Task1_*.txt")))[0]
     }
     assert set(images) <= {"P0005", "P0248", "P0706", "P1888"} and images
     for image in images.values():

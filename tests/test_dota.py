@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from rune_kg.errors import DotaFormatError
@@ -50,12 +52,18 @@ def test_broken_lines_name_file_and_line(tmp_path, line, reason):
 def test_task1_detection_files(tmp_path):
     (tmp_path / "Task1_ship.txt").write_text("P1 0.9 0 0 10 0 10 5 0 5\nP2 0.5 1 1 2 1 2 2 1 2\n")
     (tmp_path / "Task1_small-vehicle.txt").write_text("P1 0.25 20 20 30 20 30 25 20 25\n")
-    images = read_detection_files(sorted(tmp_path.iterdir()))
+    images, errors = read_detection_files(sorted(tmp_path.iterdir()))
+    assert not errors
     assert [i.image_id for i in images] == ["P1", "P2"]
     assert sorted((o.class_name, o.confidence) for o in images[0].objects) == [
         ("ship", 0.9),
         ("small_vehicle", 0.25),
     ]
     (tmp_path / "Task1_ship.txt").write_text("P1 1.5 0 0 10 0 10 5 0 5\n")
-    with pytest.raises(DotaFormatError, match="score must be in"):
-        read_detection_files([tmp_path / "Task1_ship.txt"])
+    (tmp_path / "Task1_plane.txt").write_text("P1 0.5 0 0 10\n")
+    images, errors = read_detection_files(sorted(tmp_path.iterdir()))  # every bad file named
+    assert [(Path(e.path).name, e.line) for e in errors] == [
+        ("Task1_plane.txt", 1),
+        ("Task1_ship.txt", 1),
+    ]
+    assert "score must be in" in str(errors[1]) and "expected 10 fields" in str(errors[0])

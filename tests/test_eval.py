@@ -54,7 +54,7 @@ def test_perturbation_is_graded_and_seeded(tmp_path):
         assert all(0 < o.confidence <= 1 for im in noisy for o in im.objects)
         assert sum(len(im.objects) for im in noisy) != total
     files = write_detection_files(heavy, tmp_path)
-    read_back = {im.image_id: len(im.objects) for im in read_detection_files(files)}
+    read_back = {im.image_id: len(im.objects) for im in read_detection_files(files)[0]}
     assert read_back == {im.image_id: len(im.objects) for im in heavy if im.objects}
     with pytest.raises(EvaluationError):
         perturb(images, 1.5)

@@ -208,7 +208,7 @@ def test_run_files_must_be_one_and_readable(tmp_path):
 
 def test_detection_files_replace_an_earlier_runs(tmp_path):
     (tmp_path / "Task1_ship.txt").write_text("D9 0.5 0 0 40 0 40 10 0 10\n")
-    image = read_detection_files([tmp_path / "Task1_ship.txt"])[0]
+    image = read_detection_files([tmp_path / "Task1_ship.txt"])[0][0]
     plane = DotaImage("D1", "x", (DotaObject("plane", (0, 0, 40, 0, 40, 10, 0, 10), 0.75, 0),))
     assert [p.name for p in write_detection_files([plane], tmp_path)] == ["Task1_plane.txt"]
     assert (

@@ -11,6 +11,18 @@ from .. import __version__
 from ..errors import RuneError
 from . import ask, data, evaluate, serve
 
+# an optional dependency that is missing -> what installs it
+EXTRAS = {
+    "matplotlib": "pip install 'rune-kg[eval]'",
+    "transformers": "pip install 'rune-kg[eval]' (rune eval) or 'rune-kg[llm]' (--translator)",
+    "torch": "pip install torch==2.13.0 (the CPU build), then 'rune-kg[eval]' or 'rune-kg[llm]'",
+    "gguf": "pip install 'rune-kg[llm]'",
+    "llama_cpp": "bash scripts/install-llm.sh",
+    "mmrotate": "bash scripts/install-detector.sh",
+    "mmcv": "bash scripts/install-detector.sh",
+    "mmdet": "bash scripts/install-detector.sh",
+}
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -29,4 +41,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (RuneError, OSError) as err:
         print(f"rune {args.command}: {err}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as err:
+        missing = (err.name or "").split(".")[0]
+        if missing not in EXTRAS:
+            raise
+        print(
+            f"rune {args.command}: this needs {missing}, which is not installed: {EXTRAS[missing]}",
+            file=sys.stderr,
+        )
         return 2

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..errors import CommandError, TranslationError
+from ..errors import CommandError, ExplainError, TranslationError
 from ..translate import TRANSLATORS
 from .common import open_from_args, store_options
 
@@ -60,15 +60,19 @@ def cmd_query(args) -> int:
         print(f"{translation.question!r} -> ({translation.translator}{votes})")
         if translation.translator != "embedded":
             print("  (written by an LLM: check that the formula says what you asked)")
-    print(
-        f"{result.fol}\n{result.matched} images match ({result.mode}, "
-        f"{result.timing_ms['total']:.1f} ms)"
-    )
+    print(result.fol)
+    if result.contradiction:
+        print(f"  no image can match: {result.contradiction}")
+    print(f"{result.matched} images match ({result.mode}, {result.timing_ms['total']:.1f} ms)")
+    several = len({r.source for r in result.results}) > 1  # the same image id in two sources
     for r in result.results:
         who = ", ".join(
             f"{w.variable}={w.class_name}#{w.entity.rsplit('/', 1)[-1]}" for w in r.witness
         )
-        print(f"  {r.image}  score {r.score:.3f}  {who}")
+        where = f" ({r.source})" if several else ""
+        print(f"  {r.image}{where}  score {r.score:.3f}  {who}")
+    if len(result.results) < result.matched:
+        print(f"showing {len(result.results)} of {result.matched} (--limit 0 shows all)")
     return 0
 
 
@@ -116,19 +120,27 @@ def cmd_demo(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from ..query.engine import answer
+    from ..ask import ask
     from ..query.explain import draw, entities_of, picture_of  # Pillow: only for this command
+    from ..translate import open_translator
 
+    if (args.question is None) == (args.fol is None):
+        raise CommandError("give a question in English or --fol FORMULA (one of them)")
     store = open_from_args(args, read_only=True)
-    result = answer(
-        args.fol,
-        store,
-        mode=args.mode,
-        tnorm=args.tnorm,
-        source=args.source,
-        limit=1,
-        image=args.image,
-    )
+    try:
+        result = ask(
+            store,
+            args.question,
+            args.fol,
+            translator=open_translator("auto") if args.question else "embedded",
+            mode=args.mode,
+            tnorm=args.tnorm,
+            source=args.source,
+            limit=1,
+            image=args.image,
+        ).answer
+    except TranslationError as err:
+        raise CommandError(f"cannot translate {args.question!r}: {err}") from None
     if not result.results:
         print(f"{result.fol} does not hold on {args.image}")
         return 1
@@ -142,7 +154,10 @@ def cmd_explain(args) -> int:
         print(f"  {condition}")
     print(f"  from graph {found.graph}, run {found.witness[0].run if found.witness else '-'}")
     if args.out:
-        picture = args.picture or picture_of(store, found)
+        try:
+            picture = args.picture or picture_of(store, found)
+        except ExplainError as err:
+            raise CommandError(f"{err}: pass --picture FILE, or ingest with --images DIR") from None
         print(
             f"drew {draw(found, picture, args.out, entities_of(store, found.image, found.source))}"
         )
@@ -203,7 +218,8 @@ def register(sub) -> None:
         "explain", help="why an image matches a formula: its witness, facts and a drawing"
     )
     p.add_argument("image", help="image id, e.g. P0706")
-    p.add_argument("--fol", required=True)
+    p.add_argument("question", nargs="?", help="in English, e.g. 'a ship left of a harbor'")
+    p.add_argument("--fol", help="or a first-order-logic formula (docs/query-language.md)")
     store_options(p)
     p.add_argument(
         "--out", type=Path, help="write the picture with the witness boxes here (.png, .jpg)"

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 from ..errors import CommandError
 from ..ingest import ingest
 from ..kg import KnowledgeGraph, iris
+from ..kg.diagnose import diagnose
 from ..kg.stats import collection_stats
 from ..kg.store import GRAPH_FORMATS, RESULT_FORMATS
 from .common import open_from_args, plural, store_options
@@ -59,6 +60,12 @@ def ingest_summary(report, store: KnowledgeGraph) -> int:
         f"{report.seconds:.2f} s "
         f"into {store.location}"
     )
+    if report.empty:
+        print(f"  {report.empty} of them have no objects (an empty file, or nothing detected)")
+    if report.zero_area:
+        print(f"  {report.zero_area} boxes have zero area (kept; check those lines)")
+    if report.failures:
+        print(f"  {len(report.failures)} files failed (above): nothing of theirs was stored")
     return 1 if report.failures else 0
 
 
@@ -134,7 +141,7 @@ def cmd_sparql(args) -> int:
             return 0
         body = store.query_serialized(text, args.format)
     except SyntaxError as err:
-        raise CommandError(f"SPARQL syntax error: {err}") from None
+        raise CommandError(diagnose(text, err, update=args.update)) from None
     sys.stdout.buffer.write(body.rstrip(b"\n") + b"\n")
     return 0
 

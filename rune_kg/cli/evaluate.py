@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+
+from ..errors import CommandError
+
+
+def _check_installed(methods) -> None:
+    """Before the long run: the plots need matplotlib, text-minilm needs transformers."""
+    needed = ["matplotlib"] + (["torch", "transformers"] if "text-minilm" in methods else [])
+    missing = []
+    for module in needed:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise CommandError(
+            f"rune eval needs {' and '.join(missing)}: pip install 'rune-kg[eval]' "
+            "(with torch==2.13.0 first on a CPU machine)"
+            + ("; or leave text-minilm out of --methods" if "matplotlib" not in missing else "")
+        )
 
 
 def cmd_eval(args) -> int:
     from ..evaluation.benchmark import EvalSpec, evaluate
+
+    _check_installed(args.methods)
 
     spec = EvalSpec(
         out=args.out,

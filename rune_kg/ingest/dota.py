@@ -95,35 +95,54 @@ def is_detection_file(path: Path) -> bool:
     return bool(_TASK1_NAME.match(path.name))
 
 
-def read_detection_files(paths: list[Path]) -> list[DotaImage]:
-    """Gather Task1_<class>.txt files into one DotaImage per image id."""
+def read_detection_files(paths: list[Path]) -> tuple[list[DotaImage], list[DotaFormatError]]:
+    """Gather Task1_<class>.txt files into one DotaImage per image id, and every file's error.
+    Any file may hold objects of any image, so with one error no image is whole: the caller
+    stores none of them."""
     per_image: dict[str, list[DotaObject]] = defaultdict(list)
     sources: dict[str, str] = {}
+    errors: list[DotaFormatError] = []
     for path in paths:
-        match = _TASK1_NAME.match(path.name)
-        if not match:
-            raise DotaFormatError(path, None, "detection files are named Task1_<class>.txt")
-        class_name = _class_name(match["cls"], path, 0)
-        for number, raw in enumerate(_lines(path), start=1):
-            fields = raw.split()
-            if not fields:
-                continue
-            if len(fields) != 10:
-                raise DotaFormatError(
-                    path,
-                    number,
-                    f"expected 10 fields (image_id score x1 y1 ... x4 y4), got {len(fields)}",
-                )
-            score = _number(fields[1], path, number)
-            if not 0.0 < score <= 1.0:
-                raise DotaFormatError(path, number, f"score must be in (0, 1], got {fields[1]}")
-            corners = tuple(_number(f, path, number) for f in fields[2:])
-            per_image[fields[0]].append(DotaObject(class_name, corners, score, 0))
-            sources.setdefault(fields[0], str(path))
-    return [
+        try:
+            objects = _read_detection_file(path)
+        except DotaFormatError as err:
+            errors.append(err)
+            continue
+        except OSError as err:
+            errors.append(DotaFormatError(path, None, str(err)))
+            continue
+        for image_id, found in objects:
+            per_image[image_id].append(found)
+            sources.setdefault(image_id, str(path))
+    images = [
         DotaImage(image_id, sources[image_id], tuple(objs))
         for image_id, objs in sorted(per_image.items())
     ]
+    return images, errors
+
+
+def _read_detection_file(path: Path) -> list[tuple[str, DotaObject]]:
+    match = _TASK1_NAME.match(path.name)
+    if not match:
+        raise DotaFormatError(path, None, "detection files are named Task1_<class>.txt")
+    class_name = _class_name(match["cls"], path, 0)
+    found = []
+    for number, raw in enumerate(_lines(path), start=1):
+        fields = raw.split()
+        if not fields:
+            continue
+        if len(fields) != 10:
+            raise DotaFormatError(
+                path,
+                number,
+                f"expected 10 fields (image_id score x1 y1 ... x4 y4), got {len(fields)}",
+            )
+        score = _number(fields[1], path, number)
+        if not 0.0 < score <= 1.0:
+            raise DotaFormatError(path, number, f"score must be in (0, 1], got {fields[1]}")
+        corners = tuple(_number(f, path, number) for f in fields[2:])
+        found.append((fields[0], DotaObject(class_name, corners, score, 0)))
+    return found
 
 
 def write_detection_files(images: list[DotaImage], folder: Path) -> list[Path]:

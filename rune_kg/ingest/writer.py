@@ -43,6 +43,8 @@ class IngestReport:
     relations: int = 0
     seconds: float = 0.0
     failures: list[Failure] = field(default_factory=list)
+    empty: int = 0  # images with no objects (an empty labelTxt file, no detection)
+    zero_area: int = 0  # boxes whose corners enclose no area (kept, and counted here)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class _Rendered:
     entities: int
     triples: int
     relations: int
+    zero_area: int
     world: WorldEntities
 
 
@@ -140,7 +143,13 @@ def _render(job: _Job) -> _Rendered | Failure:
             relations,
         )
         return _Rendered(
-            image.image_id, text, len(image.objects), triples, rdf.relation_count(relations), world
+            image.image_id,
+            text,
+            len(image.objects),
+            triples,
+            rdf.relation_count(relations),
+            int(np.count_nonzero(boxes.area <= 0)),
+            world,
         )
     except (DotaFormatError, iris.IdentifierError, OSError) as err:
         return Failure(str(job.path or job.image.source_file), str(err))
@@ -152,11 +161,11 @@ def _jobs(
     detections = [f for f in files if is_detection_file(f)]
     if detections or run_file:
         pictures = run_file.pictures if run_file else {}
-        try:
-            images = {image.image_id: image for image in read_detection_files(detections)}
-        except (DotaFormatError, OSError) as err:
-            yield Failure(str(getattr(err, "path", detections[0])), str(err))
-        else:
+        found, errors = read_detection_files(detections)
+        for err in errors:
+            yield Failure(str(err.path), str(err))
+        if not errors:
+            images = {image.image_id: image for image in found}
             for image_id in sorted(
                 pictures.keys() - images.keys()
             ):  # read by the detector, nothing found
@@ -248,8 +257,15 @@ def _store(
     report = IngestReport(source)
     report.failures += [j for j in jobs if isinstance(j, Failure)]
     jobs = [j for j in jobs if isinstance(j, _Job)]
-    index = load_index(store, progress)
     worlds: list[WorldEntities] = []
+    index = None  # read before the first write (the file still matches the store's revision)
+
+    def write(graphs: list[tuple]) -> None:
+        nonlocal index
+        if index is None:
+            index = load_index(store, progress)
+        store.put_graphs(graphs)
+
     batch: list[tuple] = []
     batch_triples = 0
     with tqdm(
@@ -270,13 +286,18 @@ def _store(
                 report.entities += item.entities
                 report.triples += item.triples
                 report.relations += item.relations
+                report.empty += item.entities == 0
+                report.zero_area += item.zero_area
                 if batch_triples >= BATCH_TRIPLES:
-                    store.put_graphs(batch)
+                    write(batch)
                     batch, batch_triples = [], 0
-    store.put_graphs(batch)
-    store.put_graphs([(iris.run_graph(source), rdf.run_ntriples(run()))])
-    store.flush()
-    save_index(store, index.replace(worlds, store.revision))
+    if report.images:  # nothing went in: the store stays as it was, its run record too
+        write(batch)
+        run_triples = rdf.run_ntriples(run())
+        store.put_graphs([(iris.run_graph(source), run_triples)])
+        report.triples += run_triples.count("\n")
+        store.flush()
+        save_index(store, index.replace(worlds, store.revision))
     report.seconds = time.perf_counter() - started
     return report
 

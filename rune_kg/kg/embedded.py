@@ -119,12 +119,11 @@ class Store:
 
     def query_serialized(self, sparql: str, fmt: str) -> bytes:
         result = self.query(sparql)
-        if isinstance(result, ox.QueryBoolean):
-            return result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON))
-        if isinstance(result, ox.QuerySolutions):
+        if isinstance(result, ox.QueryBoolean | ox.QuerySolutions):
             if fmt not in RESULT_FORMATS:
+                form = "ASK" if isinstance(result, ox.QueryBoolean) else "SELECT"
                 raise FormatError(
-                    f"--format {fmt} is for graphs; SELECT results: {', '.join(RESULT_FORMATS)}"
+                    f"--format {fmt} is for graphs; {form} results: {', '.join(RESULT_FORMATS)}"
                 )
             return result.serialize(format=RESULT_FORMATS[fmt])
         graph_format = GRAPH_FORMATS.get(fmt)

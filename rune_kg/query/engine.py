@@ -19,6 +19,7 @@ from ..kg.index import LEAVES, EntityIndex, load_index
 from ..kg.wkt import polygon_wkt
 from ..vocab import ONTOLOGY, stored_predicates
 from . import pairs
+from .consistency import contradiction
 from .formula import Atom, Formula, canonical, conjuncts
 from .parse import parse
 from .plan import ALL_CLASSES, Clause, class_range, plan
@@ -72,6 +73,7 @@ class Answer:
     results: list[Result]
     matched: int
     timing_ms: dict
+    contradiction: str | None = None  # why no image can match (query.consistency), if known
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -291,6 +293,7 @@ def answer(
         results=results,
         matched=len(ranked),
         timing_ms=timing,
+        contradiction=contradiction(formula),
     )
 
 

@@ -36,7 +36,7 @@ def picture_file(store: KnowledgeGraph, image_id: str) -> Path:
     )
     if not rows:
         raise ExplainError(
-            f"no picture file is known for {image_id}: ingest with --images DIR, or pass --picture"
+            f"no picture file is known for {image_id} (it was ingested without its pictures)"
         )
     return Path(rows[0]["file"].value)
 

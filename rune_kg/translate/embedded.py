@@ -713,6 +713,11 @@ def translate_embedded(question: str, suggest: bool = True) -> Formula:
     if not question or not question.strip():
         raise TranslationError("empty question", question or "")
     parser = _Parser(question)
+    if not parser.words:
+        raise TranslationError(
+            f"found no words in {question.strip()[:40]!r}: ask, e.g., 'a ship near a harbor'",
+            question,
+        )
     unknown = [w for i, w in enumerate(parser.words) if not _covered(parser, i)]
     if unknown:
         raise TranslationError(
@@ -789,7 +794,7 @@ def _unknown_message(unknown: list[str]) -> str:
     known = sorted({" ".join(p) for p in lexicon.phrases()})
     hints = []
     for word in unknown:
-        close = difflib.get_close_matches(word, known, n=2, cutoff=0.75)
+        close = difflib.get_close_matches(word, known, n=2, cutoff=0.8)  # not big -> being
         hints.append(
             f"{word!r}"
             + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else "")

@@ -1,4 +1,5 @@
-"""RUNE's selection: parse and validate every sampled candidate, drop the invalid ones, and
+"""RUNE's selection: parse and validate every sampled candidate, drop the invalid ones (and the
+contradictory ones, which no image can satisfy: query.consistency), and
 pick the formula most candidates agree on. Candidates agree when their formulas have the same
 normal form (equal up to variable names, order and inverse relations), or, given a store, when
 they select the same images on it."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import FormulaError
+from ..query.consistency import contradiction
 from ..query.formula import Formula, canonical, normal_form
 from ..query.parse import parse
 
@@ -39,11 +41,15 @@ def select(texts: list[str], answers=None) -> tuple[Formula | None, list[Candida
     for c in candidates:
         try:
             f = parse(first_line(c.text))
-            c.fol = canonical(f)
-            formulas.append(f)
         except FormulaError as err:
             c.error = str(err)
             formulas.append(None)
+            continue
+        c.fol = canonical(f)
+        reason = contradiction(f)
+        if reason:  # valid, but no image can match: it does not say what was asked
+            c.error = f"contradictory: {reason}"
+        formulas.append(None if reason else f)
     keys: dict[object, int] = {}
     for c, f in zip(candidates, formulas):
         if f is None:

@@ -18,6 +18,8 @@ _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 _OBJECT_PROPERTY = ox.NamedNode(_OWL + "ObjectProperty")
 _SYMMETRIC = ox.NamedNode(_OWL + "SymmetricProperty")
 _INVERSE = ox.NamedNode(_OWL + "inverseOf")
+_ASYMMETRIC = ox.NamedNode(_OWL + "AsymmetricProperty")
+_DISJOINT = ox.NamedNode(_OWL + "propertyDisjointWith")
 _COMMENT = ox.NamedNode(_RDFS + "comment")
 _TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
 
@@ -39,6 +41,8 @@ class Relation:
     inverse_phrases: tuple[str, ...] = ()  # "X <phrase> Y" says rel(Y, X)
     negated_phrases: tuple[str, ...] = ()  # "X <phrase> Y" says ~rel(X, Y)
     group_phrases: tuple[str, ...] = ()  # "<group> <phrase>": rel between every two members
+    asymmetric: bool = False  # rel(a, b) excludes rel(b, a) (owl:AsymmetricProperty)
+    disjoint: tuple[str, ...] = ()  # relations that cannot hold on the same pair (both ways)
     arity: int = 2
 
     @property
@@ -79,9 +83,13 @@ def _read() -> dict[str, Relation]:
         and t.subject.value.startswith(RUNE_NS)
     ]
     inverse: dict[ox.NamedNode, ox.NamedNode] = {}
+    disjoint: dict[ox.NamedNode, list[ox.NamedNode]] = {}
     for t in graph:
         if t.predicate == _INVERSE:
             inverse[t.subject], inverse[t.object] = t.object, t.subject
+        elif t.predicate == _DISJOINT:
+            disjoint.setdefault(t.subject, []).append(t.object)
+            disjoint.setdefault(t.object, []).append(t.subject)
     found: dict[ox.NamedNode, Relation] = {}
     names: dict[ox.NamedNode, str] = {}
     stored = {iri for iri in properties if _TRUE in _values_as_terms(iri, "materialised")}
@@ -107,6 +115,8 @@ def _read() -> dict[str, Relation]:
             inverse_phrases=_values(iri, "inversePhrase"),
             negated_phrases=_values(iri, "negatedPhrase"),
             group_phrases=_values(iri, "groupPhrase"),
+            asymmetric=_ASYMMETRIC in ONTOLOGY.objects(iri, RDF_TYPE),
+            disjoint=tuple(sorted(names[d] for d in disjoint.get(iri, ()) if d in names)),
         )
     return {r.name: r for r in found.values()}
 

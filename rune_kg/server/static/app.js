@@ -92,7 +92,8 @@ async function search(event) {
   const translated = data.question ? `“${data.question}” → ` : "";
   $("#status").textContent = `${translated}${data.fol}${byLlm}: ${data.matched} images match ` +
     `(${data.mode}, ${data.timing_ms.request.toFixed(0)} ms)` +
-    (data.matched > data.results.length ? `, the first ${data.results.length} shown` : "");
+    (data.matched > data.results.length ? `, the first ${data.results.length} shown` : "") +
+    (data.contradiction ? `. No image can match: ${data.contradiction}` : "");
   renderLogic(data);
   $("#results").replaceChildren(...data.results.map(renderCard));
 }

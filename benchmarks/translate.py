@@ -27,7 +27,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from rune_kg.errors import TranslationError
+from rune_kg.ask import VOTE_SECONDS
+from rune_kg.errors import AnswerTimeout, TranslationError
 from rune_kg.ingest import ingest
 from rune_kg.kg import Store
 from rune_kg.query.engine import answer
@@ -136,10 +137,12 @@ def main() -> None:
         ingest([SAMPLE], Store(args.store), progress=False)
     store = Store(args.store, read_only=True)
 
-    def images(formula) -> frozenset:
-        return frozenset(
-            (r.source, r.image) for r in answer(formula, store, mode="crisp", limit=0).results
-        )
+    def images(formula) -> frozenset | None:  # None: a runaway candidate, not answered in time
+        try:
+            found = answer(formula, store, mode="crisp", limit=0, seconds=VOTE_SECONDS)
+        except AnswerTimeout:
+            return None
+        return frozenset((r.source, r.image) for r in found.results)
 
     started = time.perf_counter()
     translator = open_translator(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import QueryError
+from .errors import AnswerTimeout, QueryError
 from .kg import KnowledgeGraph
 from .query.engine import Answer, answer
 from .translate import Translation, translate
+
+VOTE_SECONDS = 2.0  # how long one LLM candidate may take to be answered for the vote
 
 
 @dataclass
@@ -49,7 +51,11 @@ def ask(
     if question is not None:
 
         def answers(formula):  # LLM candidates that select the same images agree
-            return frozenset(r.image for r in answer(formula, store, mode="crisp", limit=0).results)
+            try:
+                found = answer(formula, store, mode="crisp", limit=0, seconds=VOTE_SECONDS)
+            except AnswerTimeout:  # a runaway candidate: it votes by its normal form instead
+                return None
+            return frozenset(r.image for r in found.results)
 
         translation = translate(question, translator, samples=samples, answers=answers)
     return Reply(translation, answer(translation.formula if translation else fol, store, **options))

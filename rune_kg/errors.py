@@ -57,6 +57,10 @@ class QueryError(RuneError):
     """A query that cannot be answered as asked: bad options, an unknown source or image."""
 
 
+class AnswerTimeout(QueryError):
+    """An answer that took longer than the seconds it was given."""
+
+
 class FormulaError(QueryError):
     """A formula that does not parse or does not fit the ontology; `position` is 0-based."""
 

@@ -188,3 +188,12 @@ def test_normal_form_equates_only_equivalent_spellings(first, second, same):
     from rune_kg.query.formula import normal_form
 
     assert (normal_form(parse(first)) == normal_form(parse(second))) is same
+
+
+def test_an_answer_past_its_seconds_stops_with_answer_timeout(store):
+    from rune_kg.errors import AnswerTimeout
+
+    slow = "ship(a) & ship(b) & ship(c) & near(a, b) & ~near(b, c) & (exists x: near(x, c))"
+    with pytest.raises(AnswerTimeout):
+        answer(slow, store, mode="crisp", seconds=0)
+    assert answer(slow, store, mode="crisp", seconds=60).matched > 0

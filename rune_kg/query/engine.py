@@ -154,6 +154,7 @@ def _decide_clause(
     order: tuple[str, ...],
     worlds: np.ndarray,
     thresholds: Thresholds,
+    deadline: float | None = None,
 ) -> dict[int, Env]:
     """world -> the clause's witness (variable -> index row; greedy, most confident first), for
     the worlds among `worlds` where it holds: all at once for two-variable clauses without
@@ -170,7 +171,7 @@ def _decide_clause(
         if not order:
             witness = {} if holds(world, clause.formula, {}) else None
         else:
-            witness = search(world, order, clause.formula, {}, best_first=True)
+            witness = search(world, order, clause.formula, {}, best_first=True, deadline=deadline)
         if witness is not None:
             found[w] = {v: int(world.rows[p]) for v, p in witness.items()}
     return found
@@ -185,6 +186,7 @@ def answer(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     source: str | None = None,
     image: str | None = None,
+    seconds: float | None = None,
 ) -> Answer:
     """Answer a FOL query: ranked images (score > 0), each with a witness and its facts.
 
@@ -192,8 +194,10 @@ def answer(
     image by the t-norm of its witness's confidences, the witness chosen greedily (in the
     plan's variable order, each variable the most confident entity that still has a
     completion); clause scores combine by the same t-norm. `source` and `image` restrict the
-    answer to one source's worlds, or to one image.
+    answer to one source's worlds, or to one image. With `seconds`, a search that runs longer
+    raises AnswerTimeout.
     """
+    deadline = time.monotonic() + seconds if seconds is not None else None
     if mode not in MODES:
         raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if tnorm not in TNORMS:
@@ -240,7 +244,9 @@ def answer(
     clause_ms = [0.0] * len(sequence)
     for i in sequence:
         started = time.perf_counter()
-        found[i] = _decide_clause(index, the_plan.clauses[i], orders[i], worlds, thresholds)
+        found[i] = _decide_clause(
+            index, the_plan.clauses[i], orders[i], worlds, thresholds, deadline
+        )
         worlds = np.array(sorted(found[i]), dtype=np.int64)
         clause_ms[i] = (time.perf_counter() - started) * 1000
     timing["clauses"] = clause_ms

@@ -9,12 +9,13 @@ depend on the variable are checked candidate by candidate.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import cached_property, lru_cache
 
 import numpy as np
 
-from ..errors import QueryError
+from ..errors import AnswerTimeout, QueryError
 from ..kg.geometry import Thresholds, centroids_far
 from ..kg.index import EntityIndex, class_table
 from ..vocab import predicates, stored_predicates
@@ -344,13 +345,18 @@ def _domains(
 
 
 def search(
-    world: World, variables: tuple[str, ...], body: Formula, env: Env, best_first: bool = False
+    world: World,
+    variables: tuple[str, ...],
+    body: Formula,
+    env: Env,
+    best_first: bool = False,
+    deadline: float | None = None,
 ) -> Env | None:
     """The first assignment of `variables` (pairwise distinct, distinct from env) where body
     holds, or None. Each conjunct is checked at the level of its last variable, after the
     domains are pruned (`_domains`). With best_first, candidates are tried most confident
     first, so the assignment returned is the greedy witness: each variable the most confident
-    entity that still has a completion."""
+    entity that still has a completion. Past `deadline` (time.monotonic()), AnswerTimeout."""
     closed, unary, later, pairs = _levels(variables, body)
     if not all(holds(world, part, env) for part in closed):
         return None
@@ -361,6 +367,8 @@ def search(
     def extend(i: int, env: Env) -> Env | None:
         if i == len(variables):
             return env
+        if deadline is not None and time.monotonic() > deadline:
+            raise AnswerTimeout("the answer ran past its time limit")
         v = variables[i]
         mask = domains[i] & _unused(world, env)
         for part in later[i]:

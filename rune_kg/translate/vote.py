@@ -35,7 +35,8 @@ def first_line(text: str) -> str:
 def select(texts: list[str], answers=None) -> tuple[Formula | None, list[Candidate]]:
     """The winning formula (None when no candidate is valid) and every candidate with its vote.
     `answers(formula) -> frozenset` (optional) gives the images a formula selects; candidates
-    with equal answers then agree. Ties go to the group sampled first."""
+    with equal answers then agree (None: no answer in time; its normal form is its key). Ties
+    go to the group sampled first."""
     candidates = [Candidate(text) for text in texts]
     formulas: list[Formula | None] = []
     for c in candidates:
@@ -54,7 +55,8 @@ def select(texts: list[str], answers=None) -> tuple[Formula | None, list[Candida
     for c, f in zip(candidates, formulas):
         if f is None:
             continue
-        key = answers(f) if answers is not None else normal_form(f)
+        key = answers(f) if answers is not None else None
+        key = normal_form(f) if key is None else key  # answers() may not tell in time
         c.group = keys.setdefault(key, len(keys))
     sizes = [sum(c.group == g for c in candidates) for g in range(len(keys))]
     for c in candidates:

@@ -243,7 +243,7 @@ def _smollm2() -> Path | None:
 def test_transformers_backend_with_smollm2_constrained_candidates_all_parse():
     backend = open_translator("transformers", model=str(_smollm2()))
     result = translate("a car left of a truck", backend, samples=3)
-    assert len(result.candidates) == 3
+    assert 2 <= len(result.candidates) <= 3  # one at a time: two that agree decide the vote
     assert all(c.fol is not None for c in result.candidates), [c.text for c in result.candidates]
     assert result.constrained and result.translator == "transformers"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import FormulaError, TranslationError
 from ..query.parse import parse
-from .constrained import GrammarLogits, GrammarSampler, LlamaLogits, Vocabulary
+from .constrained import GrammarSampler, LlamaLogits, Vocabulary
 from .grammar import gbnf
 from .prompt import ExamplePicker, messages
 
@@ -159,35 +159,44 @@ class TransformersBackend(Backend):
         end = tokenizer.convert_tokens_to_ids("<|im_end|>")
         return Vocabulary(pieces, tokenizer.eos_token_id, {end} if isinstance(end, int) else set())
 
-    def sample(self, messages: list[dict], n: int) -> list[str]:
+    def sample(self, messages: list[dict], n: int) -> Iterator[str]:
+        """n completions, one at a time (the caller may stop early): the prompt is run through
+        the model once, and each sample continues from a copy of its cache."""
         import torch
-        from transformers import LogitsProcessorList
 
         ids = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )["input_ids"]
-        grammar = (
-            GrammarLogits(self.vocabulary, ids.shape[1], temperature=self.temperature)
-            if self.constrained
-            else None
-        )
-        processors = LogitsProcessorList([grammar] if grammar else [])
         with torch.no_grad():
-            out = self.model.generate(
-                ids,
-                attention_mask=torch.ones_like(ids),
-                do_sample=True,
-                temperature=self.temperature,
-                top_k=0,
-                top_p=1.0,
-                num_return_sequences=n,
-                max_new_tokens=MAX_NEW_TOKENS,
-                logits_processor=processors,
-                pad_token_id=self.tokenizer.eos_token_id,
-            )
-        if grammar is not None:
-            return [text if done else cut_to_formula(text) for text, done in grammar.outputs()]
-        return self.tokenizer.batch_decode(out[:, ids.shape[1] :], skip_special_tokens=True)
+            prompt = self.model(ids, use_cache=True)
+        for seed in range(n):
+            yield self._continue(prompt, seed)
+
+    def _continue(self, prompt, seed: int) -> str:
+        import copy
+
+        import torch
+
+        vocabulary = self.vocabulary
+        sampler = GrammarSampler(vocabulary, temperature=self.temperature, seed=seed)
+        random = torch.Generator().manual_seed(seed)
+        key = "cache" if "cache" in prompt else "past_key_values"  # renamed in transformers 5
+        cache, logits = copy.deepcopy(prompt[key]), prompt.logits[0, -1]
+        tokens: list[int] = []
+        with torch.no_grad():
+            for _ in range(MAX_NEW_TOKENS):
+                if self.constrained:
+                    token = sampler.choose(logits.float().numpy())
+                else:
+                    weights = torch.softmax(logits.float() / max(self.temperature, 1e-6), -1)
+                    token = int(torch.multinomial(weights, 1, generator=random))
+                if token in vocabulary.ends:
+                    return self.tokenizer.decode(tokens, skip_special_tokens=True)
+                sampler.feed(token)
+                tokens.append(token)
+                step = self.model(torch.tensor([[token]]), use_cache=True, **{key: cache})
+                cache, logits = step[key], step.logits[0, -1]
+        return cut_to_formula(self.tokenizer.decode(tokens, skip_special_tokens=True))
 
 
 class OpenAIBackend(Backend):

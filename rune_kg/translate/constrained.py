@@ -101,36 +101,6 @@ def _repeats_an_atom(text: str) -> bool:
     return last is not None and text.count(last.group(0)) > 1
 
 
-class GrammarLogits:
-    """A transformers LogitsProcessor (duck-typed: called with input_ids and scores): one
-    GrammarSampler a row; every token but the chosen one is masked."""
-
-    def __init__(self, vocabulary: Vocabulary, prompt_length: int, *, temperature, seed=0):
-        self.vocabulary, self.prompt_length = vocabulary, prompt_length
-        self.temperature, self.seed = temperature, seed
-        self.rows: list[GrammarSampler] = []
-
-    def __call__(self, input_ids, scores):
-        import torch
-
-        if input_ids.shape[1] == self.prompt_length:
-            self.rows = [
-                GrammarSampler(self.vocabulary, temperature=self.temperature, seed=self.seed + r)
-                for r in range(input_ids.shape[0])
-            ]
-        else:
-            for row, token in zip(self.rows, input_ids[:, -1].tolist()):
-                row.feed(token)
-        mask = torch.full_like(scores, float("-inf"))
-        for r, row in enumerate(self.rows):
-            mask[r, row.choose(scores[r].float().numpy())] = 0.0
-        return scores + mask
-
-    def outputs(self) -> list[tuple[str, bool]]:
-        """Each row's text, and whether it ended (else the token budget cut it off)."""
-        return [(row.text, row.done) for row in self.rows]
-
-
 class LlamaLogits:
     """A llama-cpp-python logits processor steering one sample: every token but the one its
     GrammarSampler chose is masked."""

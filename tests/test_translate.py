@@ -389,3 +389,17 @@ def test_openai_translator_sends_the_grammar_to_a_llama_cpp_server(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_vote_stops_once_the_samples_to_come_cannot_change_it():
+    from rune_kg.translate.vote import decided, select
+
+    def after(*texts):
+        return decided(select(list(texts))[1], 5)
+
+    assert not after("ship(a)", "ship(b)")  # 2 of 5: three to come
+    assert after("ship(a)", "ship(b)", "ship(c)")  # a majority
+    assert after("ship(a)", "ship(b)", "plane(a)", "harbor(a)")  # 2-1-1: a tie would lose
+    assert not after("plane(a)", "ship(a)", "ship(b)", "harbor(a)")  # 1-2-1: plane can tie first
+    assert not after("ship(a)", "ship(b)", "plane(a)", "plane(b)")  # 2-2: the last decides
+    assert not after("bad(", "bad(", "bad(")  # nothing valid yet

@@ -139,7 +139,7 @@ def translate(
     `answers(formula) -> frozenset of images` (optional) lets LLM candidates that select the
     same images vote together."""
     from .embedded import translate_embedded  # the grammar and the lexicon: when first needed
-    from .vote import select
+    from .vote import decided, select
 
     started = time.perf_counter()
     check_question(question)
@@ -173,10 +173,10 @@ def translate(
         formula, candidates = select(stream, answers)
     else:
         texts: list[str] = []
-        for text in stream:  # one at a time: once a majority of the N agrees, the rest cannot win
+        for text in stream:  # one at a time: stop once the samples to come cannot change the vote
             texts.append(text)
             formula, candidates = select(texts, answers)
-            if formula is not None and max(c.votes for c in candidates) > samples // 2:
+            if decided(candidates, samples):
                 break
     if formula is None:
         reasons = "; ".join(sorted({c.error for c in candidates if c.error}))[:500]

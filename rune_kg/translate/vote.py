@@ -32,6 +32,22 @@ def first_line(text: str) -> str:
     return ""
 
 
+def decided(candidates: list[Candidate], samples: int) -> bool:
+    """Whether the samples still to come (of `samples` in all) cannot change the winner: no
+    group, nor a new one, can pass the leading group, or tie with it from a later start (ties
+    go to the group sampled first)."""
+    sizes: dict[int, int] = {}
+    for c in candidates:
+        if c.group is not None:
+            sizes[c.group] = sizes.get(c.group, 0) + 1
+    if not sizes:
+        return False
+    leader = min(sizes, key=lambda g: (-sizes[g], g))
+    left = samples - len(candidates)
+    challengers = [(g, n + left) for g, n in sizes.items() if g != leader] + [(len(sizes), left)]
+    return all(n < sizes[leader] or (n == sizes[leader] and g > leader) for g, n in challengers)
+
+
 def select(texts: list[str], answers=None) -> tuple[Formula | None, list[Candidate]]:
     """The winning formula (None when no candidate is valid) and every candidate with its vote.
     `answers(formula) -> frozenset` (optional) gives the images a formula selects; candidates

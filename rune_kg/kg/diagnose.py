@@ -1,6 +1,6 @@
 """SPARQL syntax errors said so that a person can act on them: an update sent as a query (and
 the reverse), an empty query, an unknown first word, an undeclared prefix; any other parser
-message is kept, cut to its first lines."""
+message is kept, cut to 240 characters."""
 
 from __future__ import annotations
 

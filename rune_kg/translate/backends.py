@@ -102,7 +102,7 @@ class LlamaCppBackend(Backend):
         self.picker = example_picker()
         # The system prompt is the same for every question: evaluated once here, its state is
         # reused by every question's prompt (llama-cpp-python keeps the longest common prefix).
-        self.llm.create_chat_completion(self.messages("")[:1], max_tokens=1)
+        self.llm.create_chat_completion(messages("", [])[:1], max_tokens=1)
         self.model_name, self.temperature = str(path), temperature
 
     def sample(self, chat: list[dict], n: int) -> Iterator[str]:
@@ -178,21 +178,26 @@ class TransformersBackend(Backend):
         import torch
 
         vocabulary = self.vocabulary
-        sampler = GrammarSampler(vocabulary, temperature=self.temperature, seed=seed)
-        random = torch.Generator().manual_seed(seed)
+        sampler = (
+            GrammarSampler(vocabulary, temperature=self.temperature, seed=seed)
+            if self.constrained
+            else None
+        )
+        random = None if sampler else torch.Generator().manual_seed(seed)
         key = "cache" if "cache" in prompt else "past_key_values"  # renamed in transformers 5
         cache, logits = copy.deepcopy(prompt[key]), prompt.logits[0, -1]
         tokens: list[int] = []
         with torch.no_grad():
             for _ in range(MAX_NEW_TOKENS):
-                if self.constrained:
+                if sampler:
                     token = sampler.choose(logits.float().numpy())
                 else:
                     weights = torch.softmax(logits.float() / max(self.temperature, 1e-6), -1)
                     token = int(torch.multinomial(weights, 1, generator=random))
                 if token in vocabulary.ends:
                     return self.tokenizer.decode(tokens, skip_special_tokens=True)
-                sampler.feed(token)
+                if sampler:
+                    sampler.feed(token)
                 tokens.append(token)
                 step = self.model(torch.tensor([[token]]), use_cache=True, **{key: cache})
                 cache, logits = step[key], step.logits[0, -1]

@@ -50,6 +50,7 @@ class GrammarSampler:
         self.vocabulary, self.temperature = vocabulary, temperature
         self.random = np.random.default_rng(seed)
         self.text, self.done = "", False
+        self._checked = ("", "prefix")  # the last text viable() judged, and its status
 
     def feed(self, token: int) -> None:
         if token in self.vocabulary.ends:
@@ -64,7 +65,8 @@ class GrammarSampler:
         vocabulary = self.vocabulary
         if self.done:
             return vocabulary.eos
-        complete = bool(self.text) and viable(self.text) == "complete"
+        checked, status = self._checked
+        complete = (status if checked == self.text else viable(self.text)) == "complete"
         if complete and _repeats_an_atom(self.text):
             return vocabulary.eos  # a small model in a loop ("& ship(c) & ship(c) ..."): stop
         scores = np.asarray(logits, dtype=np.float64)[: len(vocabulary.pieces)]
@@ -92,7 +94,9 @@ class GrammarSampler:
     def _allowed(self, token: int, complete: bool) -> bool:
         if token in self.vocabulary.ends:
             return complete
-        return viable(self.text + self.vocabulary.pieces[token]) != "dead"
+        text = self.text + self.vocabulary.pieces[token]
+        self._checked = (text, viable(text))  # the next step's status, if this token is taken
+        return self._checked[1] != "dead"
 
 
 def _repeats_an_atom(text: str) -> bool:

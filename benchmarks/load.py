@@ -1,10 +1,10 @@
 """Load on the server: concurrent clients on loopback mixing searches and SPARQL queries.
 
-    python benchmarks/load.py [--workdir /tmp/rune-bench] [--clients 32] [--seconds 60]
-        [--json out.json]
+    python benchmarks/load.py [--labels DIR] [--workdir /tmp/rune-bench-dota-v1] [--clients 32]
+        [--seconds 60] [--json out.json]
 
-Starts `rune serve` (waitress) on the DOTA-v1.0-sized collection of benchmarks/queries.py (built
-in WORKDIR/store when missing) on a free port of 127.0.0.1, then runs --clients threads for
+Starts `rune serve` (waitress) on the DOTA v1.0 store of benchmarks/queries.py (ingested in
+WORKDIR/store when missing) on a free port of 127.0.0.1, then runs --clients threads for
 --seconds, each on its own keep-alive connection, each request drawn (seeded) from:
 - search (--search-share of requests): GET /api/search?q=QUESTION, the questions of
   queries/questions.jsonl;
@@ -28,7 +28,9 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from queries import build  # noqa: E402  (the collection of the query benchmark)
+from data import dota_v1_labels  # noqa: E402
+
+from queries import build  # noqa: E402  (the store of the query benchmark)
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "queries" / "questions.jsonl"
 SPARQL_MIX = [
@@ -38,7 +40,7 @@ SPARQL_MIX = [
     "SELECT ?id ?w ?h WHERE "
     "{ ?i a rune:Image ; rune:imageId ?id . OPTIONAL { ?i rune:width ?w ; rune:height ?h } } "
     "ORDER BY ?id LIMIT 100",
-    "DESCRIBE <https://w3id.org/rune-kg/data/image/S00042>",
+    "DESCRIBE <https://w3id.org/rune-kg/data/image/P0042>",
     "ASK { ?p a rune:Plane ; rune:inside ?a . ?a a rune:Airport }",
 ]
 
@@ -90,7 +92,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench"))
+    parser.add_argument("--labels", type=Path, help="DOTA v1.0 labelTxt folder (default: ours)")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench-dota-v1"))
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--search-share", type=float, default=0.5)
@@ -101,7 +104,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    store_dir = build(args.workdir)
+    store_dir = build(args.workdir, dota_v1_labels(args.labels))
     questions = [
         json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()
     ]

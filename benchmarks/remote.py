@@ -1,9 +1,9 @@
-"""Embedded store against a remote SPARQL endpoint (Oxigraph server on loopback), at DOTA v1.0
-scale: ingest time, entity-index build time, and query throughput.
+"""Embedded store against a remote SPARQL endpoint (Oxigraph server on loopback), on DOTA v1.0:
+ingest time, entity-index build time, and query throughput.
 
-    python benchmarks/remote.py [--workdir /tmp/rune-bench] [--json out.json]
+    python benchmarks/remote.py [--labels DIR] [--json out.json]
 
-Uses the 2,800-image collection of benchmarks/queries.py (built when missing). Starts
+Uses the DOTA v1.0 labels of benchmarks/data.py (--labels, else the repository's copy). Starts
 `oxigraph serve --union-default-graph` on a free port with an empty folder, ingests the label
 files through `rune ingest --endpoint` (batches of SPARQL updates, each image's graph replaced in
 one request), then builds the entity index over SPARQL, then answers the formulas of SUITE on both
@@ -26,7 +26,9 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from queries import SUITE, build  # noqa: E402
+from data import dota_v1_labels  # noqa: E402
+
+from queries import SUITE  # noqa: E402
 from rune_kg.ingest import ingest  # noqa: E402
 from rune_kg.kg import Store  # noqa: E402
 from rune_kg.kg.index import from_store  # noqa: E402
@@ -75,12 +77,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench"))
+    parser.add_argument("--labels", type=Path, help="DOTA v1.0 labelTxt folder (default: ours)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    build(args.workdir)
-    labels = args.workdir / "labelTxt"
+    labels = dota_v1_labels(args.labels)
     scratch = Path(tempfile.mkdtemp(prefix="rune-remote-"))
     report: dict = {}
 

@@ -4,6 +4,8 @@ and no modules import each other in a cycle (imports inside functions count too)
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rune_kg"
@@ -121,3 +123,34 @@ def test_both_stores_offer_the_knowledge_graph_interface():
     for store in (Store(), RemoteStore("http://127.0.0.1:9/query")):  # properties are not read
         missing = {m for m in members if not hasattr(type(store), m) and m not in vars(store)}
         assert missing == set(), type(store).__name__
+
+
+def test_a_query_loads_no_heavy_module(store_dir):
+    """`rune query` starts fast: none of the detector's, the LLMs', the server's, the plots' or
+    the geometry's libraries is imported on its path (docs/benchmarks.md, start-up)."""
+    heavy = {
+        "torch",
+        "transformers",
+        "mmcv",
+        "mmdet",
+        "mmrotate",
+        "llama_cpp",
+        "flask",
+        "matplotlib",
+        "shapely",
+        "PIL",
+        "SPARQLWrapper",
+        "tqdm",
+    }
+    argv = ["query", "--fol", "ship(a) & harbor(b) & near(a, b)", "--store", str(store_dir)]
+    script = (
+        "import sys, contextlib, io\n"
+        "from rune_kg.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main({argv!r})\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert not heavy & set(done.stdout.split())

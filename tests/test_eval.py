@@ -8,7 +8,13 @@ import json
 import pytest
 
 from rune_kg.errors import EvaluationError
-from rune_kg.evaluation.metrics import average_precision, ndcg_at, recall_at, robustness
+from rune_kg.evaluation.metrics import (
+    average_precision,
+    ndcg_at,
+    recall_at,
+    robustness,
+    robustness_to_easiest,
+)
 from rune_kg.evaluation.perturb import perturb
 from rune_kg.evaluation.questions import LEVELS, TEMPLATES, generate, hand_written
 from rune_kg.evaluation.synthetic import read_real
@@ -27,8 +33,15 @@ def test_metrics_on_known_rankings():
     assert recall_at(["x", "a"], {"a", "b", "c"}, 2) == 0.5
     assert ndcg_at(["a", "b"], {"a", "b"}) == pytest.approx(1.0)
     assert ndcg_at(["x", "a"], {"a"}) == pytest.approx(1 / 1.5849625, rel=1e-6)
-    assert robustness({1: 0.8, 2: 0.4, 3: 0.2}) == pytest.approx(0.375)
-    assert robustness({0.0: 0.0, 0.2: 0.1}) is None
+    # RRQC / RRIU: the mean share of the best point kept; 1 = flat, never above 1
+    assert robustness({1: 0.8, 2: 0.4, 3: 0.2}) == pytest.approx((0.8 + 0.4 + 0.2) / 3 / 0.8)
+    assert robustness({1: 0.5, 2: 0.5}) == 1.0
+    assert robustness({0.0: 0.0, 0.2: 0.0}) is None
+    # the easiest point hurt most: the earlier definition read "more robust than perfect"
+    hurt_first = {1: 0.2, 2: 0.5, 3: 0.4}
+    assert robustness_to_easiest(hurt_first) == pytest.approx(2.25)
+    assert robustness(hurt_first) == pytest.approx(1.1 / 3 / 0.5)  # 0.73
+    assert robustness_to_easiest({1: 0.8, 2: 0.4, 3: 0.2}) == pytest.approx(0.375)
 
 
 def _confused(images, noisy) -> list:
@@ -77,7 +90,7 @@ def test_rune_eval_end_to_end(tmp_path):
         [
             "eval",
             "--collection",
-            "real",
+            "sample",
             "--uncertainty",
             "0",
             "0.4",
@@ -106,19 +119,35 @@ def test_rune_eval_end_to_end(tmp_path):
         "bag-of-classes",
         "text-minilm",
     }
-    levels = {q["level"] for q in data["questions"]["real"]}
+    levels = {q["level"] for q in data["questions"]["sample"]}
     assert levels == set(LEVELS)
     for name in (
         "metrics.csv",
         "outcomes.csv",
         "report.md",
-        "real-level.png",
-        "real-uncertainty.png",
+        "sample-level.png",
+        "sample-uncertainty.png",
     ):
         assert (out / name).stat().st_size > 100
     assert "RRQC" in (out / "report.md").read_text()
+    for r in data["robustness"]:
+        assert all(v is None or 0 <= v <= 1 for v in [*r["RRQC"].values(), r["RRIU"]])
     # the noisy run lists every image, also any the noise leaves without objects
-    run = json.loads((tmp_path / "work" / "real" / "noise-0.40-seed0" / "run.json").read_text())
+    run = json.loads((tmp_path / "work" / "sample" / "noise-0.40-seed0" / "run.json").read_text())
     assert len(run["images"]) == 25 and run["detector"].startswith(
         "simulated detector, uncertainty 0.4"
     )
+
+
+def test_held_out_wordings_differ_from_the_templates():
+    """rune-pipeline reads a wording the translator was not written around."""
+    generated = generate(lambda fol: 1, 100, per_level=10, seed=3)
+    assert all(q.wording and q.wording != q.question for q in hand_written() + generated)
+
+
+def test_the_dota_v1_collection_needs_its_labels(tmp_path, capsys):
+    from rune_kg.cli import main
+
+    status = main(["eval", "--collection", "dota-v1", "--out", str(tmp_path / "o"), "--quiet"])
+    assert status == 2
+    assert "--labels DIR" in capsys.readouterr().err

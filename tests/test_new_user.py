@@ -121,7 +121,7 @@ def test_a_missing_extra_is_one_line_naming_the_install(tmp_path):
         "sys.exit(main(sys.argv[1:]))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", blocker, "eval", "--collection", "real", "--out", "report"],
+        [sys.executable, "-c", blocker, "eval", "--collection", "sample", "--out", "report"],
         capture_output=True,
         text=True,
         cwd=tmp_path,

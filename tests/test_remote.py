@@ -201,7 +201,7 @@ def test_eval_on_the_endpoint(oxigraph, tmp_path):
             [
                 "eval",
                 "--collection",
-                "real",
+                "sample",
                 "--levels",
                 "1",
                 "2",

@@ -9,10 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import CommandError
-from ..ingest import ingest
 from ..kg import KnowledgeGraph, iris
-from ..kg.diagnose import diagnose
-from ..kg.stats import collection_stats
 from ..kg.store import GRAPH_FORMATS, RESULT_FORMATS
 from .common import open_from_args, plural, store_options
 
@@ -38,6 +35,8 @@ EXPORT_FORMATS = {
 
 
 def cmd_ingest(args) -> int:
+    from ..ingest import ingest  # the stages: imported by the command that runs them, not by `rune`
+
     store = open_from_args(args)
     report = ingest(
         args.paths,
@@ -141,6 +140,8 @@ def cmd_sparql(args) -> int:
             return 0
         body = store.query_serialized(text, args.format)
     except SyntaxError as err:
+        from ..kg.diagnose import diagnose
+
         raise CommandError(diagnose(text, err, update=args.update)) from None
     sys.stdout.buffer.write(body.rstrip(b"\n") + b"\n")
     return 0
@@ -191,6 +192,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_stats(args) -> int:
+    from ..kg.stats import collection_stats
+
     stats = collection_stats(open_from_args(args, read_only=True))
     if args.json:
         print(json.dumps(stats, indent=2))

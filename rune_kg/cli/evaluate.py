@@ -30,10 +30,17 @@ def cmd_eval(args) -> int:
 
     _check_installed(args.methods)
 
+    collections = args.collection or (["dota-v1"] if args.labels else ["sample"])
+    if not args.collection and not args.labels:
+        print(
+            "rune eval: no --labels: evaluating on the 25 bundled sample images; pass --labels "
+            "DIR (DOTA v1.0's labelTxt folder) for the real benchmark"
+        )
     spec = EvalSpec(
         out=args.out,
         workdir=args.workdir,
-        collections=tuple(args.collection),
+        labels=args.labels,
+        collections=tuple(collections),
         levels=tuple(args.levels),
         uncertainty=tuple(args.uncertainty),
         methods=tuple(args.methods),
@@ -54,8 +61,7 @@ def cmd_eval(args) -> int:
 
 def register(sub) -> None:
     """The eval command's parser."""
-    from ..evaluation.benchmark import METHODS
-    from ..evaluation.collection import SIZES
+    from ..evaluation import COLLECTIONS, METHODS
 
     p = sub.add_parser(
         "eval", help="the retrieval benchmark: methods x complexity levels x image uncertainty"
@@ -64,12 +70,16 @@ def register(sub) -> None:
         "--out", type=Path, required=True, help="folder for metrics.json/.csv, plots and report.md"
     )
     p.add_argument(
+        "--labels",
+        type=Path,
+        help="DOTA v1.0's labelTxt folder (train + val, 1,869 files): the dota-v1 collections",
+    )
+    p.add_argument(
         "--collection",
         nargs="+",
-        default=["real", "dota-v1"],
-        choices=list(SIZES),
-        help="real: the 25 real images; dota-v1: 2,800 resampled (DOTA v1.0's size); "
-        "dota-x4: 11,200",
+        choices=list(COLLECTIONS),
+        help="; ".join(f"{name}: {what}" for name, what in COLLECTIONS.items())
+        + " (default: dota-v1 with --labels, else sample)",
     )
     p.add_argument(
         "--levels", nargs="+", type=int, default=[1, 2, 3, 4, 5], choices=[1, 2, 3, 4, 5]
@@ -83,7 +93,11 @@ def register(sub) -> None:
     )
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     p.add_argument(
-        "--per-level", type=int, default=3, help="generated questions per level (default 3)"
+        "--per-level",
+        type=int,
+        default=50,
+        help="generated questions per level, besides 16 hand-written ones (default 50; level 1 "
+        "has at most 15, one per class)",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(

@@ -19,23 +19,23 @@ from ..kg import open_store
 from ..kg.index import load_index
 from ..query.engine import answer
 from ..query.parse import parse
+from . import METHODS
 from .baselines import SentenceEmbedder, TextIndex, bag_of_classes
 from .collection import GROUND_TRUTH, Collection, prepare
-from .metrics import average_precision, ndcg_at, recall_at, robustness
+from .metrics import average_precision, ndcg_at, recall_at, robustness, robustness_to_easiest
 from .questions import LEVELS, BenchQuestion, generate, hand_written
-
-METHODS = ("rune-scored", "rune-crisp", "rune-pipeline", "bag-of-classes", "text-minilm")
 
 
 @dataclass
 class EvalSpec:
     out: Path
     workdir: Path = Path("rune-eval-work")
-    collections: tuple[str, ...] = ("real", "dota-v1")
+    labels: Path | None = None  # DOTA v1.0's labelTxt folder (the dota-v1 collections)
+    collections: tuple[str, ...] = ("dota-v1",)
     levels: tuple[int, ...] = LEVELS
     uncertainty: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6)
     methods: tuple[str, ...] = METHODS
-    per_level: int = 3  # generated questions per level, besides the hand-written ones
+    per_level: int = 50  # generated questions per level, besides the hand-written ones
     seed: int = 0
     progress: bool = True
     endpoint: str | None = None  # one collection in a SPARQL endpoint instead of the work folder
@@ -118,14 +118,14 @@ class _Rankers:
             ]
         if method == "rune-pipeline":
             try:
-                found = ask(self.store, q.question, mode="scored", source=self.source, limit=0)
+                found = ask(self.store, q.wording, mode="scored", source=self.source, limit=0)
             except TranslationError:
                 return []
             return [r.image for r in found.answer.results]
         if method == "bag-of-classes":
             scores = bag_of_classes(self.index, self.worlds, parse(q.fol))
         elif method == "text-minilm":
-            scores = self.text_index().scores(q.question)
+            scores = self.text_index().scores(q.wording)
         else:
             raise EvaluationError(f"unknown method {method!r} (known: {', '.join(METHODS)})")
         ids = self.index.image_id[self.worlds]
@@ -153,7 +153,7 @@ def evaluate(spec: EvalSpec) -> Report:
             else None
         )
         collection = prepare(
-            name, spec.workdir, list(spec.uncertainty), spec.seed, spec.progress, store
+            name, spec.workdir, list(spec.uncertainty), spec.seed, spec.progress, store, spec.labels
         )
         questions = _questions(collection, spec)
         report.questions[name] = [dict(asdict(q), relevant=len(rel)) for q, rel in questions]
@@ -225,7 +225,7 @@ def _summarise(report: Report) -> None:
             u: m for (c, u, me, lv), m in by.items() if (c, me, lv) == (collection, method, "all")
         }
         # at each uncertainty level: on the ground truth, rune-kg is exact by construction
-        rrqc = {}
+        rrqc, rrqc_old = {}, {}
         for level_u in sorted(uncertainty):
             complexity = {
                 lv: m
@@ -233,12 +233,15 @@ def _summarise(report: Report) -> None:
                 if (c, u, me) == (collection, level_u, method) and lv != "all"
             }
             rrqc[level_u] = robustness(complexity)
+            rrqc_old[level_u] = robustness_to_easiest(complexity)
         report.robustness.append(
             {
                 "collection": collection,
                 "method": method,
                 "RRQC": rrqc,
                 "RRIU": robustness(uncertainty),
+                "RRQC_to_easiest": rrqc_old,  # the earlier definitions, for one release
+                "RRIU_to_easiest": robustness_to_easiest(uncertainty),
             }
         )
 
@@ -325,51 +328,78 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def _cell(rows: dict, method: str, point: tuple, metric: str, digits: int = 3) -> str:
+    found = rows.get((method, *point))
+    return f"{found[metric]:.{digits}f}" if found else "-"
+
+
 def _markdown(report: Report, plots: list[str]) -> str:
-    highest = max(report.spec["uncertainty"])
-    lines = ["# rune eval", "", f"Settings: `{json.dumps(report.spec)}`", ""]
+    spec = report.spec
+    highest = max(spec["uncertainty"])
+    points = [(0.0, lv) for lv in spec["levels"]] + [(u, "all") for u in spec["uncertainty"]]
+    heads = [f"L{lv}" for lv in spec["levels"]] + [f"u={u:g}" for u in spec["uncertainty"]]
+    lines = ["# rune eval", "", f"Settings: `{json.dumps(spec)}`", ""]
     for collection, questions in report.questions.items():
+        per_level = {lv: sum(q["level"] == lv for q in questions) for lv in spec["levels"]}
+        share = ", ".join(
+            f"L{lv} {n} ({n / max(1, len(questions)):.0%})" for lv, n in per_level.items()
+        )
+        rows = {
+            (s["method"], s["uncertainty"], s["level"]): s
+            for s in report.summary
+            if s["collection"] == collection
+        }
+
         lines += [
             f"## {collection}",
             "",
-            f"{len(questions)} questions with at least one relevant image.",
+            f"{len(questions)} questions with at least one relevant image: {share}. rune-pipeline "
+            "and text-minilm read the held-out wording of each question, so translation errors "
+            "count; the others read its gold formula.",
             "",
-            "mAP by level at uncertainty 0, and over all levels by uncertainty:",
+            "mAP by complexity level (at u = 0) and by image uncertainty u (all levels); RRQC "
+            "and RRIU: 1 = no loss over the range, never above 1 (the earlier definitions, "
+            "relative to the easiest point, in brackets):",
             "",
             "| method | "
-            + " | ".join(f"L{lv}" for lv in report.spec["levels"])
-            + " | all | "
-            + " | ".join(f"u={u:g}" for u in report.spec["uncertainty"])
+            + " | ".join(heads)
             + f" | RRQC u=0 | RRQC u={highest:g} | RRIU | p50 ms |",
-            "| --- " * (len(report.spec["levels"]) + len(report.spec["uncertainty"]) + 6) + "|",
+            "| --- " * (len(heads) + 5) + "|",
         ]
-        for method in report.spec["methods"]:
-            row = {
-                (s["uncertainty"], s["level"]): s
-                for s in report.summary
-                if s["collection"] == collection and s["method"] == method
-            }
+        for method in spec["methods"]:
             rob = next(
                 r
                 for r in report.robustness
                 if r["collection"] == collection and r["method"] == method
             )
-            cells = [
-                f"{row[(0.0, lv)]['mAP']:.3f}" if (0.0, lv) in row else "-"
-                for lv in report.spec["levels"]
-            ]
-            cells.append(f"{row[(0.0, 'all')]['mAP']:.3f}")
-            cells += [f"{row[(u, 'all')]['mAP']:.3f}" for u in report.spec["uncertainty"]]
+            cells = [_cell(rows, method, point, "mAP") for point in points]
             cells += [
-                _number(rob["RRQC"].get(0.0)),
-                _number(rob["RRQC"].get(highest)),
-                _number(rob["RRIU"]),
+                f"{_number(rob['RRQC'].get(0.0))} ({_number(rob['RRQC_to_easiest'].get(0.0))})",
+                f"{_number(rob['RRQC'].get(highest))} "
+                f"({_number(rob['RRQC_to_easiest'].get(highest))})",
+                f"{_number(rob['RRIU'])} ({_number(rob['RRIU_to_easiest'])})",
+                _cell(rows, method, (0.0, "all"), "p50_ms"),
             ]
-            cells.append(f"{row[(0.0, 'all')]['p50_ms']:.1f}")
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        lines += [
+            "",
+            "R@1 / R@5 / R@10 / nDCG@10 at the same points:",
+            "",
+            "| method | " + " | ".join(heads) + " |",
+            "| --- " * (len(heads) + 1) + "|",
+        ]
+        for method in spec["methods"]:
+            cells = [
+                " / ".join(
+                    _cell(rows, method, point, m, 2) for m in ("R@1", "R@5", "R@10", "nDCG@10")
+                )
+                for point in points
+            ]
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
         lines += [""] + [f"![{p}]({p})" for p in plots if p.startswith(collection + "-")] + [""]
     lines += [
-        "Metrics and RRQC/RRIU are defined in rune_kg/evaluation/metrics.py and the README.",
+        "Metrics and RRQC/RRIU are defined in rune_kg/evaluation/metrics.py and "
+        "docs/evaluation.md.",
         f"Time: {report.seconds.get('total', 0):.0f} s.",
         "",
     ]

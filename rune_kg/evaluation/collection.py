@@ -1,8 +1,9 @@
 """The collections the benchmark runs on, built and ingested once into a work folder:
-- real: the 25 real DOTA images bundled in rune_kg/data/sample;
-- dota-v1: 2,800 images (DOTA v1.0's size) resampled from them (rune_kg.evaluation.synthetic:
-  each image copies one real image's objects, layout, co-occurrences and sizes intact, tiled);
-- dota-x4: 11,200 images, the same way, for scale beyond DOTA v1.0.
+- dota-v1: a DOTA v1.0 labelTxt folder (--labels), the real data set: the default;
+- sample: the 25 real DOTA images bundled in rune_kg/data/sample (no download needed);
+- dota-v1-x4: four times as many images resampled from --labels (rune_kg.evaluation.synthetic:
+  each image copies one real image's objects, layout, co-occurrences and sizes intact, tiled),
+  only to measure scale.
 Each holds the ground truth as source "dota" and one detection run per uncertainty level.
 """
 
@@ -19,11 +20,11 @@ from ..ingest.records import DotaImage, RunInfo
 from ..ingest.runfile import write_run_file
 from ..kg import KnowledgeGraph, Store
 from ..kg.stats import collection_stats
+from . import COLLECTIONS
 from .perturb import perturb
 from .synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
 
 SAMPLE_LABELS = Path(__file__).resolve().parents[1] / "data" / "sample" / "labelTxt"
-SIZES = {"real": None, "dota-v1": 2800, "dota-x4": 11200}
 GROUND_TRUTH = "dota"
 
 
@@ -46,20 +47,30 @@ def prepare(
     seed: int = 0,
     progress: bool = True,
     store=None,
+    labels: Path | None = None,
 ) -> Collection:
-    """Build (when missing) the collection's label files and store, with the ground truth and a
-    perturbed detection run per uncertainty level; `store` (a RemoteStore, say) instead of the
-    one in the work folder."""
-    if name not in SIZES:
-        raise EvaluationError(f"unknown collection {name!r} (known: {', '.join(SIZES)})")
+    """Build (when missing) the collection's store, with the ground truth and a perturbed
+    detection run per uncertainty level; `labels` is the DOTA v1.0 labelTxt folder (needed by
+    dota-v1 and dota-v1-x4); `store` (a RemoteStore, say) instead of the work folder's."""
+    if name not in COLLECTIONS:
+        raise EvaluationError(f"unknown collection {name!r} (known: {', '.join(COLLECTIONS)})")
+    if name != "sample" and (labels is None or not Path(labels).is_dir()):
+        raise EvaluationError(
+            f"the {name} collection needs --labels DIR: DOTA v1.0's labelTxt folder (train + "
+            "val); without it, --collection sample runs on the 25 bundled images"
+            + (f" ({labels} is not a folder)" if labels is not None else "")
+        )
     folder = workdir / name
     folder.mkdir(parents=True, exist_ok=True)
-    labels = SAMPLE_LABELS if SIZES[name] is None else folder / "labelTxt"
-    real = read_real(SAMPLE_LABELS)
-    if SIZES[name] is None:
-        images = real
+    if name == "sample":
+        labels = SAMPLE_LABELS
+        images = read_real(labels)
+    elif name == "dota-v1":
+        images = read_real(Path(labels))
     else:
-        images = synthetic_images(real, CollectionSpec(images=SIZES[name], seed=seed))
+        real = read_real(Path(labels))
+        images = synthetic_images(real, CollectionSpec(images=4 * len(real), seed=seed))
+        labels = folder / "labelTxt"
         if not labels.exists():
             write_label_files(images, labels)
     store = store if store is not None else Store(folder / "store")

@@ -6,12 +6,18 @@ scores RRQC and RRIU.
 - R@k: |relevant in the top k| / min(k, |relevant|): 1 when the top k is as full of relevant
   images as it can be.
 - nDCG@10: binary gains, log2 discount, divided by the ideal ranking's DCG.
-- RRQC (Retrieval Robustness to Query Complexity) of a method: the mean, over the complexity
-  levels above the easiest one measured, of mAP(level) / mAP(easiest level). RRIU (to Image
-  Uncertainty): the same over the uncertainty levels above 0, of mAP(u) / mAP(0), all
-  questions pooled. Both are the area under the metric-versus-difficulty curve normalised by
-  the easiest point: 1 means no loss as queries get harder or detections noisier, 0 means
-  nothing retrieved. Undefined (None) when the easiest point has mAP 0.
+- RRQC (Retrieval Robustness to Query Complexity) of a method: the area under its
+  mAP-versus-level curve normalised by the best point's, i.e. the mean over the complexity
+  levels of mAP(level) / max over levels of mAP. RRIU (to Image Uncertainty): the same over
+  the uncertainty levels, all questions pooled. So 1 means no loss anywhere in the range (a
+  flat curve), nothing exceeds 1, and 1 - RR is the share of its best mAP a method loses on
+  average as queries get harder or detections noisier. Undefined (None) when every point has
+  mAP 0. The difficulty axis is ordinal (levels, or evenly spaced u), so each point weighs
+  the same.
+- The earlier definition, kept beside it for one release (`robustness_to_easiest`): the mean
+  over the harder points of mAP(d) / mAP(easiest). It rises above 1 when the easiest point is
+  hurt most (crisp answers at u = 0.6 lose most on one-class questions, whose single
+  detection the noise removes), which reads as "more robust than perfect".
 """
 
 from __future__ import annotations
@@ -44,7 +50,16 @@ def ndcg_at(ranking: Sequence[str], relevant: set[str], k: int = 10) -> float:
 
 
 def robustness(by_difficulty: dict[float, float]) -> float | None:
-    """Mean of metric(d) / metric(easiest d) over the harder points (RRQC, RRIU)."""
+    """RRQC / RRIU: mean of metric(d) / max metric over the points; 1 when nothing is lost."""
+    values = list(by_difficulty.values())
+    if len(values) < 2 or max(values) == 0:
+        return None
+    return sum(values) / len(values) / max(values)
+
+
+def robustness_to_easiest(by_difficulty: dict[float, float]) -> float | None:
+    """The earlier RRQC / RRIU: mean of metric(d) / metric(easiest d) over the harder points
+    (can exceed 1)."""
     points = sorted(by_difficulty)
     if len(points) < 2 or by_difficulty[points[0]] == 0:
         return None

@@ -5,6 +5,12 @@
 Hand-written ones come from queries/benchmark.jsonl; the others are generated from TEMPLATES
 over the ontology's classes with a seeded random generator, and kept only when their gold
 formula selects some but not most images of the collection (`generate`).
+
+Each question has two wordings. `question` is the template's, the phrasing the embedded
+translator was written around; `wording` is held out: other sentence frames and other words
+for the classes and relations (HELD_OUT, CLASS_WORDS, RELATION_WORDS), written without looking
+at what the translator understands, and never to be tuned on. The methods that read English
+(rune-pipeline, text-minilm) get the held-out wording, so that translation errors count.
 """
 
 from __future__ import annotations
@@ -25,14 +31,18 @@ LEVELS = (1, 2, 3, 4, 5)
 class BenchQuestion:
     id: str
     level: int
-    question: str
+    question: str  # the template's wording
     fol: str  # gold formula (docs/query-language.md)
     origin: str  # "hand" or the template's name
+    wording: str  # held out: what the methods that read English are given
 
 
 def hand_written(path: Path = HAND_WRITTEN) -> list[BenchQuestion]:
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [BenchQuestion(r["id"], int(r["level"]), r["question"], r["fol"], "hand") for r in rows]
+    return [
+        BenchQuestion(r["id"], int(r["level"]), r["question"], r["fol"], "hand", r["wording"])
+        for r in rows
+    ]
 
 
 RELATIONS = {  # predicate -> English, for "a C <relation> a D"
@@ -135,6 +145,85 @@ TEMPLATES: dict[str, Template] = {
     ),
 }
 
+# -- held-out wordings -----------------------------------------------------------------------
+
+CLASS_WORDS = {  # class -> (singular, plural) choices; a class not here uses its label
+    "plane": [("airplane", "airplanes"), ("jet", "jets")],
+    "ship": [("vessel", "vessels"), ("boat", "boats")],
+    "storage_tank": [("oil tank", "oil tanks"), ("storage tank", "storage tanks")],
+    "baseball_diamond": [("baseball field", "baseball fields")],
+    "ground_track_field": [("running track", "running tracks"), ("athletics track", "tracks")],
+    "harbor": [("harbour", "harbours"), ("port", "ports")],
+    "large_vehicle": [("truck", "trucks"), ("lorry", "lorries")],
+    "small_vehicle": [("car", "cars"), ("small car", "small cars")],
+    "helicopter": [("chopper", "choppers")],
+    "roundabout": [("traffic circle", "traffic circles")],
+    "soccer_ball_field": [("football pitch", "football pitches"), ("soccer field", "fields")],
+    "swimming_pool": [("pool", "pools")],
+}
+RELATION_WORDS = {
+    "near": ["close to", "next to", "beside"],
+    "left_of": ["to the left of", "on the left of"],
+    "right_of": ["to the right of", "on the right side of"],
+    "above": ["above", "located above"],
+    "below": ["below", "beneath"],
+    "far_from": ["far away from", "a long way from"],
+    "larger_than": ["bigger than"],
+    "parallel": ["aligned with", "parallel with"],
+}
+
+
+class _Words:
+    """Held-out words for one question, drawn with the generator's random numbers."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    def one(self, name: str) -> str:
+        label = ONTOLOGY.classes[name].label
+        word = self.rng.choice(CLASS_WORDS.get(name, [(label, label + "s")]))[0]
+        return f"{_article(word)} {word}"
+
+    def many(self, name: str) -> str:
+        label = ONTOLOGY.classes[name].label
+        return self.rng.choice(CLASS_WORDS.get(name, [(label, label + "s")]))[1]
+
+    def rel(self, relation: str) -> str:
+        return self.rng.choice(RELATION_WORDS[relation])
+
+    def pick(self, *frames: str) -> str:
+        return self.rng.choice(frames)
+
+
+# template name -> builder(words, classes, relation, n) -> held-out wording
+HeldOut = Callable[[_Words, list[str], str, int], str]
+HELD_OUT: dict[str, HeldOut] = {
+    "one": lambda w, c, r, n: w.pick("show me {}", "pictures that contain {}").format(w.one(c[0])),
+    "image-with": lambda w, c, r, n: f"is there {w.one(c[0])} anywhere in the scene",
+    "relation": lambda w, c, r, n: w.pick("find {} {} {}", "{} that is {} {}").format(
+        w.one(c[0]), w.rel(r), w.one(c[1])
+    ),
+    "count-near": lambda w, c, r, n: (
+        f"{w.one(c[1])} with {n} or more {w.many(c[0])} {w.rel('near')} it"
+    ),
+    "chain-of-three": lambda w, c, r, n: (
+        f"{w.one(c[0])} {w.rel(r)} {w.one(c[1])}, and that one is {w.rel('near')} {w.one(c[2])}"
+    ),
+    "none-near": lambda w, c, r, n: w.pick(
+        "{} that has no {} {} it", "{} with no {} anywhere {} it"
+    ).format(w.one(c[0]), w.many(c[1]), w.rel("near")),
+    "every-near": lambda w, c, r, n: f"all the {w.many(c[0])} are {w.rel('near')} {w.one(c[1])}",
+    "without": lambda w, c, r, n: (
+        f"{w.one(c[0])} {w.rel('near')} {w.one(c[1])}, and no {w.many(c[2])} in the picture"
+    ),
+    "column-near": lambda w, c, r, n: (
+        f"a column of four {w.many(c[0])} {w.rel('near')} {w.one(c[1])}"
+    ),
+    "row-near": lambda w, c, r, n: w.pick(
+        "four {} side by side {} {}", "a row of four {} {} {}"
+    ).format(w.many(c[0]), w.rel("near"), w.one(c[1])),
+}
+
 
 def generate(
     relevant: Callable[[str], int],
@@ -142,12 +231,13 @@ def generate(
     levels=LEVELS,
     per_level: int = 3,
     seed: int = 0,
-    tries: int = 400,
+    tries: int = 1000,
 ) -> list[BenchQuestion]:
     """`per_level` questions per level from TEMPLATES, classes and relations drawn with `seed`;
     a question is kept when `relevant(fol)`, the number of images its gold formula selects,
     is at least 1 and at most half of `images`."""
     rng = random.Random(seed)
+    words = _Words(random.Random(seed + 1))  # its own stream: the questions stay as they were
     classes = sorted(c.name for c in leaf_classes().values())
     found: list[BenchQuestion] = []
     seen: set[str] = set()
@@ -167,13 +257,15 @@ def generate(
                     rng.choice(classes),
                 ]
             )
-            question, fol = build(
-                picked, rng.choice(sorted(RELATIONS)), rng.choice(sorted(NUMBERS))
-            )
+            relation, n = rng.choice(sorted(RELATIONS)), rng.choice(sorted(NUMBERS))
+            question, fol = build(picked, relation, n)
             if fol in seen:
                 continue
             seen.add(fol)
             if 1 <= relevant(fol) <= images // 2:
                 kept += 1
-                found.append(BenchQuestion(f"g{level}{kept:02d}", level, question, fol, name))
+                wording = HELD_OUT[name](words, picked, relation, n)
+                found.append(
+                    BenchQuestion(f"g{level}{kept:02d}", level, question, fol, name, wording)
+                )
     return found

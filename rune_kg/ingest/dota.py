@@ -29,8 +29,7 @@ def _number(text: str, path: Path, line: int) -> float:
     return value
 
 
-def _class_name(dota_name: str, path: Path, line: int) -> str:
-    classes = leaf_classes()
+def _class_name(dota_name: str, path: Path, line: int, classes: dict) -> str:
     if dota_name not in classes:
         raise DotaFormatError(
             path, line, f"unknown class {dota_name!r} (known: {', '.join(sorted(classes))})"
@@ -50,6 +49,7 @@ def read_label_file(path: Path | str) -> DotaImage:
     path = Path(path)
     header: dict[str, str] = {}
     objects = []
+    classes = leaf_classes()
     for number, raw in enumerate(_lines(path), start=1):
         text = raw.strip()
         if not text:
@@ -65,7 +65,13 @@ def read_label_file(path: Path | str) -> DotaImage:
                 number,
                 f"expected 9 or 10 fields (8 coordinates, class, [difficult]), got {len(fields)}",
             )
-        corners = tuple(_number(f, path, number) for f in fields[:8])
+        try:
+            corners = tuple(map(float, fields[:8]))
+            finite = all(map(math.isfinite, corners))
+        except ValueError:
+            finite = False
+        if not finite:  # name the culprit
+            corners = tuple(_number(f, path, number) for f in fields[:8])
         difficult = 0
         if len(fields) == 10:
             if fields[9] not in ("0", "1", "2"):
@@ -73,7 +79,9 @@ def read_label_file(path: Path | str) -> DotaImage:
                     path, number, f"difficult must be 0, 1 or 2, got {fields[9]!r}"
                 )
             difficult = int(fields[9])
-        objects.append(DotaObject(_class_name(fields[8], path, number), corners, 1.0, difficult))
+        objects.append(
+            DotaObject(_class_name(fields[8], path, number, classes), corners, 1.0, difficult)
+        )
     gsd = header.get("gsd")
     return DotaImage(
         image_id=path.stem,
@@ -125,7 +133,7 @@ def _read_detection_file(path: Path) -> list[tuple[str, DotaObject]]:
     match = _TASK1_NAME.match(path.name)
     if not match:
         raise DotaFormatError(path, None, "detection files are named Task1_<class>.txt")
-    class_name = _class_name(match["cls"], path, 0)
+    class_name = _class_name(match["cls"], path, 0, leaf_classes())
     found = []
     for number, raw in enumerate(_lines(path), start=1):
         fields = raw.split()

@@ -9,6 +9,7 @@ numbers.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 import numpy as np
@@ -101,10 +102,10 @@ def _class_counts(image: DotaImage, source: str, img: ox.NamedNode) -> tuple[str
     what the query planner reads to narrow a clause to the images that can satisfy it."""
     classes = ONTOLOGY.classes
     counts: dict[str, int] = {}
-    for obj in image.objects:
-        cls = classes[obj.class_name]
+    for class_name, n in Counter(obj.class_name for obj in image.objects).items():
+        cls = classes[class_name]
         for name in (cls.name, *(c.name for c in classes.values() if c.iri in cls.ancestors)):
-            counts[name] = counts.get(name, 0) + 1
+            counts[name] = counts.get(name, 0) + n
     lines = []
     for name, n in sorted(counts.items()):
         node = ox.NamedNode(f"{iris.image_graph(source, image.image_id).value}/count/{name}")

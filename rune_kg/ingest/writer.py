@@ -2,9 +2,9 @@
 -> one named graph per image in the store.
 
 Files are read, measured and rendered to N-Triples in worker processes; the main process
-writes, then updates the entity index (rune_kg.kg.index) with the same measurements. An image
-already in the store is replaced in one transaction; a new image goes in through Oxigraph's
-bulk loader (several times faster). A broken file fails alone, before anything of it is
+streams them into the store as they come (new images through one call of Oxigraph's bulk
+loader, images already there replaced one transaction each), then updates the entity index
+(rune_kg.kg.index) with the same measurements. A broken file fails alone, before anything of it is
 written, and is reported with its reason.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -30,8 +31,6 @@ from . import rdf
 from .dota import is_detection_file, read_detection_files, read_label_file
 from .records import PICTURE_SUFFIXES, DotaImage, Failure, Picture, RunInfo
 from .runfile import RUN_FILE, RunFile, read_run_file
-
-BATCH_TRIPLES = 500_000  # new images are bulk-loaded this many triples at a time
 
 
 @dataclass
@@ -251,7 +250,8 @@ def _store(
     progress: bool,
     workers: int | None,
 ) -> IngestReport:
-    """Render the jobs in worker processes and write them, then the run (`run()`) and the index."""
+    """Render the jobs in worker processes and stream them into the store as they come, the
+    run's record (`run()`) last, then save the index."""
     started = time.perf_counter()
     workers = workers or os.cpu_count() or 1
     report = IngestReport(source)
@@ -260,56 +260,50 @@ def _store(
     worlds: list[WorldEntities] = []
     index = None  # read before the first write (the file still matches the store's revision)
 
-    def write(graphs: list[tuple]) -> None:
+    def graphs(rendered: Iterator[_Rendered | Failure], bar: tqdm) -> Iterator[tuple]:
         nonlocal index
-        if index is None:
-            index = load_index(store, progress)
-        store.put_graphs(graphs)
+        for item in rendered:
+            bar.update(1)
+            if isinstance(item, Failure):
+                report.failures.append(item)
+                continue
+            if index is None:
+                index = load_index(store, progress)
+            worlds.append(item.world)
+            report.images += 1
+            report.entities += item.entities
+            report.triples += item.triples
+            report.relations += item.relations
+            report.empty += item.entities == 0
+            report.zero_area += item.zero_area
+            yield iris.image_graph(source, item.image_id), item.ntriples
+        if report.images:  # in the same bulk load: a second one would make the store compact
+            run_triples = rdf.run_ntriples(run())
+            report.triples += run_triples.count("\n")
+            yield iris.run_graph(source), run_triples
 
-    batch: list[tuple] = []
-    batch_triples = 0
     with tqdm(
         total=len(jobs), unit="image", desc="ingest", disable=not progress, mininterval=1.0
     ) as bar:
-        with (
-            ProcessPoolExecutor(workers) if workers > 1 and len(jobs) > 1 else _InProcess() as pool
-        ):
-            for item in pool.map(_render, jobs, chunksize=4):
-                bar.update(1)
-                if isinstance(item, Failure):
-                    report.failures.append(item)
-                    continue
-                batch.append((iris.image_graph(source, item.image_id), item.ntriples))
-                worlds.append(item.world)
-                batch_triples += item.triples
-                report.images += 1
-                report.entities += item.entities
-                report.triples += item.triples
-                report.relations += item.relations
-                report.empty += item.entities == 0
-                report.zero_area += item.zero_area
-                if batch_triples >= BATCH_TRIPLES:
-                    write(batch)
-                    batch, batch_triples = [], 0
-    if report.images:  # nothing went in: the store stays as it was, its run record too
-        write(batch)
-        run_triples = rdf.run_ntriples(run())
-        store.put_graphs([(iris.run_graph(source), run_triples)])
-        report.triples += run_triples.count("\n")
+        if workers > 1 and len(jobs) > 1:
+            with ProcessPoolExecutor(workers) as pool:
+                store.put_graphs(graphs(_bounded_map(pool, _render, jobs, 8 * workers), bar))
+        else:
+            store.put_graphs(graphs(map(_render, jobs), bar))
+    if report.images:  # else nothing went in: the store stays as it was, its run record too
         store.flush()
         save_index(store, index.replace(worlds, store.revision))
     report.seconds = time.perf_counter() - started
     return report
 
 
-class _InProcess:
-    """A stand-in for the process pool when one worker is enough."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def map(self, fn, items, chunksize=1):
-        return map(fn, items)
+def _bounded_map(pool: ProcessPoolExecutor, fn, items: list, ahead: int) -> Iterator:
+    """pool.map in order, with at most `ahead` items submitted and not yet taken, so that
+    results do not pile up in memory while the store writes slower than the workers render."""
+    pending: deque = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) >= ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()

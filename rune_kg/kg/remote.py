@@ -18,6 +18,7 @@ import os
 import re
 import time
 import urllib.error
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,6 +29,8 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from ..errors import FormatError, StoreError
 from ..vocab import PREFIXES, RUNE
 from .store import META_GRAPH, STORE_NODE, revision_update, write_quads
+
+BATCH_BYTES = 32_000_000  # N-Triples per update request when writing graphs
 
 _DECLARATIONS = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
@@ -189,16 +192,25 @@ class RemoteStore:
         self._send(self._wrapper(_DECLARATIONS + sparql + " ;\n" + revision_update()), retry=retry)
         self.generation += 1
 
-    def put_graphs(self, graphs: list[tuple[ox.NamedNode, str]]) -> None:
-        """Replace each graph's content in one request: every image is atomic on servers that run
-        an update request in one transaction (Oxigraph, Fuseki, GraphDB)."""
+    def put_graphs(self, graphs: Iterable[tuple[ox.NamedNode, str]]) -> int:
+        """Replace each graph's content, a request per BATCH_BYTES of N-Triples: every image is
+        atomic on servers that run an update request in one transaction (Oxigraph, Fuseki,
+        GraphDB). Returns how many graphs were written."""
         self._require_updates()
-        if graphs:
-            operations = [
-                f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{\n{nt}}} }}"
-                for g, nt in graphs
-            ]
+        operations: list[str] = []
+        size = written = 0
+        for graph, ntriples in graphs:
+            operations.append(
+                f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{ntriples}}} }}"
+            )
+            size += len(ntriples)
+            written += 1
+            if size >= BATCH_BYTES:
+                self.update(" ;\n".join(operations), retry=True)
+                operations, size = [], 0
+        if operations:
             self.update(" ;\n".join(operations), retry=True)
+        return written
 
     @property
     def revision(self) -> str | None:
@@ -208,11 +220,11 @@ class RemoteStore:
         return rows[0]["r"].value if rows else None
 
     @property
-    def index_file(self) -> Path:
+    def index_folder(self) -> Path:
         folder = Path(os.environ.get("RUNE_CACHE", Path.home() / ".cache" / "rune-kg"))
         folder = folder / hashlib.sha1(self.query_url.encode()).hexdigest()[:16]
         folder.mkdir(parents=True, exist_ok=True)
-        return folder / "rune-index.npz"
+        return folder
 
     def __len__(self) -> int:
         return int(

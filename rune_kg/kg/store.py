@@ -51,8 +51,9 @@ class KnowledgeGraph(Protocol):
         """The token rune-kg wrote with the last change (None for a store it never wrote)."""
 
     @property
-    def index_file(self) -> Path | None:
-        """Where the entity index derived from this store is saved (None: not saved)."""
+    def index_folder(self) -> Path | None:
+        """The folder where the entity index derived from this store is saved (None: not
+        saved)."""
 
     def query(
         self,
@@ -70,8 +71,9 @@ class KnowledgeGraph(Protocol):
     def update(self, sparql: str) -> None:
         """Run a SPARQL update and renew the revision, atomically."""
 
-    def put_graphs(self, graphs: list[tuple[ox.NamedNode, str]]) -> None:
-        """Replace each named graph's content with the N-Triples text given for it."""
+    def put_graphs(self, graphs: Iterable[tuple[ox.NamedNode, str]]) -> int:
+        """Replace each named graph's content with the N-Triples text given for it (consumed
+        lazily); returns how many graphs were written. Writes nothing when there are none."""
 
     def quads(self) -> Iterable[ox.Quad]: ...
 

@@ -18,7 +18,7 @@ from ..kg.geometry import DEFAULT_THRESHOLDS, Thresholds
 from ..kg.index import LEAVES, EntityIndex, load_index
 from ..kg.wkt import polygon_wkt
 from ..vocab import ONTOLOGY, stored_predicates
-from . import pairs
+from . import pairs, unary
 from .consistency import contradiction
 from .formula import Atom, Formula, canonical, conjuncts
 from .parse import parse
@@ -157,9 +157,13 @@ def _decide_clause(
     deadline: float | None = None,
 ) -> dict[int, Env]:
     """world -> the clause's witness (variable -> index row; greedy, most confident first), for
-    the worlds among `worlds` where it holds: all at once for two-variable clauses without
-    quantifiers, else world by world on each world's subset."""
+    the worlds among `worlds` where it holds: all at once for the one-variable shapes of
+    unary.py and for two-variable clauses without quantifiers, else world by world on each
+    world's subset."""
     candidates = _candidates(index, clause, worlds)
+    found = unary.decide(index, clause, candidates)
+    if found is not None:
+        return found
     if pairs.applies(clause):
         found = pairs.decide(index, clause, order, candidates, thresholds)
         if found is not None:

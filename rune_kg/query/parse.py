@@ -31,7 +31,9 @@ KEYWORDS = ("exists", "forall", "and", "or", "not")
 
 @cache
 def _parser() -> Lark:
-    return Lark(_GRAMMAR.read_text(), parser="lalr", lexer="basic")
+    # cache: the LALR tables are saved in the temporary folder, keyed by the grammar's hash,
+    # so that a new process loads them instead of computing them again (about 70 ms)
+    return Lark(_GRAMMAR.read_text(), parser="lalr", lexer="basic", cache=True)
 
 
 @cache

@@ -38,7 +38,7 @@ from rune_kg.ingest import ingest
 from rune_kg.ingest.dota import read_label_file
 from rune_kg.kg import Store
 from rune_kg.query.engine import answer
-from rune_kg.query.formula import Atom, children
+from rune_kg.query.formula import variables
 from rune_kg.query.parse import parse
 from rune_kg.query.plan import plan
 from rune_kg.query.sparql import naive
@@ -216,7 +216,7 @@ def main() -> None:
         naive_s = None if args.no_naive else run_naive(store_dir, naive(formula), args.naive_limit)
         row = {
             "formula": text,
-            "variables": len(_variables(formula)),
+            "variables": len(variables(formula)),
             "clauses": len(plan(formula).clauses),
             "matched": result.matched,
             "rune_ms": rune_ms,
@@ -258,13 +258,6 @@ def main() -> None:
     print(json.dumps(summary, indent=2))
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "queries": rows}, indent=2))
-
-
-def _variables(formula) -> set[str]:
-    """Every variable of the formula, quantified ones included."""
-    if isinstance(formula, Atom):
-        return set(formula.args)
-    return set().union(*(_variables(c) for c in children(formula)))
 
 
 if __name__ == "__main__":

@@ -180,13 +180,16 @@ class _Words:
         self.rng = rng
 
     def one(self, name: str) -> str:
-        label = ONTOLOGY.classes[name].label
-        word = self.rng.choice(CLASS_WORDS.get(name, [(label, label + "s")]))[0]
+        word = self._forms(name)[0]
         return f"{_article(word)} {word}"
 
     def many(self, name: str) -> str:
+        return self._forms(name)[1]
+
+    def _forms(self, name: str) -> tuple[str, str]:
+        """(singular, plural) of one of the class's held-out words, else of its label."""
         label = ONTOLOGY.classes[name].label
-        return self.rng.choice(CLASS_WORDS.get(name, [(label, label + "s")]))[1]
+        return self.rng.choice(CLASS_WORDS.get(name, [(label, label + "s")]))
 
     def rel(self, relation: str) -> str:
         return self.rng.choice(RELATION_WORDS[relation])

@@ -29,7 +29,8 @@ def _number(text: str, path: Path, line: int) -> float:
     return value
 
 
-def _class_name(dota_name: str, path: Path, line: int, classes: dict) -> str:
+def _class_name(dota_name: str, path: Path, line: int) -> str:
+    classes = leaf_classes()
     if dota_name not in classes:
         raise DotaFormatError(
             path, line, f"unknown class {dota_name!r} (known: {', '.join(sorted(classes))})"
@@ -49,7 +50,6 @@ def read_label_file(path: Path | str) -> DotaImage:
     path = Path(path)
     header: dict[str, str] = {}
     objects = []
-    classes = leaf_classes()
     for number, raw in enumerate(_lines(path), start=1):
         text = raw.strip()
         if not text:
@@ -79,9 +79,7 @@ def read_label_file(path: Path | str) -> DotaImage:
                     path, number, f"difficult must be 0, 1 or 2, got {fields[9]!r}"
                 )
             difficult = int(fields[9])
-        objects.append(
-            DotaObject(_class_name(fields[8], path, number, classes), corners, 1.0, difficult)
-        )
+        objects.append(DotaObject(_class_name(fields[8], path, number), corners, 1.0, difficult))
     gsd = header.get("gsd")
     return DotaImage(
         image_id=path.stem,
@@ -133,7 +131,7 @@ def _read_detection_file(path: Path) -> list[tuple[str, DotaObject]]:
     match = _TASK1_NAME.match(path.name)
     if not match:
         raise DotaFormatError(path, None, "detection files are named Task1_<class>.txt")
-    class_name = _class_name(match["cls"], path, 0, leaf_classes())
+    class_name = _class_name(match["cls"], path, 0)
     found = []
     for number, raw in enumerate(_lines(path), start=1):
         fields = raw.split()

@@ -2,10 +2,10 @@
 -> one named graph per image in the store.
 
 Files are read, measured and rendered to N-Triples in worker processes; the main process
-streams them into the store as they come (new images through one call of Oxigraph's bulk
-loader, images already there replaced one transaction each), then updates the entity index
-(rune_kg.kg.index) with the same measurements. A broken file fails alone, before anything of it is
-written, and is reported with its reason.
+streams them into the store as they come (new images through Oxigraph's bulk loader, a call
+per kg.embedded.BULK_BYTES; images already there replaced one transaction each), then updates the
+entity index (rune_kg.kg.index) with the same measurements. A broken file fails alone, before
+anything of it is written, and is reported with its reason.
 """
 
 from __future__ import annotations

@@ -192,12 +192,9 @@ class EntityIndex:
 def _folder_name(revision: str) -> str:
     """The folder of the index saved for `revision` (a store's token; hashed unless it is the
     hex token rune-kg writes)."""
-    token = revision if revision.isalnum() and len(revision) <= 64 else _digest(revision)
-    return INDEX_PREFIX + token
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()
+    if revision.isalnum() and len(revision) <= 64:
+        return INDEX_PREFIX + revision
+    return INDEX_PREFIX + hashlib.sha1(revision.encode()).hexdigest()
 
 
 def class_codes(name: str) -> np.ndarray:

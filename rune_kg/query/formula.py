@@ -159,6 +159,11 @@ def children(f: Formula) -> tuple[Formula, ...]:
     raise TypeError(f"not a formula: {f!r}")
 
 
+def is_class_atom(f: Formula, variable: str | None = None) -> bool:
+    """A class atom (the query language's only one-argument atoms), on `variable` if given."""
+    return isinstance(f, Atom) and len(f.args) == 1 and variable in (None, f.args[0])
+
+
 def conjuncts(f: Formula) -> tuple[Formula, ...]:
     """The parts of a conjunction (nested conjunctions flattened); a single formula otherwise."""
     if isinstance(f, And):
@@ -242,7 +247,7 @@ def normal_form(f: Formula) -> Formula:
                 return Implies(walk(p, by_name), walk(c, by_name))
             case Exists(variables=vs, body=body) | ForAll(variables=vs, body=body):
                 inner = walk(body, by_name)
-                seen = _variables(inner)  # in the order the normalised body uses them
+                seen = variables(inner)  # in the order the normalised body uses them
                 return type(g)(tuple(sorted(vs, key=seen.index)), inner)
             case Count(op=op, n=n, variable=v, body=body):
                 return Count(op, n, v, walk(body, by_name))
@@ -274,7 +279,8 @@ def _blank(f: Formula) -> Formula:
     raise TypeError(f"not a formula: {f!r}")
 
 
-def _variables(f: Formula) -> list[str]:
+def variables(f: Formula) -> list[str]:
+    """Every variable of f, quantified ones too, in the order they first appear."""
     found: list[str] = []
     match f:
         case Atom(args=args):
@@ -284,7 +290,7 @@ def _variables(f: Formula) -> list[str]:
         case Count(variable=v):
             found.append(v)
     for child in children(f):
-        found += _variables(child)
+        found += variables(child)
     return list(dict.fromkeys(found))
 
 

@@ -14,7 +14,17 @@ import numpy as np
 from ..kg.geometry import Thresholds
 from ..kg.index import EntityIndex, class_table
 from ..vocab import predicates, stored_predicates
-from .formula import And, Atom, Formula, Implies, Not, Or, conjuncts, free_variables
+from .formula import (
+    And,
+    Atom,
+    Formula,
+    Implies,
+    Not,
+    Or,
+    conjuncts,
+    free_variables,
+    is_class_atom,
+)
 from .plan import Clause, class_range
 from .worlds import measured, quantifier_free
 
@@ -28,13 +38,9 @@ def applies(clause: Clause) -> bool:
     if len(clause.variables) != 2:
         return False
     return all(
-        quantifier_free(part) and (len(free_variables(part)) == 2 or _class_atom(part))
+        quantifier_free(part) and (len(free_variables(part)) == 2 or is_class_atom(part))
         for part in conjuncts(clause.formula)
     )
-
-
-def _class_atom(f: Formula) -> bool:
-    return isinstance(f, Atom) and len(f.args) == 1
 
 
 def _rows(index: EntityIndex, worlds: np.ndarray, classes: frozenset[str]) -> np.ndarray:
@@ -74,13 +80,13 @@ def _linked(
     for part in parts:
         if (
             isinstance(part, Atom)
-            and part.predicate in ("near", "overlaps", "inside", "contains")
+            and part.predicate in STORED
             and set(part.args) == {x, y}
             and part.args[0] != part.args[1]
         ):
-            name = "inside" if part.predicate == "contains" else part.predicate
-            a, b = index.pairs[name].T
-            if (part.args == (y, x)) != (part.predicate == "contains"):
+            stored, swapped = predicates()[part.predicate].stored_as
+            a, b = index.pairs[stored.name].T
+            if (part.args == (y, x)) != swapped:
                 a, b = b, a  # stored as (y, x)
             in_first = np.zeros(len(index), dtype=bool)
             in_first[first] = True

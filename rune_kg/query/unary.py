@@ -15,11 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..kg.index import EntityIndex, class_table
-from .formula import And, Atom, Count, Exists, Formula, Not, Or, conjuncts
+from ..vocab import predicates, stored_predicates
+from .formula import And, Atom, Count, Exists, Formula, Not, Or, conjuncts, is_class_atom
 from .plan import Clause
 from .worlds import Env
 
 _COMPARE = {">=": np.greater_equal, "<=": np.less_equal, "=": np.equal}
+STORED = stored_predicates()
 
 
 def decide(index: EntityIndex, clause: Clause, candidates: np.ndarray) -> dict[int, Env] | None:
@@ -37,12 +39,12 @@ def decide(index: EntityIndex, clause: Clause, candidates: np.ndarray) -> dict[i
         return _members(index, variable, np.logical_and.reduce(classes), lonely, candidates)
     if clause.variables:
         return None
-    if isinstance(formula, Count) and _class_atom(formula.body, formula.variable):
+    if isinstance(formula, Count) and is_class_atom(formula.body, formula.variable):
         op, n = _COMPARE[formula.op], formula.n
     elif (
         isinstance(formula, Exists)
         and len(formula.variables) == 1
-        and _class_atom(formula.body, formula.variables[0])
+        and is_class_atom(formula.body, formula.variables[0])
     ):
         op, n = np.greater_equal, 1
     else:
@@ -68,11 +70,6 @@ def _table(f: Formula, variable: str) -> np.ndarray | None:
     return None
 
 
-def _class_atom(f: Formula, variable: str | None = None) -> bool:
-    """A class atom (the query language's only one-argument atoms), on `variable` if given."""
-    return isinstance(f, Atom) and len(f.args) == 1 and variable in (None, f.args[0])
-
-
 # (stored relation, whether the variable is its second argument, the partner's class table)
 Lonely = tuple[str, bool, np.ndarray]
 
@@ -89,14 +86,11 @@ def _no_partner(f: Formula, variable: str) -> Lonely | None:
     if not classes or len(links) != 1 or not isinstance(links[0], Atom):
         return None
     link = links[0]
-    if link.predicate not in _STORED or set(link.args) != {variable, partner}:
+    if link.predicate not in STORED or set(link.args) != {variable, partner}:
         return None
-    name = "inside" if link.predicate == "contains" else link.predicate
-    second = (link.args[1] == variable) != (link.predicate == "contains")
-    return name, second, np.logical_and.reduce(classes)
-
-
-_STORED = ("near", "overlaps", "inside", "contains")
+    stored, swapped = predicates()[link.predicate].stored_as
+    second = (link.args[0] == variable) == swapped  # the variable is the stored pair's second
+    return stored.name, second, np.logical_and.reduce(classes)
 
 
 def _members(

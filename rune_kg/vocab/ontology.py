@@ -6,9 +6,11 @@ names and its object classes with their query-language names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
+from types import MappingProxyType
 
 import pyoxigraph as ox
 
@@ -131,9 +133,11 @@ class _Namespace:
 RUNE = _Namespace()
 
 
-def leaf_classes() -> dict[str, ObjectClass]:
-    """The classes that detections carry (the DOTA classes), by DOTA name."""
-    return {c.dota_name: c for c in ONTOLOGY.classes.values() if c.dota_name}
+@cache
+def leaf_classes() -> Mapping[str, ObjectClass]:
+    """The classes that detections carry (the DOTA classes), by DOTA name (read-only: built
+    once, as ingest asks for every object)."""
+    return MappingProxyType({c.dota_name: c for c in ONTOLOGY.classes.values() if c.dota_name})
 
 
 def descendants(name: str) -> frozenset[str]:

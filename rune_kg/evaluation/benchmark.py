@@ -21,7 +21,7 @@ from ..query.engine import answer
 from ..query.parse import parse
 from . import METHODS
 from .baselines import SentenceEmbedder, TextIndex, bag_of_classes
-from .collection import GROUND_TRUTH, Collection, prepare
+from .collection import GROUND_TRUTH, Collection, check, prepare
 from .metrics import average_precision, ndcg_at, recall_at, robustness, robustness_to_easiest
 from .questions import LEVELS, BenchQuestion, generate, hand_written
 
@@ -144,6 +144,8 @@ def evaluate(spec: EvalSpec) -> Report:
     report = Report({k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(spec).items()})
     if spec.endpoint and len(spec.collections) != 1:
         raise EvaluationError("with an endpoint, evaluate one collection at a time")
+    for name in spec.collections:  # before the long work: a missing --labels fails at once
+        check(name, spec.labels)
     embedder = SentenceEmbedder() if "text-minilm" in spec.methods else None
     for name in spec.collections:
         t0 = time.perf_counter()

@@ -40,6 +40,18 @@ def noise_source(level: float, seed: int) -> str:
     return f"noise-{level:.2f}-seed{seed}"
 
 
+def check(name: str, labels: Path | None) -> None:
+    """Raise EvaluationError unless the collection is known and has the labels it needs."""
+    if name not in COLLECTIONS:
+        raise EvaluationError(f"unknown collection {name!r} (known: {', '.join(COLLECTIONS)})")
+    if name != "sample" and (labels is None or not Path(labels).is_dir()):
+        raise EvaluationError(
+            f"the {name} collection needs --labels DIR: DOTA v1.0's labelTxt folder (train + "
+            "val); without it, --collection sample runs on the 25 bundled images"
+            + (f" ({labels} is not a folder)" if labels is not None else "")
+        )
+
+
 def prepare(
     name: str,
     workdir: Path,
@@ -52,14 +64,7 @@ def prepare(
     """Build (when missing) the collection's store, with the ground truth and a perturbed
     detection run per uncertainty level; `labels` is the DOTA v1.0 labelTxt folder (needed by
     dota-v1 and dota-v1-x4); `store` (a RemoteStore, say) instead of the work folder's."""
-    if name not in COLLECTIONS:
-        raise EvaluationError(f"unknown collection {name!r} (known: {', '.join(COLLECTIONS)})")
-    if name != "sample" and (labels is None or not Path(labels).is_dir()):
-        raise EvaluationError(
-            f"the {name} collection needs --labels DIR: DOTA v1.0's labelTxt folder (train + "
-            "val); without it, --collection sample runs on the 25 bundled images"
-            + (f" ({labels} is not a folder)" if labels is not None else "")
-        )
+    check(name, labels)
     folder = workdir / name
     folder.mkdir(parents=True, exist_ok=True)
     if name == "sample":

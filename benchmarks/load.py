@@ -1,15 +1,18 @@
 """Load on the server: concurrent clients on loopback mixing searches and SPARQL queries.
 
     python benchmarks/load.py [--labels DIR] [--workdir /tmp/rune-bench-dota-v1] [--clients 32]
-        [--seconds 60] [--json out.json]
+        [--seconds 60] [--slow 0] [--json out.json]
 
 Starts `rune serve` (waitress) on the DOTA v1.0 store of benchmarks/queries.py (ingested in
 WORKDIR/store when missing) on a free port of 127.0.0.1, then runs --clients threads for
 --seconds, each on its own keep-alive connection, each request drawn (seeded) from:
 - search (--search-share of requests): GET /api/search?q=QUESTION, the questions of
   queries/questions.jsonl;
-- SPARQL: POST /sparql of one of SPARQL_MIX (counts, a two-entity join, a DESCRIBE, an ASK).
-Reports requests per second, p50/p99 latency per kind, and every status code; any 5xx is listed.
+- SPARQL: POST /sparql of one of SPARQL_MIX (counts, a two-entity join, a DESCRIBE, an ASK);
+- cheap (--cheap-share): GET / (the page) or /void.
+--slow N adds N clients that each keep one slow SPARQL query (SLOW, stopped by the server's time
+limit) in flight. Reports requests per second, p50/p99 latency per kind, and every status code:
+503s (every query worker busy, Retry-After) are counted apart from other server errors.
 The clients are Python threads on the same 2 cores as the server: they take CPU from it.
 """
 
@@ -43,6 +46,8 @@ SPARQL_MIX = [
     "DESCRIBE <https://w3id.org/rune-kg/data/image/P0042>",
     "ASK { ?p a rune:Plane ; rune:inside ?a . ?a a rune:Airport }",
 ]
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+CHEAP = ["/", "/void"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -51,14 +56,28 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def client(
-    base: str, deadline: float, seed: int, share: float, questions: list[str], log: list, lock
+    base: str,
+    deadline: float,
+    seed: int,
+    shares: tuple[float, float],
+    questions: list[str],
+    log: list,
+    lock,
+    slow: bool = False,
 ) -> None:
     parts = urlsplit(base)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     rng = random.Random(seed)
     mine = []
+    search_share, cheap_share = shares
     while time.perf_counter() < deadline:
-        if rng.random() < share:
+        draw = rng.random()
+        if slow:
+            kind, method, path, body = "slow", "POST", "/sparql", SLOW.encode()
+            headers = {"Content-Type": "application/sparql-query"}
+        elif draw < cheap_share:
+            kind, method, path, body, headers = "cheap", "GET", rng.choice(CHEAP), None, {}
+        elif draw < cheap_share + search_share:
             kind, method, path, body, headers = (
                 "search",
                 "GET",
@@ -97,7 +116,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--search-share", type=float, default=0.5)
-    parser.add_argument("--threads", type=int, default=4, help="the server's request threads")
+    parser.add_argument("--cheap-share", type=float, default=0.0)
+    parser.add_argument("--slow", type=int, default=0, help="clients that keep a slow query")
+    parser.add_argument("--threads", type=int, default=8, help="the server's request threads")
     parser.add_argument(
         "--query-workers", type=int, default=2, help="the server's SPARQL processes"
     )
@@ -136,11 +157,13 @@ def main() -> None:
         log: list = []
         lock = threading.Lock()
         deadline = time.perf_counter() + args.seconds
+        shares = (args.search_share, args.cheap_share)
         threads = [
             threading.Thread(
-                target=client, args=(base, deadline, i, args.search_share, questions, log, lock)
+                target=client,
+                args=(base, deadline, i, shares, questions, log, lock, i >= args.clients),
             )
-            for i in range(args.clients)
+            for i in range(args.clients + args.slow)
         ]
         started = time.perf_counter()
         for t in threads:
@@ -162,16 +185,19 @@ def main() -> None:
     }
     for _, status, _, _ in log:
         report["statuses"][str(status)] = report["statuses"].get(str(status), 0) + 1
-    for kind in ("search", "sparql", "all"):
-        times = [s for k, _, s, _ in log if kind in (k, "all")]
+    for kind in ("search", "sparql", "cheap", "slow", "all"):
+        times = [s for k, _, s, _ in log if k == kind or (kind == "all" and k != "slow")]
+        if not times:
+            continue
         report["kinds"][kind] = {
             "requests": len(times),
             "p50_ms": round(percentile(times, 0.5) * 1000, 1),
             "p99_ms": round(percentile(times, 0.99) * 1000, 1),
             "mean_ms": round(statistics.fmean(times) * 1000, 1) if times else None,
         }
+    report["busy_503"] = sum(1 for k, s, _, _ in log if s == 503 and k != "slow")
     report["server_errors"] = sum(
-        n for s, n in report["statuses"].items() if not s.isdigit() or s.startswith("5")
+        1 for k, s, _, _ in log if k != "slow" and (not isinstance(s, int) or 500 <= s != 503)
     )
     print(json.dumps(report, indent=2))
     if args.json:

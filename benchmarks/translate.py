@@ -5,7 +5,7 @@ tuned against since).
 
     python benchmarks/translate.py [--store DIR]
         [--translator embedded|auto|llama-cpp|transformers|openai] [--model PATH_OR_NAME]
-        [--llm-url URL] [--samples 5] [--every 1] [--unconstrained]
+        [--llm-url URL] [--samples 5] [--seconds 10] [--every 1] [--unconstrained]
         [--sets own heldout] [--json F] [--quiet]
 
 A translation is exact when it has the gold formula's normal form (the same formula up to
@@ -34,7 +34,7 @@ from rune_kg.kg import Store
 from rune_kg.query.engine import answer
 from rune_kg.query.formula import normal_form
 from rune_kg.query.parse import parse
-from rune_kg.translate import TRANSLATORS, open_translator, translate
+from rune_kg.translate import DEFAULT_SECONDS, TRANSLATORS, open_translator, translate
 from rune_kg.translate.prompt import QUERIES_DIR
 
 SAMPLE = Path(__file__).resolve().parents[1] / "rune_kg" / "data" / "sample" / "labelTxt"
@@ -46,12 +46,14 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def evaluate(name, questions, translator, samples, images, quiet) -> dict:
+def evaluate(name, questions, translator, samples, seconds, images, quiet) -> dict:
     rows = []
     for q in questions:
         t0 = time.perf_counter()
         try:
-            result = translate(q["question"], translator, samples=samples, answers=images)
+            result = translate(
+                q["question"], translator, samples=samples, seconds=seconds, answers=images
+            )
             got, error, candidates = result.formula, None, result.candidates
         except TranslationError as err:
             got, error, candidates = None, str(err), []
@@ -113,6 +115,7 @@ def summarise(rows: list[dict]) -> dict:
     total = sum(r["candidates"] for r in rows)
     if total:
         summary["candidates_valid"] = sum(r["valid"] for r in rows) / total
+        summary["samples_mean"] = total / len(rows)
     return summary
 
 
@@ -125,6 +128,7 @@ def main() -> None:
     ap.add_argument("--model")
     ap.add_argument("--llm-url")
     ap.add_argument("--samples", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=DEFAULT_SECONDS)
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--unconstrained", action="store_true")
     ap.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
@@ -152,13 +156,16 @@ def main() -> None:
         "translator": args.translator,
         "model": args.model,
         "samples": args.samples if args.translator != "embedded" else None,
+        "seconds": args.seconds if args.translator != "embedded" else None,
         "load_s": time.perf_counter() - started,
     }
     rows = []
     for name in args.sets:
         lines = (QUERIES_DIR / SETS[name]).read_text().splitlines()
         questions = [json.loads(line) for line in lines if line.strip()][:: args.every]
-        found = evaluate(name, questions, translator, args.samples, images, args.quiet)
+        found = evaluate(
+            name, questions, translator, args.samples, args.seconds, images, args.quiet
+        )
         report[name] = summarise(found)
         rows += found
     print(json.dumps(report, indent=2))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .errors import AnswerTimeout, QueryError
 from .kg import KnowledgeGraph
 from .query.engine import Answer, answer
-from .translate import Translation, translate
+from .translate import DEFAULT_SECONDS, Translation, translate
 
 VOTE_SECONDS = 2.0  # how long one LLM candidate may take to be answered for the vote
 
@@ -41,10 +41,12 @@ def ask(
     *,
     translator="embedded",
     samples: int = 5,
+    llm_seconds: float = DEFAULT_SECONDS,
     **options,
 ) -> Reply:
-    """Answer `question` (translated by `translator`, see rune_kg.translate) or `fol`, exactly one
-    of them; `options` go to the answer stage (mode, limit, tnorm, source, image)."""
+    """Answer `question` (translated by `translator`; an LLM's `samples` and `llm_seconds`: see
+    rune_kg.translate) or `fol`, exactly one of them; `options` go to the answer stage (mode,
+    limit, tnorm, source, image, seconds)."""
     if (question is None) == (fol is None):
         raise QueryError("give a question in English or a formula (one of them)")
     translation = None
@@ -57,5 +59,7 @@ def ask(
                 return None
             return frozenset(r.image for r in found.results)
 
-        translation = translate(question, translator, samples=samples, answers=answers)
+        translation = translate(
+            question, translator, samples=samples, seconds=llm_seconds, answers=answers
+        )
     return Reply(translation, answer(translation.formula if translation else fol, store, **options))

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from ..errors import CommandError, ExplainError, TranslationError
-from ..translate import TRANSLATORS
+from ..translate import DEFAULT_SECONDS, TRANSLATORS
 from .common import open_from_args, store_options
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -37,6 +37,7 @@ def cmd_query(args) -> int:
             args.fol,
             translator=translator,
             samples=args.samples,
+            llm_seconds=args.llm_seconds,
             mode=args.mode,
             tnorm=args.tnorm,
             source=args.source,
@@ -201,6 +202,13 @@ def register(sub) -> None:
     p.add_argument("--llm-url", help="openai: the server's base URL (default $RUNE_LLM_URL)")
     p.add_argument(
         "--samples", type=int, default=5, help="LLM: candidates to sample and vote on (default 5)"
+    )
+    p.add_argument(
+        "--llm-seconds",
+        type=float,
+        default=DEFAULT_SECONDS,
+        help=f"LLM: start no sample after this many seconds once one is valid "
+        f"(default {DEFAULT_SECONDS:g})",
     )
     p.add_argument(
         "--unconstrained",

@@ -62,7 +62,7 @@ def register(sub) -> None:
     p.add_argument(
         "--config", type=Path, help="a TOML file of settings (default $RUNE_SERVER_CONFIG)"
     )
-    p.add_argument("--threads", type=int, default=4, help="request threads (default 4)")
+    p.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
     p.add_argument("--timeout", type=float, help="seconds a SPARQL query may run (default 30)")
     p.add_argument(
         "--query-workers", type=int, help="processes that run SPARQL queries (default 2)"

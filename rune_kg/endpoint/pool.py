@@ -37,8 +37,11 @@ class SparqlRequest:
         str | None
     )  # media type for SELECT/ASK results (a RESULT_TYPES key), None: none acceptable
     graph_type: str | None  # media type for CONSTRUCT/DESCRIBE (a GRAPH_TYPES key)
-    default_graphs: tuple[str, ...] = ()  # IRIs; none: the union of all graphs
-    named_graphs: tuple[str, ...] = ()  # IRIs; none: every named graph
+    # The protocol's dataset (IRIs); when both are empty, the query's FROM clauses if any, else
+    # the union of all graphs as the default graph and every named graph
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    base_iri: str | None = None  # what relative IRIs resolve against
 
 
 @dataclass(frozen=True)
@@ -92,13 +95,21 @@ class _Worker:
 
 class QueryPool:
     """`workers` processes over the store at `path`, each query limited to `timeout` seconds
-    (waiting for a free worker included)."""
+    (its wait for a worker included). Up to `queue_size` requests may wait for a busy worker;
+    beyond them a request is refused at once (Busy), so that waiting requests cannot take every
+    server thread."""
 
-    def __init__(self, path: Path | str, workers: int = 2, timeout: float = 30.0):
-        if workers < 1 or timeout <= 0:
-            raise ValueError("a query pool needs at least one worker and a positive time limit")
+    def __init__(
+        self, path: Path | str, workers: int = 2, timeout: float = 30.0, queue_size: int = 0
+    ):
+        if workers < 1 or timeout <= 0 or queue_size < 0:
+            raise ValueError(
+                "a query pool needs at least one worker, a positive time limit and a queue "
+                "of 0 or more"
+            )
         self.path = Path(path)
         self.timeout = timeout
+        self.queue_size, self.waiting = queue_size, 0
         self.generation = 0
         self._idle: queue.Queue[_Worker | None] = queue.Queue()
         self._lock = threading.Lock()
@@ -113,12 +124,7 @@ class QueryPool:
     def run(self, request: SparqlRequest) -> SparqlResponse:
         """Answer one request; raises an EndpointError."""
         started = time.perf_counter()
-        try:
-            worker = self._idle.get(timeout=self.timeout)
-        except queue.Empty:
-            raise Busy(
-                f"every query worker stayed busy for {self.timeout:g} s; try again later"
-            ) from None
+        worker = self._take_worker()
         try:
             if worker is not None and worker.generation != self.generation:
                 worker.stop()
@@ -144,6 +150,25 @@ class QueryPool:
             raise _ERRORS[status](value)
         body, media_type, form = value
         return SparqlResponse(body, media_type, form, time.perf_counter() - started)
+
+    def _take_worker(self) -> _Worker | None:
+        """An idle worker (None: one to start); waiting for one only while fewer than
+        queue_size requests wait (each holds a server thread), else Busy at once."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if self.waiting >= self.queue_size:
+                raise Busy("every query worker is busy; try again shortly")
+            self.waiting += 1
+        try:
+            return self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            raise Busy(f"no query worker was free within {self.timeout:g} s") from None
+        finally:
+            with self._lock:
+                self.waiting -= 1
 
     def close(self) -> None:
         while True:

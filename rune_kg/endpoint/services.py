@@ -1,8 +1,11 @@
-"""SERVICE clauses name endpoints the server would call: each must be on the allow-list.
+"""What a request would make the server fetch, and how deep it nests, checked before it runs.
 
-The query is tokenised (strings and comments skipped, PREFIX and BASE declarations followed) so
-that a SERVICE keyword is found wherever the grammar allows it; a variable endpoint
-(SERVICE ?e) cannot be checked and is refused.
+SERVICE clauses and LOAD operations name IRIs the server would call: each must be on the
+allow-list, and `file:` IRIs never are. The text is tokenised (strings and comments skipped,
+PREFIX and BASE declarations followed) so that the keyword is found wherever the grammar allows
+it; a variable endpoint (SERVICE ?e) cannot be checked and is refused. Brackets nested deeper
+than MAX_NESTING are refused before any parser sees them (a deep enough nesting overflows the
+engine's parser, and an update is parsed in the server's own process).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urljoin
 
-from ..errors import Forbidden
+from ..errors import BadRequest, Forbidden
 from ..vocab import PREFIXES
 
 _TOKEN = re.compile(
@@ -38,8 +41,12 @@ def _tokens(query: str) -> list[tuple[str, str]]:
     ]
 
 
+MAX_NESTING = 200  # brackets { ( [ open at once
+_REMOTE = ("SERVICE", "LOAD")
+
+
 def service_endpoints(query: str) -> list[str | None]:
-    """The endpoint IRI of every SERVICE clause (None for a variable endpoint)."""
+    """The IRI of every SERVICE clause and LOAD operation (None for a variable endpoint)."""
     prefixes = dict(PREFIXES)
     base = None
     tokens = _tokens(query)
@@ -51,7 +58,7 @@ def service_endpoints(query: str) -> list[str | None]:
             base = urljoin(base or "", following[0][1][1:-1])
         elif word == "PREFIX" and len(following) >= 2 and following[1][0] == "iri":
             prefixes[following[0][1].rstrip(":")] = urljoin(base or "", following[1][1][1:-1])
-        elif word == "SERVICE":
+        elif word in _REMOTE:
             if following and following[0][0] == "name" and following[0][1].upper() == "SILENT":
                 following = following[1:]
             if not following:
@@ -67,14 +74,34 @@ def service_endpoints(query: str) -> list[str | None]:
     return found
 
 
+def declares_dataset(query: str) -> bool:
+    """Whether the query names its own dataset (FROM or FROM NAMED)."""
+    return any(kind == "name" and text.upper() == "FROM" for kind, text in _tokens(query))
+
+
+def check_nesting(text: str) -> None:
+    """Raise BadRequest when brackets outside strings, IRIs and comments nest too deep."""
+    depth = 0
+    for kind, token in _tokens(text):
+        if kind == "other" and token in "{([":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise BadRequest(f"the request nests brackets deeper than {MAX_NESTING}")
+        elif kind == "other" and token in "})]":
+            depth -= 1
+
+
 def check_services(query: str, allowed: Iterable[str]) -> None:
-    """Raise Forbidden unless every SERVICE endpoint in the query is in `allowed`."""
+    """Raise Forbidden unless every SERVICE endpoint and LOAD source in the query (or update)
+    is in `allowed` and none is a file."""
     allowed = set(allowed)
     for endpoint in service_endpoints(query):
         if endpoint is None:
             raise Forbidden("SERVICE with a variable endpoint is refused: name the endpoint")
+        if endpoint.lower().startswith("file:"):
+            raise Forbidden(f"<{endpoint}>: this server reads no files for a request")
         if endpoint not in allowed:
             raise Forbidden(
-                f"SERVICE <{endpoint}> is not on this server's allow-list "
+                f"<{endpoint}> is not on this server's allow-list for SERVICE and LOAD "
                 f"({', '.join(sorted(allowed)) or 'empty'}; config SERVICE_ALLOW)"
             )

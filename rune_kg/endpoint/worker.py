@@ -14,15 +14,21 @@ from ..errors import StoreError
 from ..kg import Store
 from .formats import GRAPH_TYPES, RESULT_TYPES, canonical_type
 from .pool import SparqlRequest
+from .services import declares_dataset
 
 
 def _execute(store: Store, request: SparqlRequest) -> tuple[str, object]:
     """Run one request in a worker: ("ok", (body, media type, form)) or (error class, message)."""
     try:
+        # The dataset: the protocol's if it gives one, else the query's FROM clauses, else the
+        # union of every graph as the default graph.
+        protocol = bool(request.default_graphs or request.named_graphs)
         result = store.query(
             request.query,
-            default_graph=[ox.NamedNode(g) for g in request.default_graphs],
-            named_graphs=[ox.NamedNode(g) for g in request.named_graphs],
+            union=not declares_dataset(request.query),
+            default_graph=[ox.NamedNode(g) for g in request.default_graphs] if protocol else None,
+            named_graphs=[ox.NamedNode(g) for g in request.named_graphs] if protocol else None,
+            base_iri=request.base_iri,
         )
         if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
             form = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"

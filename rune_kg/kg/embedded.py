@@ -52,17 +52,20 @@ class Store:
         union: bool = True,
         default_graph: list[ox.NamedNode] | None = None,
         named_graphs: list[ox.NamedNode] | None = None,
+        base_iri: str | None = None,
     ):
         """Run a SPARQL query; raises SyntaxError for a malformed query. The default graph is the
-        union of all graphs unless `default_graph` names the graphs to merge (SPARQL protocol's
-        default-graph-uri); `named_graphs` restricts what GRAPH sees (named-graph-uri)."""
+        union of all graphs (`union`) unless a dataset is given: `default_graph`, the graphs to
+        merge, and `named_graphs`, what GRAPH sees (SPARQL protocol's default-graph-uri and
+        named-graph-uri; an empty list: none). Relative IRIs resolve against `base_iri`."""
         return self._store.query(
             sparql,
             prefixes=PREFIXES,
-            use_default_graph_as_union=union and not default_graph,
-            default_graph=default_graph or None,
-            named_graphs=named_graphs or None,
+            use_default_graph_as_union=union and default_graph is None and named_graphs is None,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
             substitutions=substitutions,
+            base_iri=base_iri,
         )
 
     def update(self, sparql: str) -> None:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..errors import QueryError
+from ..errors import AnswerTimeout, QueryError
 from ..kg import KnowledgeGraph, iris
 from ..kg.geometry import DEFAULT_THRESHOLDS, Thresholds
 from ..kg.index import LEAVES, EntityIndex, load_index
@@ -171,6 +171,8 @@ def _decide_clause(
     universe = None if clause.universe >= ALL_CLASSES else clause.universe
     found = {}
     for w in candidates.tolist():
+        if deadline is not None and time.monotonic() > deadline:
+            raise AnswerTimeout("the answer ran past its time limit")
         world = World(index, w, universe, thresholds)
         if not order:
             witness = {} if holds(world, clause.formula, {}) else None

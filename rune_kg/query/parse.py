@@ -17,16 +17,36 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from ..errors import FormulaError
 from ..vocab import ONTOLOGY, predicates
-from .formula import And, Atom, Count, Exists, ForAll, Formula, Implies, Not, Or, free_variables
+from .formula import (
+    And,
+    Atom,
+    Count,
+    Exists,
+    ForAll,
+    Formula,
+    Implies,
+    Not,
+    Or,
+    free_variables,
+    variables,
+)
 
 _GRAMMAR = Path(__file__).with_name("formula.lark")
 _VARIABLE = re.compile(r"^[a-z][a-z0-9_]*$")
 KEYWORDS = ("exists", "forall", "and", "or", "not")
+
+# Limits on one formula (docs/query-language.md): far beyond any question's, well short of what
+# would hold a server for minutes or exhaust the parser's stack.
+MAX_CHARACTERS = 5000
+MAX_DEPTH = 40  # nesting of operators: negations, quantifiers, implications, and/or
+MAX_ATOMS = 64
+MAX_VARIABLES = 16
+MAX_COUNT = 1000  # N of exists>=N, exists<=N, exists=N
 
 
 @cache
@@ -173,6 +193,12 @@ class _Build(Transformer):
         return ForAll(variables, body)
 
     def count(self, _keyword, op: Token, n: Token, variable: Token, body) -> Formula:
+        if len(n.value) > 4 or int(n.value) > MAX_COUNT:
+            raise FormulaError(
+                f"a count of {n.value} is too large; the limit is {MAX_COUNT}",
+                n.start_pos,
+                self.text,
+            )
         return Count(op.value, int(n.value), _variable(variable, self.text), body)
 
     def not_(self, body) -> Formula:
@@ -218,19 +244,47 @@ def _check_scopes(f: Formula, text: str, bound: frozenset[str] = frozenset()) ->
             _check_scopes(c, text, bound)
 
 
+def _check_size(tree: Tree, text: str) -> None:
+    """The limits on depth and atoms, checked without recursion (the tree may be deep)."""
+    deepest, atoms, stack = 0, 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest, atoms = max(deepest, depth), atoms + (node.data == "atom")
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    if deepest > MAX_DEPTH:
+        raise FormulaError(f"the formula nests {deepest} deep; the limit is {MAX_DEPTH}", 0, text)
+    if atoms > MAX_ATOMS:
+        raise FormulaError(f"the formula has {atoms} atoms; the limit is {MAX_ATOMS}", 0, text)
+
+
 def parse(text: str) -> Formula:
-    """Parse and validate one formula."""
+    """Parse and validate one formula, within the limits above."""
+    if not isinstance(text, str):
+        raise FormulaError(f"a formula is text, not {type(text).__name__}", 0, str(text)[:80])
     if not text or not text.strip():
         raise FormulaError("empty formula", 0, text or "")
+    if len(text) > MAX_CHARACTERS:
+        raise FormulaError(
+            f"a formula of {len(text):,} characters is too long; the limit is {MAX_CHARACTERS:,}",
+            0,
+            text[:80] + "...",
+        )
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as err:
         raise _syntax_error(err, text) from None
+    _check_size(tree, text)
     try:
         formula = _Build(text).transform(tree)
     except VisitError as err:  # lark wraps what a callback raises
         raise err.orig_exc from None
     _check_scopes(formula, text, frozenset(free_variables(formula)))
+    if len(variables(formula)) > MAX_VARIABLES:
+        raise FormulaError(
+            f"the formula has {len(variables(formula))} variables; the limit is {MAX_VARIABLES}",
+            0,
+            text,
+        )
     return formula
 
 

@@ -29,8 +29,10 @@ def create_app(settings: Mapping | None = None) -> Flask:
     atexit.register(runtime.close)
 
     from . import api, errors, linked, page, pictures, sparql
+    from .http import cors
 
     for blueprint in (sparql.bp, api.bp, linked.bp, pictures.bp, page.bp):
         app.register_blueprint(blueprint)
+    app.after_request(cors)
     errors.register(app)
     return app

@@ -11,11 +11,10 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from ..ask import ask
 from ..errors import ExplainError, QueryError
 from ..query.explain import picture_file
-from .http import cors, href
+from .http import href
 from .runtime import runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-bp.after_request(cors)
 
 
 def _params() -> dict:
@@ -62,6 +61,9 @@ def links(image: str, source: str, fol: str, mode: str, tnorm: str) -> dict:
 def search():
     started = time.perf_counter()
     params = _params()
+    for name in ("q", "fol", "mode", "tnorm", "source"):
+        if params.get(name) is not None and not isinstance(params[name], str):
+            raise QueryError(f"{name} must be text, got {type(params[name]).__name__}")
     question, fol = params.get("q") or None, params.get("fol") or None
     rt = runtime()
     options = {
@@ -79,6 +81,8 @@ def search():
             fol,
             translator=rt.translator,
             samples=int(current_app.config["LLM_SAMPLES"]),
+            llm_seconds=float(current_app.config["LLM_SECONDS"]),
+            seconds=float(current_app.config["QUERY_TIMEOUT"]),
             **options,
         )
     data = found.to_json()

@@ -2,6 +2,8 @@
 --config`), then RUNE_* environment variables (RUNE_QUERY_TIMEOUT=5 sets QUERY_TIMEOUT), then
 what the caller passes (command-line options, tests)."""
 
+from ..translate import DEFAULT_SECONDS
+
 DEFAULTS = {
     "STORE": "rune-store",  # the store folder
     "ENDPOINT": None,  # a SPARQL 1.1 query URL instead of the store folder (rune_kg.kg.remote)
@@ -10,6 +12,9 @@ DEFAULTS = {
     "BASE_URL": None,
     "QUERY_TIMEOUT": 30.0,  # seconds a SPARQL query may run (waiting for a worker included)
     "QUERY_WORKERS": 2,  # processes that run SPARQL queries
+    # SPARQL requests that may wait for a busy worker (each holds a server thread); beyond
+    # them, 503 at once. Keep it below the server's threads minus QUERY_WORKERS.
+    "QUERY_QUEUE": 2,
     "MAX_CONTENT_LENGTH": 1 << 20,  # bytes of a request body (413 beyond)
     "UPDATE_TOKEN": None,  # SPARQL updates need "Authorization: Bearer <token>"; none: refused
     "SERVICE_ALLOW": [],  # endpoint IRIs that SERVICE clauses may call
@@ -20,6 +25,7 @@ DEFAULTS = {
     "LLM_MODEL": None,  # transformers: a model folder or .gguf file; openai: the model name
     "LLM_URL": None,  # openai: the server's base URL
     "LLM_SAMPLES": 5,
+    "LLM_SECONDS": DEFAULT_SECONDS,  # no LLM sample is started after this once one is valid
     "SEARCH_LIMIT": 20,  # results per search unless the request asks for another number
     "SEARCH_MAX_LIMIT": 500,
 }

@@ -5,8 +5,10 @@ as the SPARQL protocol's clients expect."""
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from ..errors import (
+    AnswerTimeout,
     BadRequest,
     Busy,
     ExplainError,
@@ -41,6 +43,7 @@ STATUS: dict[type[RuneError], int] = {
     UnsupportedMediaType: 415,
     QueryFailed: 500,
     QueryTimeout: 503,
+    AnswerTimeout: 503,
     Busy: 503,
     StoreUnavailable: 503,
     StoreError: 503,
@@ -67,11 +70,33 @@ def _details(err: RuneError) -> dict:
     return {"error": str(err)}
 
 
-def rune_error(err: RuneError):
+RETRY_AFTER = "2"  # seconds a client should wait after a 503
+
+
+def _reply(message: str, status: int, details: dict | None = None) -> Response:
+    """JSON under /api/, plain text elsewhere (as SPARQL clients expect)."""
     if request.path.startswith("/api/"):
-        return jsonify(_details(err)), status_of(err)
-    return Response(str(err) + "\n", status=status_of(err), mimetype="text/plain")
+        response = jsonify(details or {"error": message})
+    else:
+        response = Response(message + "\n", mimetype="text/plain")
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def rune_error(err: RuneError) -> Response:
+    return _reply(str(err), status_of(err), _details(err))
+
+
+def http_error(err: HTTPException) -> Response:
+    """Flask's own errors (no such route, method not allowed, body too large) in the same form."""
+    response = _reply(err.description or err.name, err.code or 500)
+    if err.code == 405 and err.valid_methods:
+        response.headers["Allow"] = ", ".join(err.valid_methods)
+    return response
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(RuneError, rune_error)
+    app.register_error_handler(HTTPException, http_error)

@@ -13,11 +13,11 @@ from ..vocab import DATA_NS, PREFIXES
 
 
 def cors(response: Response) -> Response:
-    """Let pages from the configured origin read the response (registered by the blueprints of
-    the SPARQL endpoint and the search API)."""
+    """Let pages from the configured origin read the response (every route: the app registers
+    it)."""
     response.headers["Access-Control-Allow-Origin"] = current_app.config["CORS_ORIGIN"]
     if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST"
         response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
     return response
 

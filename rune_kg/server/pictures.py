@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, request, send_file
+from flask import Blueprint, Response, request, send_file
 
 from ..ask import ask
+from ..errors import BadRequest
 from ..kg.iris import check_id
 from ..query.explain import entities_of, picture_file, render
 from .runtime import runtime
@@ -20,8 +21,8 @@ def _size() -> int | None:
     value = request.args.get("size")
     if value is None:
         return None
-    if not value.isdigit() or not 16 <= int(value) <= MAX_SIZE:
-        abort(400, f"size must be a number of pixels from 16 to {MAX_SIZE}")
+    if not (value.isascii() and value.isdigit()) or not 16 <= int(value) <= MAX_SIZE:
+        raise BadRequest(f"size must be a number of pixels from 16 to {MAX_SIZE}")
     return int(value)
 
 

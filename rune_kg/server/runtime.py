@@ -39,7 +39,12 @@ class Runtime:
             pool = ForwardingPool(config["ENDPOINT"], timeout)
         else:
             store = Store(config["STORE"], read_only=token is None)
-            pool = QueryPool(config["STORE"], workers=int(config["QUERY_WORKERS"]), timeout=timeout)
+            pool = QueryPool(
+                config["STORE"],
+                workers=int(config["QUERY_WORKERS"]),
+                timeout=timeout,
+                queue_size=int(config["QUERY_QUEUE"]),
+            )
         load_index(
             store, progress=False
         )  # built once here rather than by the first searches at once

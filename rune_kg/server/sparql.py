@@ -3,10 +3,12 @@ description (GET without a query)."""
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from ..endpoint import GRAPH_TYPES, RESULT_TYPES, SparqlRequest, check_services
 from ..endpoint.describe import service_description
+from ..endpoint.services import check_nesting
 from ..errors import (
     BadRequest,
     Forbidden,
@@ -15,11 +17,10 @@ from ..errors import (
     StoreUnavailable,
     UnsupportedMediaType,
 )
-from .http import base_url, choose, cors, rdf_response
+from .http import base_url, choose, rdf_response
 from .runtime import runtime
 
 bp = Blueprint("sparql", __name__)
-bp.after_request(cors)
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
@@ -34,7 +35,7 @@ def _one(values: list[str], name: str) -> str | None:
 
 def _operation() -> tuple[str | None, str | None]:
     """(query, update) of the request; at most one of them."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in request.args:
             raise BadRequest(
                 "updates are POSTed (application/sparql-update, or a form with 'update')"
@@ -54,17 +55,34 @@ def _operation() -> tuple[str | None, str | None]:
     if kind in (QUERY_BODY, UPDATE_BODY):
         if "query" in request.args or "update" in request.args:
             raise BadRequest(f"a {kind} request carries the operation in its body, not in the URL")
+        charset = request.mimetype_params.get("charset", "utf-8")
+        if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            raise UnsupportedMediaType(f"SPARQL bodies are UTF-8, not {charset}")
         try:
-            text = request.get_data().decode(request.mimetype_params.get("charset", "utf-8"))
-        except (UnicodeDecodeError, LookupError) as err:
-            raise BadRequest(f"cannot decode the body: {err}") from None
+            text = request.get_data().decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise BadRequest(f"the body is not UTF-8: {err}") from None
         return (text, None) if kind == QUERY_BODY else (None, text)
     raise UnsupportedMediaType(
         f"POST takes {FORM}, {QUERY_BODY} or {UPDATE_BODY}, not {kind or 'no Content-Type'}"
     )
 
 
+def _graphs(name: str) -> tuple[str, ...]:
+    """The IRIs of a dataset parameter, from the URL and, for a form, its body too."""
+    values = request.args.getlist(name)
+    if request.mimetype == FORM:
+        values += request.form.getlist(name)
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError:
+            raise BadRequest(f"{name} must be an absolute IRI, got {value!r}") from None
+    return tuple(values)
+
+
 @bp.route("/sparql", methods=["GET", "POST"])
+@bp.route("/sparql/", methods=["GET", "POST"])
 def endpoint():
     query, update = _operation()
     if query is None and update is None:
@@ -78,6 +96,7 @@ def endpoint():
             ),
             media_type,
         )
+    check_nesting(query if query is not None else update)
     check_services(query if query is not None else update, current_app.config["SERVICE_ALLOW"])
     if update is not None:
         return _update(update)
@@ -87,14 +106,14 @@ def endpoint():
             f"results are {', '.join(RESULT_TYPES)} (SELECT, ASK) or "
             f"{', '.join(GRAPH_TYPES)} (CONSTRUCT, DESCRIBE)"
         )
-    source = request.form if request.mimetype == FORM else request.args
     answer = runtime().pool.run(
         SparqlRequest(
             query,
             result_type,
             graph_type,
-            default_graphs=tuple(source.getlist("default-graph-uri")),
-            named_graphs=tuple(source.getlist("named-graph-uri")),
+            default_graphs=_graphs("default-graph-uri"),
+            named_graphs=_graphs("named-graph-uri"),
+            base_iri=base_url() + "sparql",
         )
     )
     return Response(
@@ -106,6 +125,9 @@ def endpoint():
 
 def _update(text: str) -> Response:
     rt = runtime()
+    for name in ("using-graph-uri", "using-named-graph-uri"):
+        if _graphs(name):
+            raise BadRequest(f"{name} is not supported: write USING in the update itself")
     if not rt.may_update(request.headers.get("Authorization")):
         raise Forbidden(
             "updates need the server's update token (Authorization: Bearer <token>)"

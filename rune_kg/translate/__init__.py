@@ -19,13 +19,16 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import TranslationError
-from ..query.formula import Formula, canonical
+from ..query.formula import Formula, canonical, normal_form
 
 if TYPE_CHECKING:
     from .vote import Candidate
 
 TRANSLATORS = ("auto", "embedded", "llama-cpp", "transformers", "openai")
 DEFAULT_SAMPLES = 5
+# LLM: once a candidate is valid, no sample is started after this many seconds (the vote counts
+# the samples drawn by then), so a question whose samples run long still answers in seconds.
+DEFAULT_SECONDS = 10.0
 MAX_QUESTION = 1000  # characters
 
 
@@ -132,10 +135,30 @@ def check_question(question: str) -> None:
         )
 
 
+def _once_per_form(answers):
+    """`answers`, called once per normal form of formula (the vote asks again after each sample,
+    and a runaway candidate costs the whole of its time limit)."""
+    known: dict = {}
+
+    def cached(formula):
+        key = normal_form(formula)
+        if key not in known:
+            known[key] = answers(formula)
+        return known[key]
+
+    return cached
+
+
 def translate(
-    question: str, translator="embedded", *, samples: int = DEFAULT_SAMPLES, answers=None
+    question: str,
+    translator="embedded",
+    *,
+    samples: int = DEFAULT_SAMPLES,
+    seconds: float = DEFAULT_SECONDS,
+    answers=None,
 ) -> Translation:
     """Translate one question. `translator` is "embedded" or a backend from open_translator;
+    an LLM draws up to `samples` candidates, and none after `seconds` once one is valid;
     `answers(formula) -> frozenset of images` (optional) lets LLM candidates that select the
     same images vote together."""
     from .embedded import translate_embedded  # the grammar and the lexicon: when first needed
@@ -150,7 +173,9 @@ def translate(
             if not translator.has_llm:
                 raise
             try:
-                found = translate(question, translator.llm(), samples=samples, answers=answers)
+                found = translate(
+                    question, translator.llm(), samples=samples, seconds=seconds, answers=answers
+                )
             except TranslationError as failed:
                 raise TranslationError(
                     f"{refused.message} The LLM ({translator.describe}) could not translate it "
@@ -168,6 +193,8 @@ def translate(
         )
     if samples < 1:
         raise TranslationError("samples must be at least 1", question)
+    if answers is not None:  # the vote is recounted after each sample: answer each form once
+        answers = _once_per_form(answers)
     stream = translator.sample(translator.messages(question), samples)
     if isinstance(stream, list):  # sampled whole: nothing to stop early
         formula, candidates = select(stream, answers)
@@ -177,6 +204,8 @@ def translate(
             texts.append(text)
             formula, candidates = select(texts, answers)
             if decided(candidates, samples):
+                break
+            if formula is not None and time.perf_counter() - started > seconds:
                 break
     if formula is None:
         reasons = "; ".join(sorted({c.error for c in candidates if c.error}))[:500]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -48,18 +49,28 @@ class Backend:
         raise NotImplementedError
 
 
+_UNUSED = re.compile(r"variable (\w+) is quantified but not used")
+
+
 def cut_to_formula(text: str) -> str:
-    """A grammatical prefix cut off by the token budget, made whole: the longest prefix ending
-    with a ')' that, its brackets closed, is a valid formula (else the text as it is)."""
+    """A sample made whole when it is cut short (by the token budget, or stuck): the longest
+    prefix ending with a ')' that, its brackets closed and the quantifiers of variables it no
+    longer uses dropped, is a valid formula (else the text as it is)."""
     for end in range(len(text), 0, -1):
-        if text[end - 1] == ")":
-            prefix = text[:end]
-            whole = prefix + ")" * (prefix.count("(") - prefix.count(")"))
+        if text[end - 1] != ")":
+            continue
+        prefix = text[:end]
+        whole = prefix + ")" * (prefix.count("(") - prefix.count(")"))
+        for _ in range(whole.count(":") + 1):
             try:
                 parse(whole)
                 return whole
-            except FormulaError:
-                continue
+            except FormulaError as err:
+                unused = _UNUSED.search(err.message)
+                if unused is None:
+                    break
+                quantifier = rf"\b(?:exists|forall)(?:[<>]?=\d+)? ?{unused.group(1)} ?: ?"
+                whole = re.sub(quantifier, "", whole, count=1)
     return text
 
 
@@ -107,8 +118,8 @@ class LlamaCppBackend(Backend):
 
     def sample(self, chat: list[dict], n: int) -> Iterator[str]:
         """n completions, one at a time (the caller may stop early); the prompt is evaluated
-        once and its state reused. A completion cut off by the token budget is cut back to a
-        formula."""
+        once and its state reused. A completion cut off by the token budget, or stuck where
+        nothing the grammar allows fits, is cut back to a formula."""
         for seed in range(n):
             sampler = GrammarSampler(self.vocabulary, temperature=self.temperature, seed=seed)
             reply = self.llm.create_chat_completion(
@@ -117,9 +128,7 @@ class LlamaCppBackend(Backend):
                 seed=seed,
                 logits_processor=[LlamaLogits(sampler)],
             )
-            choice = reply["choices"][0]
-            text = choice["message"]["content"] or ""
-            yield cut_to_formula(text) if choice.get("finish_reason") == "length" else text
+            yield cut_to_formula(reply["choices"][0]["message"]["content"] or "")
 
 
 class TransformersBackend(Backend):

@@ -16,6 +16,8 @@ from .formats import GRAPH_TYPES, RESULT_TYPES, canonical_type
 from .pool import SparqlRequest
 from .services import declares_dataset
 
+NICENESS = 10
+
 
 def _execute(store: Store, request: SparqlRequest) -> tuple[str, object]:
     """Run one request in a worker: ("ok", (body, media type, form)) or (error class, message)."""
@@ -50,6 +52,9 @@ def _serve(path: str) -> None:
     """Open the store, then answer requests until stdin closes; anything printed goes to stderr."""
     requests, answers = Connection(os.dup(0)), Connection(os.dup(1))
     os.dup2(2, 1)
+    # Below the server in CPU priority: a slow query must not starve the page, linked data and
+    # searches that the server's own threads answer.
+    os.nice(NICENESS)
     try:
         store = Store(path, read_only=True)
     except StoreError as err:

@@ -25,6 +25,7 @@ class Runtime:
         default_factory=threading.Lock
     )  # LLM backends: one request at a time
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    void: tuple | None = None  # ((store revision, base URL), its VoID triples)
 
     @classmethod
     def from_config(cls, config) -> Runtime:

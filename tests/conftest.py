@@ -71,6 +71,20 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture()
+def writable(tmp_path):
+    """A store of three real images and a client of an app that takes updates with the token
+    "s3cret"."""
+    from rune_kg.server import create_app
+
+    store = Store(tmp_path / "db")
+    ingest(sorted(LABELS.glob("*.txt"))[:3], store, source="dota", progress=False, workers=1)
+    del store
+    app = create_app({"STORE": str(tmp_path / "db"), "UPDATE_TOKEN": "s3cret", "QUERY_WORKERS": 1})
+    yield app.test_client()
+    app.extensions["rune"].close()
+
+
 @pytest.fixture(scope="session")
 def live_server(store_dir):
     """`rune serve` (waitress) on a free port of 127.0.0.1: its base URL."""

@@ -11,11 +11,7 @@ import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TURTLE, XML, SPARQLWrapper
 
-from rune_kg.ingest import ingest
-from rune_kg.kg import Store
 from rune_kg.server import create_app
-
-from .conftest import LABELS
 
 COUNT_IMAGES = "SELECT (COUNT(?i) AS ?n) WHERE { ?i a rune:Image }"
 CONSTRUCT_SHIPS = "CONSTRUCT { ?s a rune:Ship } WHERE { ?s a rune:Ship }"
@@ -195,17 +191,6 @@ def test_cors_for_browser_tools(client):
         "/sparql", headers={"Origin": "http://example.org", "Access-Control-Request-Method": "POST"}
     )
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
-
-
-@pytest.fixture()
-def writable(tmp_path):
-    """A store of three real images and an app that takes updates with a token."""
-    store = Store(tmp_path / "db")
-    ingest(sorted(LABELS.glob("*.txt"))[:3], store, source="dota", progress=False, workers=1)
-    del store
-    app = create_app({"STORE": str(tmp_path / "db"), "UPDATE_TOKEN": "s3cret", "QUERY_WORKERS": 1})
-    yield app.test_client()
-    app.extensions["rune"].close()
 
 
 def test_updates_need_the_token_and_are_seen_by_later_queries(writable, client):

@@ -180,6 +180,12 @@ def test_service_description_without_a_query(client):
     assert endpoint == ["http://localhost/sparql"]
     languages = {t.object.value for t in triples if t.predicate.value == sd + "supportedLanguage"}
     assert languages == {sd + "SPARQL11Query"}  # no update token, so no updates
+    formats = {t.object.value for t in triples if t.predicate.value == sd + "resultFormat"}
+    assert {
+        "http://www.w3.org/ns/formats/JSON-LD",
+        "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
+    } <= formats
+    assert all(f.startswith("http://www.w3.org/ns/formats/") for f in formats)
 
 
 def test_cors_for_browser_tools(client):

@@ -10,6 +10,8 @@ from ..vocab import DATA_NS, DCTERMS, ONTOLOGY, ONTOLOGY_IRI, RDF_TYPE, SD, VOID
 from .formats import GRAPH_TYPES, RESULT_TYPES
 
 DATASET = ox.NamedNode(DATA_NS + "dataset")
+# W3C's registered format IRIs (https://www.w3.org/ns/formats/) where pyoxigraph's differ
+FORMAT_IRIS = {ox.RdfFormat.JSON_LD: "http://www.w3.org/ns/formats/JSON-LD"}
 
 
 def _sd(local: str) -> ox.NamedNode:
@@ -39,7 +41,7 @@ def service_description(endpoint: str, updates: bool, federated: bool) -> list[o
         triples.append(ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
     if federated:
         triples.append(ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
-    formats = {f.iri for f in RESULT_TYPES.values()} | {f.iri for f in GRAPH_TYPES.values()}
+    formats = {FORMAT_IRIS.get(f, f.iri) for f in [*RESULT_TYPES.values(), *GRAPH_TYPES.values()]}
     triples += [
         ox.Triple(service, _sd("resultFormat"), ox.NamedNode(iri)) for iri in sorted(formats)
     ]

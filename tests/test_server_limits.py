@@ -89,6 +89,11 @@ def test_updates_cannot_fetch_files_or_unlisted_urls_or_nest_the_server_down(wri
     )
     assert using.status_code == 400 and "USING" in using.text
     assert writable.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    relative = "INSERT DATA { GRAPH <urn:g> { <s> <p> <o> } }"
+    done = writable.post("/sparql", data=relative, content_type=UPDATE, headers=token)
+    assert done.status_code == 204
+    ask = {"query": "ASK { <http://localhost/s> <http://localhost/p> <http://localhost/o> }"}
+    assert writable.get("/sparql", query_string=ask).get_json()["boolean"] is True
 
 
 @pytest.mark.parametrize(

@@ -68,9 +68,12 @@ class Store:
             base_iri=base_iri,
         )
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL update; the new revision is written in the same transaction."""
-        self._store.update(sparql + " ;\n" + revision_update(), prefixes=PREFIXES)
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        """Run a SPARQL update (relative IRIs resolved against `base_iri`); the new revision is
+        written in the same transaction."""
+        self._store.update(
+            sparql + " ;\n" + revision_update(), prefixes=PREFIXES, base_iri=base_iri
+        )
         self.generation += 1
 
     @property

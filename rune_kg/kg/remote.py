@@ -186,10 +186,13 @@ class RemoteStore:
                 "$RUNE_UPDATE_ENDPOINT)"
             )
 
-    def update(self, sparql: str, retry: bool = False) -> None:
-        """Run a SPARQL update and renew the revision, in one request."""
+    def update(self, sparql: str, base_iri: str | None = None, retry: bool = False) -> None:
+        """Run a SPARQL update (relative IRIs resolved against `base_iri`) and renew the
+        revision, in one request."""
         self._require_updates()
-        self._send(self._wrapper(_DECLARATIONS + sparql + " ;\n" + revision_update()), retry=retry)
+        base = f"BASE {ox.NamedNode(base_iri)}\n" if base_iri else ""  # escaped as an IRI
+        text = base + _DECLARATIONS + sparql + " ;\n" + revision_update()
+        self._send(self._wrapper(text), retry=retry)
         self.generation += 1
 
     def put_graphs(self, graphs: Iterable[tuple[ox.NamedNode, str]]) -> int:

@@ -68,8 +68,9 @@ class KnowledgeGraph(Protocol):
     def query_serialized(self, sparql: str, fmt: str) -> bytes:
         """The query's results written in `fmt` (a RESULT_FORMATS or GRAPH_FORMATS key)."""
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL update and renew the revision, atomically."""
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        """Run a SPARQL update (relative IRIs resolved against `base_iri`) and renew the
+        revision, atomically."""
 
     def put_graphs(self, graphs: Iterable[tuple[ox.NamedNode, str]]) -> int:
         """Replace each named graph's content with the N-Triples text given for it (consumed

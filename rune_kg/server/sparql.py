@@ -136,7 +136,7 @@ def _update(text: str) -> Response:
         )
     with rt.write_lock:
         try:
-            rt.store.update(text)
+            rt.store.update(text, base_iri=base_url() + "sparql")
         except SyntaxError as err:
             raise BadRequest(str(err)) from None
         except (OSError, StoreError) as err:

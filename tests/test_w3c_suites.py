@@ -17,6 +17,7 @@ rune-kg's own revision graph left out) are compared with the expected dataset.
 from __future__ import annotations
 
 import collections
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -220,29 +221,49 @@ def _endpoint(client, test: dict, query: str):
     return _returned(response.data, response.mimetype)
 
 
+class Tally:
+    """A suite run's counts, and the tests the engine passes but the endpoint fails."""
+
+    def __init__(self, name: str):
+        self.name, self.counts, self.failures = name, collections.Counter(), []
+
+    def not_applicable(self, reason: str) -> None:
+        self.counts["not applicable: " + reason] += 1
+
+    def add(self, test_id: str, on_engine, through_endpoint, expected) -> None:
+        """on_engine, through_endpoint: callables giving the result each way."""
+        try:
+            engine_passes = on_engine() == expected
+        except (SyntaxError, ValueError, OSError):
+            engine_passes = False
+        endpoint_passes = through_endpoint() == expected
+        self.counts["engine passes"] += engine_passes
+        self.counts["endpoint passes"] += endpoint_passes
+        self.counts["tests run"] += 1
+        if engine_passes and not endpoint_passes:
+            self.failures.append(test_id)
+
+    def check(self, at_least: int) -> None:
+        print(f"\nW3C SPARQL 1.1 {self.name}:", dict(self.counts))
+        assert self.counts["tests run"] > at_least
+        assert not self.failures, self.failures
+
+
 def test_what_the_engine_passes_the_endpoint_passes(suite):
     tests, client = suite
-    counts = collections.Counter()
-    failures = []
+    tally = Tally("query evaluation")
     for test in tests:
         query = test["query"].read_text()
         if " FROM " in query.upper().replace("\n", " "):
-            counts["not applicable: " + NOT_APPLICABLE["FROM"]] += 1
+            tally.not_applicable(NOT_APPLICABLE["FROM"])
             continue
-        expected = _expected(test["result"])
-        try:
-            engine_passes = _engine(test, query) == expected
-        except (SyntaxError, ValueError, OSError):
-            engine_passes = False
-        endpoint_passes = _endpoint(client, test, query) == expected
-        counts["engine passes"] += engine_passes
-        counts["endpoint passes"] += endpoint_passes
-        counts["tests run"] += 1
-        if engine_passes and not endpoint_passes:
-            failures.append(test["id"])
-    print("\nW3C SPARQL 1.1 query evaluation:", dict(counts))
-    assert counts["tests run"] > 200
-    assert not failures, failures
+        tally.add(
+            test["id"],
+            partial(_engine, test, query),
+            partial(_endpoint, client, test, query),
+            _expected(test["result"]),
+        )
+    tally.check(at_least=200)
 
 
 def _load(store: ox.Store, dataset: list[tuple[Path, str | None]]) -> None:
@@ -298,26 +319,18 @@ def _update_through_endpoint(test: dict, update: str, folder: Path):
 
 
 def test_updates_the_engine_passes_pass_through_the_endpoint(tmp_path):
-    counts = collections.Counter()
-    failures = []
+    tally = Tally("update evaluation")
     for i, test in enumerate(update_tests()):
         update = test["request"].read_text()
         if " LOAD " in f" {update.upper()} ":
-            counts["not applicable: " + NOT_APPLICABLE["LOAD"]] += 1
+            tally.not_applicable(NOT_APPLICABLE["LOAD"])
             continue
-        expected_store = ox.Store()
-        _load(expected_store, test["after"])
-        expected = _quads(expected_store)
-        try:
-            engine_passes = _update_on_engine(test, update) == expected
-        except (SyntaxError, ValueError, OSError):
-            engine_passes = False
-        endpoint_passes = _update_through_endpoint(test, update, tmp_path / str(i)) == expected
-        counts["engine passes"] += engine_passes
-        counts["endpoint passes"] += endpoint_passes
-        counts["tests run"] += 1
-        if engine_passes and not endpoint_passes:
-            failures.append(test["id"])
-    print("\nW3C SPARQL 1.1 update evaluation:", dict(counts))
-    assert counts["tests run"] > 90
-    assert not failures, failures
+        expected = ox.Store()
+        _load(expected, test["after"])
+        tally.add(
+            test["id"],
+            partial(_update_on_engine, test, update),
+            partial(_update_through_endpoint, test, update, tmp_path / str(i)),
+            _quads(expected),
+        )
+    tally.check(at_least=90)

@@ -1,13 +1,14 @@
 """SPARQL endpoint stage: a SparqlRequest -> SparqlResponse (serialized results), run by a pool of
 worker processes that each hold the store read-only, so that a query over its time limit is
-stopped by stopping its process. SERVICE endpoints are checked against an allow-list first.
+stopped by stopping its process. Requests are checked first (check_request): their nesting,
+and their SERVICE and LOAD IRIs against an allow-list.
 
 Entry point: `QueryPool.run`; one error type, `EndpointError` (with a subclass per HTTP status).
 """
 
 from .formats import GRAPH_TYPES, RESULT_TYPES
 from .pool import QueryPool, SparqlRequest, SparqlResponse
-from .services import check_services
+from .services import check_request
 
 __all__ = [
     "Busy",
@@ -22,5 +23,5 @@ __all__ = [
     "QueryPool",
     "SparqlRequest",
     "SparqlResponse",
-    "check_services",
+    "check_request",
 ]

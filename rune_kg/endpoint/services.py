@@ -45,11 +45,10 @@ MAX_NESTING = 200  # brackets { ( [ open at once
 _REMOTE = ("SERVICE", "LOAD")
 
 
-def service_endpoints(query: str) -> list[str | None]:
+def _remote_iris(tokens: list[tuple[str, str]]) -> list[str | None]:
     """The IRI of every SERVICE clause and LOAD operation (None for a variable endpoint)."""
     prefixes = dict(PREFIXES)
     base = None
-    tokens = _tokens(query)
     found: list[str | None] = []
     for i, (kind, text) in enumerate(tokens):
         word = text.upper() if kind == "name" else ""
@@ -79,10 +78,10 @@ def declares_dataset(query: str) -> bool:
     return any(kind == "name" and text.upper() == "FROM" for kind, text in _tokens(query))
 
 
-def check_nesting(text: str) -> None:
+def _check_nesting(tokens: list[tuple[str, str]]) -> None:
     """Raise BadRequest when brackets outside strings, IRIs and comments nest too deep."""
     depth = 0
-    for kind, token in _tokens(text):
+    for kind, token in tokens:
         if kind == "other" and token in "{([":
             depth += 1
             if depth > MAX_NESTING:
@@ -91,11 +90,13 @@ def check_nesting(text: str) -> None:
             depth -= 1
 
 
-def check_services(query: str, allowed: Iterable[str]) -> None:
-    """Raise Forbidden unless every SERVICE endpoint and LOAD source in the query (or update)
-    is in `allowed` and none is a file."""
+def check_request(text: str, allowed: Iterable[str]) -> None:
+    """Check a query or update before it runs: BadRequest when it nests too deep, Forbidden
+    unless every SERVICE endpoint and LOAD source is in `allowed` and none is a file."""
+    tokens = _tokens(text)
+    _check_nesting(tokens)
     allowed = set(allowed)
-    for endpoint in service_endpoints(query):
+    for endpoint in _remote_iris(tokens):
         if endpoint is None:
             raise Forbidden("SERVICE with a variable endpoint is refused: name the endpoint")
         if endpoint.lower().startswith("file:"):

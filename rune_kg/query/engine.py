@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..errors import AnswerTimeout, QueryError
+from ..errors import QueryError
 from ..kg import KnowledgeGraph, iris
 from ..kg.geometry import DEFAULT_THRESHOLDS, Thresholds
 from ..kg.index import LEAVES, EntityIndex, load_index
@@ -25,7 +25,7 @@ from .parse import parse
 from .plan import ALL_CLASSES, Clause, class_range, plan
 from .sparql import rewrite
 from .tnorms import TNORMS, TNorm
-from .worlds import Env, World, holds, search
+from .worlds import Env, World, check_deadline, holds, search
 
 MODES = ("scored", "crisp")
 STORED_RELATIONS = stored_predicates()
@@ -171,8 +171,7 @@ def _decide_clause(
     universe = None if clause.universe >= ALL_CLASSES else clause.universe
     found = {}
     for w in candidates.tolist():
-        if deadline is not None and time.monotonic() > deadline:
-            raise AnswerTimeout("the answer ran past its time limit")
+        check_deadline(deadline)
         world = World(index, w, universe, thresholds)
         if not order:
             witness = {} if holds(world, clause.formula, {}) else None

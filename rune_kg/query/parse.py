@@ -279,11 +279,10 @@ def parse(text: str) -> Formula:
     except VisitError as err:  # lark wraps what a callback raises
         raise err.orig_exc from None
     _check_scopes(formula, text, frozenset(free_variables(formula)))
-    if len(variables(formula)) > MAX_VARIABLES:
+    count = len(variables(formula))
+    if count > MAX_VARIABLES:
         raise FormulaError(
-            f"the formula has {len(variables(formula))} variables; the limit is {MAX_VARIABLES}",
-            0,
-            text,
+            f"the formula has {count} variables; the limit is {MAX_VARIABLES}", 0, text
         )
     return formula
 

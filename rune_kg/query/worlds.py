@@ -344,6 +344,12 @@ def _domains(
     return domains
 
 
+def check_deadline(deadline: float | None) -> None:
+    """Raise AnswerTimeout once `deadline` (time.monotonic()) has passed."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise AnswerTimeout("the answer ran past its time limit")
+
+
 def search(
     world: World,
     variables: tuple[str, ...],
@@ -367,8 +373,7 @@ def search(
     def extend(i: int, env: Env) -> Env | None:
         if i == len(variables):
             return env
-        if deadline is not None and time.monotonic() > deadline:
-            raise AnswerTimeout("the answer ran past its time limit")
+        check_deadline(deadline)
         v = variables[i]
         mask = domains[i] & _unused(world, env)
         for part in later[i]:

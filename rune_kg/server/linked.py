@@ -90,7 +90,8 @@ def void():
     media_type = choose(list(GRAPH_TYPES))
     if media_type is None:
         abort(406, f"VoID is served as {', '.join(GRAPH_TYPES)}")
-    rt, key = runtime(), (runtime().store.revision, base_url())
+    rt = runtime()
+    key = (rt.store.revision, base_url())
     if rt.void is None or rt.void[0] != key:  # counted once per revision of the store
         rt.void = (key, void_description(rt.store, base_url()))
     return rdf_response(rt.void[1], media_type)

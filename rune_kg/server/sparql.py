@@ -6,9 +6,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
-from ..endpoint import GRAPH_TYPES, RESULT_TYPES, SparqlRequest, check_services
+from ..endpoint import GRAPH_TYPES, RESULT_TYPES, SparqlRequest, check_request
 from ..endpoint.describe import service_description
-from ..endpoint.services import check_nesting
 from ..errors import (
     BadRequest,
     Forbidden,
@@ -96,8 +95,7 @@ def endpoint():
             ),
             media_type,
         )
-    check_nesting(query if query is not None else update)
-    check_services(query if query is not None else update, current_app.config["SERVICE_ALLOW"])
+    check_request(query if query is not None else update, current_app.config["SERVICE_ALLOW"])
     if update is not None:
         return _update(update)
     result_type, graph_type = choose(list(RESULT_TYPES)), choose(list(GRAPH_TYPES))

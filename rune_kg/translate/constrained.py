@@ -26,13 +26,15 @@ _ALPHABET = re.compile(r"^[a-z0-9_ (),:&|~<>=\-]+$")  # names are lower case
 # Variables are a letter and at most one digit, and a quantifier binds one ("exists x: exists
 # y:"), as in the GBNF grammar: a run-on sample ("exists d1, ei, vi, ...",
 # "inside(a_intersection, b)") is cut early.
-_VARIABLE = re.compile(r"(?:\b(?!(?:not|and|or)\()\w+\(|, |(?:exists|forall)(?:[<>]?=\d+)? )(\w*)")
+_QUANTIFIER_HEAD = r"(?:exists|forall)(?:[<>]?=\d+)? "  # "exists ", "exists>=2 ", "forall "
+_ATOM_BRACKET = r"\b(?!(?:not|and|or)\()\w+\("  # "ship(", not "not("
+_VARIABLE = re.compile(rf"(?:{_ATOM_BRACKET}|, |{_QUANTIFIER_HEAD})(\w*)")
 _SHORT = re.compile(r"[a-z][0-9]?")
-_LIST = re.compile(r"(?:exists|forall)(?:[<>]?=\d+)? \w+,")
+_LIST = re.compile(rf"{_QUANTIFIER_HEAD}\w+,")
 # Spacing as in the canonical form: one space, none inside brackets or before ",", one after
 # a count ("exists>=2 x")
 _LOOSE = re.compile(r"  |\( | \)| ,|=\d+[a-z]")
-_BOUND = re.compile(r"(?:exists|forall)(?:[<>]?=\d+)? (\w+)(?=\W)")
+_BOUND = re.compile(rf"{_QUANTIFIER_HEAD}(\w+)(?=\W)")
 # Bounds no formula of the question sets comes near (at most 3 brackets of grouping nested, 4
 # quantifiers), so that a sample cannot nest its way to the token budget ("not(not(not(...",
 # "exists x: (exists x1: (exists x2: ..."); and no negation of a negation.
@@ -40,7 +42,6 @@ MAX_GROUPING = 6
 MAX_QUANTIFIERS = 8
 _QUANTIFIER = re.compile(r"\b(?:exists|forall)\b")
 _DOUBLE_NEGATION = re.compile(r"(?:~|\bnot\b) ?\(? ?(?:~|\bnot\b)")
-_ATOM_BRACKET = re.compile(r"\b(?!(?:not|and|or)\()\w+\(")
 _AFTER_NEGATION = re.compile(r"(?:~|\bnot\b) ?\(? ?$")
 _PARTIAL_WORD = re.compile(r"(?<!\w)([a-z_]{2,})$")
 _LAST_ATOM = re.compile(r"\b\w+\([\w, ]*\)$")
@@ -155,7 +156,7 @@ def _bounded(text: str) -> bool:
             w.startswith(word) for w in _words() - banned
         ):
             return False
-    atoms = {m.end() - 1 for m in _ATOM_BRACKET.finditer(text)}
+    atoms = {m.end() - 1 for m in re.finditer(_ATOM_BRACKET, text)}
     open_brackets: list[bool] = []  # grouping (True) or an atom's (False)
     for i, char in enumerate(text):
         if char == "(":

@@ -1,7 +1,7 @@
 """Load on the server: concurrent clients on loopback mixing searches and SPARQL queries.
 
     python benchmarks/load.py [--labels DIR] [--workdir /tmp/rune-bench-dota-v1] [--clients 32]
-        [--seconds 60] [--slow 0] [--json out.json]
+        [--seconds 60] [--slow 0] [--writers 0 --write-rate 2] [--json out.json]
 
 Starts `rune serve` (waitress) on the DOTA v1.0 store of benchmarks/queries.py (ingested in
 WORKDIR/store when missing) on a free port of 127.0.0.1, then runs --clients threads for
@@ -11,8 +11,12 @@ WORKDIR/store when missing) on a free port of 127.0.0.1, then runs --clients thr
 - SPARQL: POST /sparql of one of SPARQL_MIX (counts, a two-entity join, a DESCRIBE, an ASK);
 - cheap (--cheap-share): GET / (the page) or /void.
 --slow N adds N clients that each keep one slow SPARQL query (SLOW, stopped by the server's time
-limit) in flight. Reports requests per second, p50/p99 latency per kind, and every status code:
-503s (every query worker busy, Retry-After) are counted apart from other server errors.
+limit) in flight. --writers N adds N clients that each POST --write-rate updates per second
+(with the server's update token, on a copy of the store): each adds a note to the named graph of
+an image drawn at random, so that the entity index of that image is read again; at the end, the
+benchmark counts the notes in the store and reports any acknowledged write that is missing.
+Reports requests per second, p50/p99 latency per kind, and every status code: 503s (every query
+worker busy, Retry-After) are counted apart from other server errors.
 The clients are Python threads on the same 2 cores as the server: they take CPU from it.
 """
 
@@ -21,7 +25,10 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -48,6 +55,14 @@ SPARQL_MIX = [
 ]
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 CHEAP = ["/", "/void"]
+_READS = ("search", "sparql", "cheap")
+TOKEN = "load-benchmark"
+GRAPH = "https://w3id.org/rune-kg/data/graph/dota/"
+NOTE = "urn:rune-bench:note/"  # + writer/number: the subject of each write's note
+COUNT_NOTES = (
+    "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?note rdfs:comment ?c } "
+    f'FILTER(STRSTARTS(STR(?note), "{NOTE}")) }}'
+)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -107,6 +122,58 @@ def client(
         log.extend(mine)
 
 
+def writer(
+    base: str, deadline: float, seed: int, rate: float, images: list[str], log: list, lock
+) -> None:
+    """POST `rate` updates per second, each adding one note to an image's graph; logs them as
+    kind "write" (the acknowledged ones are those answered 204)."""
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    rng = random.Random(seed)
+    mine, number, next_at = [], 0, time.perf_counter()
+    while next_at < deadline:
+        time.sleep(max(0.0, next_at - time.perf_counter()))
+        next_at += 1 / rate
+        number += 1
+        update = (
+            f"INSERT DATA {{ GRAPH <{GRAPH}{rng.choice(images)}> "
+            f'{{ <{NOTE}{seed}/{number}> rdfs:comment "written under load" }} }}'
+        )
+        headers = {
+            "Content-Type": "application/sparql-update",
+            "Authorization": f"Bearer {TOKEN}",
+        }
+        started = time.perf_counter()
+        try:
+            connection.request("POST", "/sparql", body=update.encode(), headers=headers)
+            response = connection.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as err:
+            status = f"{type(err).__name__}"
+            connection.close()
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        mine.append(("write", status, time.perf_counter() - started, started))
+    with lock:
+        log.extend(mine)
+
+
+def count_notes(base: str) -> int:
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    connection.request(
+        "POST",
+        "/sparql",
+        body=COUNT_NOTES.encode(),
+        headers={
+            "Content-Type": "application/sparql-query",
+            "Accept": "application/sparql-results+json",
+        },
+    )
+    answer = json.loads(connection.getresponse().read())
+    return int(answer["results"]["bindings"][0]["n"]["value"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -118,6 +185,8 @@ def main() -> None:
     parser.add_argument("--search-share", type=float, default=0.5)
     parser.add_argument("--cheap-share", type=float, default=0.0)
     parser.add_argument("--slow", type=int, default=0, help="clients that keep a slow query")
+    parser.add_argument("--writers", type=int, default=0, help="clients that POST updates")
+    parser.add_argument("--write-rate", type=float, default=2.0, help="updates/s per writer")
     parser.add_argument("--threads", type=int, default=8, help="the server's request threads")
     parser.add_argument(
         "--query-workers", type=int, default=2, help="the server's SPARQL processes"
@@ -126,6 +195,12 @@ def main() -> None:
     args = parser.parse_args()
 
     store_dir = build(args.workdir, dota_v1_labels(args.labels))
+    images = sorted(p.stem for p in dota_v1_labels(args.labels).glob("*.txt"))
+    if args.writers:  # writes go to a copy: the query benchmark's store stays as ingested
+        copy = args.workdir / "store-written"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(store_dir, copy)
+        store_dir = copy
     questions = [
         json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()
     ]
@@ -146,6 +221,7 @@ def main() -> None:
         ],
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, "RUNE_UPDATE_TOKEN": TOKEN} if args.writers else None,
     )
     try:
         line = server.stdout.readline()
@@ -164,6 +240,11 @@ def main() -> None:
                 args=(base, deadline, i, shares, questions, log, lock, i >= args.clients),
             )
             for i in range(args.clients + args.slow)
+        ] + [
+            threading.Thread(
+                target=writer, args=(base, deadline, i, args.write_rate, images, log, lock)
+            )
+            for i in range(args.writers)
         ]
         started = time.perf_counter()
         for t in threads:
@@ -171,22 +252,25 @@ def main() -> None:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        notes = count_notes(base) if args.writers else 0
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.send_signal(signal.SIGINT)  # as Ctrl-C: the server saves its updated index
+        server.wait(timeout=60)
 
+    reads = [entry for entry in log if entry[0] != "write"]
     report = {
         "clients": args.clients,
+        "writers": args.writers,
         "seconds": round(elapsed, 1),
-        "requests": len(log),
-        "throughput_per_s": round(len(log) / elapsed, 1),
+        "requests": len(reads),
+        "throughput_per_s": round(len(reads) / elapsed, 1),
         "statuses": {},
         "kinds": {},
     }
     for _, status, _, _ in log:
         report["statuses"][str(status)] = report["statuses"].get(str(status), 0) + 1
-    for kind in ("search", "sparql", "cheap", "slow", "all"):
-        times = [s for k, _, s, _ in log if k == kind or (kind == "all" and k != "slow")]
+    for kind in ("search", "sparql", "cheap", "slow", "write", "all"):
+        times = [s for k, _, s, _ in log if k == kind or (kind == "all" and k in _READS)]
         if not times:
             continue
         report["kinds"][kind] = {
@@ -199,6 +283,13 @@ def main() -> None:
     report["server_errors"] = sum(
         1 for k, s, _, _ in log if k != "slow" and (not isinstance(s, int) or 500 <= s != 503)
     )
+    if args.writers:
+        acknowledged = sum(1 for k, s, _, _ in log if k == "write" and s == 204)
+        report["writes"] = {
+            "acknowledged": acknowledged,
+            "found": notes,
+            "lost": max(0, acknowledged - notes),
+        }
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

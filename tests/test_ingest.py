@@ -15,6 +15,7 @@ from rune_kg.ingest.records import DotaImage, DotaObject, RunInfo
 from rune_kg.ingest.runfile import write_run_file
 from rune_kg.kg import Store
 from rune_kg.kg.iris import run_iri
+from rune_kg.kg.pictures import picture_paths
 from rune_kg.kg.stats import collection_stats
 from rune_kg.query.engine import answer
 
@@ -178,7 +179,8 @@ def test_detection_folder_keeps_its_run_provenance_and_empty_images(tmp_path):
             "SELECT ?id ?file WHERE { ?i rune:imageId ?id OPTIONAL { ?i rune:imageFile ?file } }"
         )
     }
-    assert files == {"D1": None, "D2": str((IMAGES / "P1888.png").resolve())}
+    assert files == {"D1": None, "D2": "P1888.png"}  # the name; its path stays beside the store
+    assert picture_paths(store)["D2"] == str((IMAGES / "P1888.png").resolve())
     # D2, read but empty, answers "no plane"
     assert [
         r.image

@@ -171,7 +171,7 @@ def test_serve_on_the_endpoint(oxigraph, store):
     no_update_url = create_app({"ENDPOINT": oxigraph + "/query", "UPDATE_TOKEN": "t"}).test_client()
     refused = no_update_url.post(
         "/sparql",
-        data="INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        data="INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }",
         content_type="application/sparql-update",
         headers={"Authorization": "Bearer t"},
     )

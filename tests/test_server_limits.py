@@ -81,13 +81,13 @@ def test_updates_cannot_fetch_files_or_unlisted_urls_or_nest_the_server_down(wri
     deep = "INSERT DATA { " + "(" * 5000 + " ) " * 5000 + "}"
     nested = writable.post("/sparql", data=deep, content_type=UPDATE, headers=token)
     assert nested.status_code == 400 and "deeper" in nested.text
-    using = writable.post(
+    both = writable.post(
         "/sparql?using-graph-uri=urn:g",
-        data="DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        data="WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
         content_type=UPDATE,
         headers=token,
     )
-    assert using.status_code == 400 and "USING" in using.text
+    assert both.status_code == 400 and "USING/WITH" in both.text
     assert writable.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
     relative = "INSERT DATA { GRAPH <urn:g> { <s> <p> <o> } }"
     done = writable.post("/sparql", data=relative, content_type=UPDATE, headers=token)
@@ -154,3 +154,13 @@ def test_busy_workers_refuse_at_once_and_cheap_requests_stay_fast(store_dir):
         slow.join()
     finally:
         app.extensions["rune"].close()
+
+
+def test_pictures_are_published_by_their_url_never_by_their_path(client):
+    from .conftest import IMAGES
+
+    export = client.get("/export?format=nquads").text
+    assert "P0706.png" in export and str(IMAGES) not in export
+    page = client.get("/data/image/P0706", headers={"Accept": "application/n-triples"}).text
+    assert "<http://localhost/images/P0706.png>" in page and str(IMAGES) not in page
+    assert client.get("/images/P0706.png").status_code == 200

@@ -26,12 +26,11 @@ import pytest
 from rune_kg.kg.store import META_GRAPH
 from rune_kg.server import create_app
 
-SUITE = Path(__file__).resolve().parents[2] / "shared" / "w3c" / "sparql" / "sparql11"
-MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
-UT = "http://www.w3.org/2009/sparql/tests/test-update#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-QT = "http://www.w3.org/2001/sw/DataAccess/tests/test-query#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+from .w3c import MF, QT, RDF, RDFS, SUITE, UT
+from .w3c import objects as _objects
+from .w3c import path as _path
+from .w3c import rdf_list as _list
+
 EMPTY = "urn:rune-kg:test:empty"
 # Not applicable through a dataset of the protocol, each with its reason.
 NOT_APPLICABLE = {
@@ -46,22 +45,6 @@ RESULT_FORMATS = {
 }
 
 pytestmark = pytest.mark.skipif(not SUITE.is_dir(), reason=f"no W3C suite at {SUITE}")
-
-
-def _objects(graph: ox.Store, subject, predicate: str) -> list:
-    return [q.object for q in graph.quads_for_pattern(subject, ox.NamedNode(predicate), None)]
-
-
-def _list(graph: ox.Store, head) -> list:
-    items = []
-    while head != ox.NamedNode(RDF + "nil"):
-        items += _objects(graph, head, RDF + "first")
-        head = _objects(graph, head, RDF + "rest")[0]
-    return items
-
-
-def _path(node: ox.NamedNode) -> Path:
-    return Path(node.value.removeprefix("file://"))
 
 
 def _entries(top_name: str, kind: str):
@@ -301,7 +284,9 @@ def _update_through_endpoint(test: dict, update: str, folder: Path):
     _load(store, test["before"])
     store.flush()
     del store
-    app = create_app({"STORE": str(folder), "UPDATE_TOKEN": "w3c", "QUERY_WORKERS": 1})
+    app = create_app(
+        {"STORE": str(folder), "UPDATE_TOKEN": "w3c", "QUERY_WORKERS": 1, "DEFAULT_GRAPH": "store"}
+    )
     try:
         client = app.test_client()
         done = client.post(

@@ -3,9 +3,9 @@
 Each worker (worker.py, a process of its own) opens the store read-only and answers one request
 at a time over a pipe with the serialized result. A request that passes its time limit has its
 worker stopped (the only way to stop a query inside Oxigraph) and a fresh one started in its
-place. Read-only stores see the data
-as it was when they opened: `refresh()` restarts every worker before its next query (after an
-update through the server).
+place. A read-only store sees the data as it was when it opened: after an update through the
+server, `refresh()` has each worker reopen its store before its next query (milliseconds; the
+process keeps running).
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class SparqlRequest:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     base_iri: str | None = None  # what relative IRIs resolve against
+    union: bool = True  # no dataset given: the union of all graphs as default graph (else the
+    # store's own unnamed graph)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,14 @@ class _Worker:
             self.stop()
             raise QueryFailed(message)
 
+    def reopen(self, generation: int) -> None:
+        """Open the store again, to see what was written since it was opened."""
+        self.requests.send("reopen")
+        status, message = self.answers.recv()
+        if status != "ready":
+            raise QueryFailed(message)
+        self.generation = generation
+
     def ask(self, request: SparqlRequest, timeout: float) -> tuple[str, object]:
         self.requests.send(request)
         if not self.answers.poll(timeout):
@@ -117,7 +127,7 @@ class QueryPool:
             self._idle.put(None)  # started on first use
 
     def refresh(self) -> None:
-        """Restart each worker before its next query, so that it sees the store as it is now."""
+        """Have each worker reopen its store before its next query, to see it as it is now."""
         with self._lock:
             self.generation += 1
 
@@ -127,8 +137,7 @@ class QueryPool:
         worker = self._take_worker()
         try:
             if worker is not None and worker.generation != self.generation:
-                worker.stop()
-                worker = None
+                worker.reopen(self.generation)
             if worker is None:
                 worker = _Worker(self.path, self.generation)
             left = self.timeout - (time.perf_counter() - started)

@@ -1,6 +1,7 @@
-"""A query worker's process: python -m rune_kg.endpoint.worker STORE. Requests (SparqlRequest)
-arrive pickled on stdin; answers leave on the original stdout: ("ok", (body, media type, form)),
-("ready", None) once the store is open, or (error class name, message)."""
+"""A query worker's process: python -m rune_kg.endpoint.worker STORE. Requests (SparqlRequest, or
+"reopen" to open the store again) arrive pickled on stdin; answers leave on the original stdout:
+("ok", (body, media type, form)), ("ready", None) once the store is open, or (error class name,
+message)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _execute(store: Store, request: SparqlRequest) -> tuple[str, object]:
         protocol = bool(request.default_graphs or request.named_graphs)
         result = store.query(
             request.query,
-            union=not declares_dataset(request.query),
+            union=request.union and not declares_dataset(request.query),
             default_graph=[ox.NamedNode(g) for g in request.default_graphs] if protocol else None,
             named_graphs=[ox.NamedNode(g) for g in request.named_graphs] if protocol else None,
             base_iri=request.base_iri,
@@ -55,18 +56,28 @@ def _serve(path: str) -> None:
     # Below the server in CPU priority: a slow query must not starve the page, linked data and
     # searches that the server's own threads answer.
     os.nice(NICENESS)
-    try:
-        store = Store(path, read_only=True)
-    except StoreError as err:
-        answers.send(("QueryFailed", str(err)))
-        return
-    answers.send(("ready", None))
-    while True:
+    store = _open(path, answers)
+    while store is not None:
         try:
             request = requests.recv()
         except EOFError:
             return
-        answers.send(_execute(store, request))
+        if request == "reopen":
+            del store  # closes it: one read-only instance at a time
+            store = _open(path, answers)
+        else:
+            answers.send(_execute(store, request))
+
+
+def _open(path: str, answers: Connection) -> Store | None:
+    """The store opened read-only, "ready" said; None (the failure said) if it cannot open."""
+    try:
+        store = Store(path, read_only=True)
+    except StoreError as err:
+        answers.send(("QueryFailed", str(err)))
+        return None
+    answers.send(("ready", None))
+    return store
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import pyoxigraph as ox
@@ -133,7 +134,7 @@ def image_ntriples(
         facts.append((RUNE.gsd, _literal(float(image.gsd))))
     if picture:
         facts += [
-            (RUNE.imageFile, _literal(picture.path)),
+            (RUNE.imageFile, _literal(Path(picture.path).name)),  # its path: kg/pictures.py
             (RUNE.width, _literal(picture.width)),
             (RUNE.height, _literal(picture.height)),
         ]

@@ -27,6 +27,7 @@ from ..errors import DotaFormatError, IngestError, RunFileError
 from ..kg import KnowledgeGraph, iris
 from ..kg.geometry import Boxes, pair_relations
 from ..kg.index import WorldEntities, load_index, save_index
+from ..kg.pictures import record_pictures
 from . import rdf
 from .dota import is_detection_file, read_detection_files, read_label_file
 from .records import PICTURE_SUFFIXES, DotaImage, Failure, Picture, RunInfo
@@ -57,6 +58,7 @@ class _Rendered:
     relations: int
     zero_area: int
     world: WorldEntities
+    picture: str | None  # the picture file's path
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ def _render(job: _Job) -> _Rendered | Failure:
             rdf.relation_count(relations),
             int(np.count_nonzero(boxes.area <= 0)),
             world,
+            picture.path if picture else None,
         )
     except (DotaFormatError, iris.IdentifierError, OSError) as err:
         return Failure(str(job.path or job.image.source_file), str(err))
@@ -258,6 +261,7 @@ def _store(
     report.failures += [j for j in jobs if isinstance(j, Failure)]
     jobs = [j for j in jobs if isinstance(j, _Job)]
     worlds: list[WorldEntities] = []
+    pictures: dict[str, Path] = {}
     index = None  # read before the first write (the file still matches the store's revision)
 
     def graphs(rendered: Iterator[_Rendered | Failure], bar: tqdm) -> Iterator[tuple]:
@@ -270,6 +274,8 @@ def _store(
             if index is None:
                 index = load_index(store, progress)
             worlds.append(item.world)
+            if item.picture:
+                pictures[item.image_id] = Path(item.picture)
             report.images += 1
             report.entities += item.entities
             report.triples += item.triples
@@ -293,6 +299,7 @@ def _store(
     if report.images:  # else nothing went in: the store stays as it was, its run record too
         store.flush()
         save_index(store, index.replace(worlds, store.revision))
+        record_pictures(store, pictures)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -15,11 +15,13 @@ import hashlib
 import os
 import shutil
 import sys
+import threading
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
+import pyoxigraph as ox
 
 from ..vocab import descendants, leaf_classes, materialised
 from . import iris
@@ -120,15 +122,31 @@ class EntityIndex:
     def world_key(self, w: int) -> tuple[str, str]:
         return str(self.source[w]), str(self.image_id[w])
 
+    @cached_property
+    def world_numbers(self) -> dict[tuple[str, str], int]:
+        """(source, image id) -> world number."""
+        return {key: w for w, key in enumerate(zip(self.source.tolist(), self.image_id.tolist()))}
+
     def without(self, keys: set[tuple[str, str]]) -> EntityIndex:
-        """The index minus the worlds with these (source, image id) keys."""
-        keep = np.array([self.world_key(w) not in keys for w in range(self.worlds)], dtype=bool)
+        """The index minus the worlds with these (source, image id) keys. A world's pairs are
+        one slice of each sorted pair list: the rest is copied in pieces, each shifted by the
+        rows removed before it."""
+        dropped = sorted(self.world_numbers[k] for k in keys if k in self.world_numbers)
+        if not dropped:
+            return self
+        keep = np.ones(self.worlds, dtype=bool)
+        keep[dropped] = False
         row_keep = np.repeat(keep, np.diff(self.offsets))
-        new_row = np.cumsum(row_keep) - 1
         pairs = {}
         for name, p in self.pairs.items():
-            kept = p[row_keep[p[:, 0]] & row_keep[p[:, 1]]] if len(p) else p
-            pairs[name] = new_row[kept] if len(kept) else kept
+            pieces, start, removed_rows = [], 0, 0
+            for w in dropped:
+                lo, hi = np.searchsorted(p[:, 0], self.offsets[w : w + 2])
+                pieces.append(p[start:lo] - removed_rows)
+                start = hi
+                removed_rows += int(self.offsets[w + 1] - self.offsets[w])
+            pieces.append(p[start:] - removed_rows)
+            pairs[name] = np.concatenate(pieces)
         sizes = np.diff(self.offsets)[keep]
         return EntityIndex(
             self.revision,
@@ -139,10 +157,13 @@ class EntityIndex:
             pairs=pairs,
         )
 
-    def replace(self, worlds: list[WorldEntities], revision: str | None) -> EntityIndex:
-        """A new index where these worlds replace any with the same (source, image id)."""
+    def replace(
+        self, worlds: list[WorldEntities], revision: str | None, removed: frozenset = frozenset()
+    ) -> EntityIndex:
+        """A new index where these worlds replace any with the same (source, image id), and the
+        worlds of the `removed` keys are gone."""
         added = from_worlds(worlds, revision)
-        kept = self.without({(w.source, w.image_id) for w in worlds})
+        kept = self.without({(w.source, w.image_id) for w in worlds} | set(removed))
         return _concatenate(kept, added, revision)
 
     def save(self, folder: Path) -> Path:
@@ -268,6 +289,8 @@ def from_worlds(worlds: list[WorldEntities], revision: str | None) -> EntityInde
 
 
 def _concatenate(first: EntityIndex, second: EntityIndex, revision: str | None) -> EntityIndex:
+    """The worlds of both, first's then second's. Pairs stay sorted without sorting again: each
+    index's pairs are sorted by row, and every row of second comes after first's."""
     shift = len(first)
     return EntityIndex(
         revision,
@@ -275,31 +298,41 @@ def _concatenate(first: EntityIndex, second: EntityIndex, revision: str | None) 
         np.concatenate([first.image_id, second.image_id]),
         np.concatenate([first.offsets, second.offsets[1:] + shift]),
         **{c: np.concatenate([getattr(first, c), getattr(second, c)]) for c in _COLUMNS},
-        pairs={n: _sorted_pairs([first.pairs[n], second.pairs[n] + shift]) for n in STORED},
+        pairs={n: np.concatenate([first.pairs[n], second.pairs[n] + shift]) for n in STORED},
     )
 
 
 # -- rebuilding from the store ------------------------------------------------------------
 
-_ENTITIES = """SELECT ?g ?e ?cls ?conf ?wkt WHERE { GRAPH ?g {
+_ENTITIES = """SELECT ?g ?e ?cls ?conf ?wkt WHERE { %s GRAPH ?g {
   ?e rune:className ?cls ; rune:confidence ?conf ; geo:hasGeometry/geo:asWKT ?wkt } }"""
-_WORLDS = "SELECT ?g WHERE { GRAPH ?g { ?i a rune:Image } }"
-_RELATIONS = "SELECT ?g ?p ?a ?b WHERE { GRAPH ?g { VALUES ?p { %s } ?a ?p ?b } }"
+_WORLDS = "SELECT ?g WHERE { %s GRAPH ?g { ?i a rune:Image } }"
+_RELATIONS = "SELECT ?g ?p ?a ?b WHERE { %s GRAPH ?g { VALUES ?p { %s } ?a ?p ?b } }"
 
 
 def from_store(store: KnowledgeGraph, progress: bool = True) -> EntityIndex:
     """Rebuild the index from the graph (slow at scale: every IRI is read back)."""
     revision = store.revision
+    return from_worlds(_read_worlds(store, progress), revision)
+
+
+def _read_worlds(
+    store: KnowledgeGraph, progress: bool = True, graphs_only: list[str] | None = None
+) -> list[WorldEntities]:
+    """The worlds of the store's image graphs (only of `graphs_only` when it is given)."""
+    among = ""
+    if graphs_only is not None:
+        among = f"VALUES ?g {{ {' '.join(str(ox.NamedNode(g)) for g in graphs_only)} }}"
     graphs: dict[str, tuple[str, str]] = {}  # graph IRI -> (source, image id)
-    for row in store.query(_WORLDS, union=False):
+    for row in store.query(_WORLDS % among, union=False):
         graphs[row["g"].value] = iris.split_image_graph(row["g"].value)
-    if progress and graphs:
+    if progress and graphs and graphs_only is None:
         print(
             "rune: building the entity index from the store (once per store revision)...",
             file=sys.stderr,
         )
     entities: dict[str, list] = {g: [] for g in graphs}
-    for row in store.query(_ENTITIES, union=False):
+    for row in store.query(_ENTITIES % among, union=False):
         k = int(row["e"].value.rsplit("/", 1)[1])
         entities[row["g"].value].append(
             (k, row["cls"].value, float(row["conf"].value), polygon_corners(row["wkt"].value))
@@ -307,7 +340,7 @@ def from_store(store: KnowledgeGraph, progress: bool = True) -> EntityIndex:
     relations: dict[str, dict[str, list]] = {g: {n: [] for n in STORED} for g in graphs}
     by_property = {r.iri.value: r.name for r in materialised()}
     values = " ".join(str(r.iri) for r in materialised())
-    for row in store.query(_RELATIONS % values, union=False):
+    for row in store.query(_RELATIONS % (among, values), union=False):
         a, b = (int(row[v].value.rsplit("/", 1)[1]) for v in ("a", "b"))
         relations[row["g"].value][by_property[row["p"].value]].append((a, b))
     worlds = []
@@ -325,12 +358,27 @@ def from_store(store: KnowledgeGraph, progress: bool = True) -> EntityIndex:
                 PairRelations(**rel),
             )
         )
-    return from_worlds(worlds, revision)
+    return worlds
+
+
+def index_lock(store: KnowledgeGraph) -> threading.RLock:
+    """Held while the store's index is built or brought up to date (a writer holds it from its
+    write to the index's refresh, so that readers wait for the refreshed index rather than
+    rebuild it)."""
+    return store.cache.setdefault("lock", threading.RLock())
 
 
 def load_index(store: KnowledgeGraph, progress: bool = True) -> EntityIndex:
     """The store's index: cached per store state, else read from its folder when one was saved
     for the store's revision, else rebuilt from the store (and saved when it can be)."""
+    cached = store.cache.get("index")
+    if cached and cached[0] == store.generation:
+        return cached[1]
+    with index_lock(store):
+        return _load_index(store, progress)
+
+
+def _load_index(store: KnowledgeGraph, progress: bool) -> EntityIndex:
     cached = store.cache.get("index")
     if cached and cached[0] == store.generation:
         return cached[1]
@@ -357,3 +405,22 @@ def save_index(store: KnowledgeGraph, index: EntityIndex) -> None:
             index.save(store.index_folder)
         except OSError:
             pass
+
+
+def refresh_index(store: KnowledgeGraph, graphs: frozenset[str] | None) -> None:
+    """After a write that may have changed these named graphs (None: any), bring the cached index
+    up to date: the worlds of those graphs are read again (milliseconds for a few), the rest
+    kept. With any graph changed, the index is rebuilt on its next use. Call it holding
+    index_lock from before the write."""
+    cached = store.cache.get("index")
+    if graphs is None or cached is None or cached[0] != store.generation - 1:
+        store.cache.pop("index", None)
+        return
+    prefix = iris.image_graph("s", "i").value[: -len("s/i")]
+    touched = [g for g in graphs if g.startswith(prefix) and g[len(prefix) :].count("/") == 1]
+    index = cached[1].replace(
+        _read_worlds(store, progress=False, graphs_only=touched) if touched else [],
+        store.revision,
+        removed=frozenset(iris.split_image_graph(g) for g in touched),
+    )
+    store.cache["index"] = (store.generation, index)

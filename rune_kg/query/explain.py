@@ -6,18 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
 from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import ExplainError
-from ..kg import KnowledgeGraph, iris
+from ..kg import KnowledgeGraph
 from ..kg.index import LEAVES, load_index
+from ..kg.pictures import picture_paths
 from ..kg.wkt import polygon_corners
 from .engine import Result
 
 COLOURS = ["#ff1f5b", "#00cd6c", "#009ade", "#ffc61e", "#af58ba", "#f28522", "#a0b1ba", "#a6761d"]
 OTHER = "#e8e8e8"
-_PICTURE = "SELECT ?image ?file WHERE { ?image rune:imageFile ?file }"
 
 
 @dataclass(frozen=True)
@@ -31,14 +30,12 @@ class Box:
 
 def picture_file(store: KnowledgeGraph, image_id: str) -> Path:
     """The picture file recorded for the image (ingest --images)."""
-    rows = list(
-        store.query(_PICTURE, substitutions={ox.Variable("image"): iris.image_iri(image_id)})
-    )
-    if not rows:
+    path = picture_paths(store).get(image_id)
+    if path is None:
         raise ExplainError(
             f"no picture file is known for {image_id} (it was ingested without its pictures)"
         )
-    return Path(rows[0]["file"].value)
+    return Path(path)
 
 
 def picture_of(store: KnowledgeGraph, result: Result) -> Path:

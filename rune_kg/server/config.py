@@ -15,6 +15,9 @@ DEFAULTS = {
     # SPARQL requests that may wait for a busy worker (each holds a server thread); beyond
     # them, 503 at once. Keep it below the server's threads minus QUERY_WORKERS.
     "QUERY_QUEUE": 2,
+    # The default graph of a query naming no dataset: "union" (of every graph; updates must then
+    # name their graphs) or "store" (the store's own unnamed graph, for queries and updates)
+    "DEFAULT_GRAPH": "union",
     "MAX_CONTENT_LENGTH": 1 << 20,  # bytes of a request body (413 beyond)
     "UPDATE_TOKEN": None,  # SPARQL updates need "Authorization: Bearer <token>"; none: refused
     "SERVICE_ALLOW": [],  # endpoint IRIs that SERVICE clauses may call

@@ -8,7 +8,9 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 
 from ..endpoint import GRAPH_TYPES
 from ..endpoint.describe import void_description
-from ..vocab import DATA_NS, ONTOLOGY_FILE, PREFIXES
+from ..kg.pictures import picture_paths
+from ..vocab import DATA_NS, ONTOLOGY_FILE, PREFIXES, RUNE
+from ..vocab.ontology import FOAF
 from .http import base_url, choose, href, rdf_response
 from .runtime import runtime
 
@@ -48,9 +50,16 @@ def resource(rest: str):
         iri = ox.NamedNode(DATA_NS + rest)
     except ValueError:
         abort(404)
-    triples = list(runtime().store.query(_DESCRIBE, substitutions={ox.Variable("r"): iri}))
+    store = runtime().store
+    triples = list(store.query(_DESCRIBE, substitutions={ox.Variable("r"): iri}))
     if not triples:
         abort(404, f"nothing is known about <{iri.value}>")
+    image_id = next(
+        (t.object.value for t in triples if t.subject == iri and t.predicate == RUNE.imageId), None
+    )
+    if image_id in picture_paths(store):  # the picture by its URL here, never by its path
+        url = ox.NamedNode(f"{base_url()}images/{image_id}.png")
+        triples.append(ox.Triple(iri, ox.NamedNode(FOAF + "depiction"), url))
     media_type = choose([*GRAPH_TYPES, "text/html"])
     if media_type is None:
         abort(406, f"this resource is served as text/html, {', '.join(GRAPH_TYPES)}")
@@ -68,7 +77,6 @@ def resource(rest: str):
     incoming = sorted(
         (t for t in triples if t.object == iri), key=lambda t: (short(t.predicate), t.subject.value)
     )
-    image_id = next((t.object.value for t in own if t.predicate.value.endswith("#imageId")), None)
     return Response(
         render_template(
             "resource.html",

@@ -12,8 +12,6 @@ from ..errors import (
     BadRequest,
     Forbidden,
     NotAcceptable,
-    StoreError,
-    StoreUnavailable,
     UnsupportedMediaType,
 )
 from .http import base_url, choose, rdf_response
@@ -112,6 +110,7 @@ def endpoint():
             default_graphs=_graphs("default-graph-uri"),
             named_graphs=_graphs("named-graph-uri"),
             base_iri=base_url() + "sparql",
+            union=runtime().union,
         )
     )
     return Response(
@@ -123,21 +122,16 @@ def endpoint():
 
 def _update(text: str) -> Response:
     rt = runtime()
-    for name in ("using-graph-uri", "using-named-graph-uri"):
-        if _graphs(name):
-            raise BadRequest(f"{name} is not supported: write USING in the update itself")
     if not rt.may_update(request.headers.get("Authorization")):
         raise Forbidden(
             "updates need the server's update token (Authorization: Bearer <token>)"
             if rt.update_token
             else "this server takes no updates (start it with an update token)"
         )
-    with rt.write_lock:
-        try:
-            rt.store.update(text, base_iri=base_url() + "sparql")
-        except SyntaxError as err:
-            raise BadRequest(str(err)) from None
-        except (OSError, StoreError) as err:
-            raise StoreUnavailable(f"the update failed: {err}") from None
-        rt.pool.refresh()
+    rt.update(
+        text,
+        using=_graphs("using-graph-uri"),
+        using_named=_graphs("using-named-graph-uri"),
+        base_iri=base_url() + "sparql",
+    )
     return Response(status=204)

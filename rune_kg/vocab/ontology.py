@@ -30,6 +30,7 @@ GEO = "http://www.opengis.net/ont/geosparql#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
+FOAF = "http://xmlns.com/foaf/0.1/"
 
 PREFIXES = {
     "rune": RUNE_NS,
@@ -43,6 +44,7 @@ PREFIXES = {
     "sd": SD,
     "void": VOID,
     "dcterms": DCTERMS,
+    "foaf": FOAF,
 }
 
 

@@ -164,3 +164,14 @@ def test_pictures_are_published_by_their_url_never_by_their_path(client):
     page = client.get("/data/image/P0706", headers={"Accept": "application/n-triples"}).text
     assert "<http://localhost/images/P0706.png>" in page and str(IMAGES) not in page
     assert client.get("/images/P0706.png").status_code == 200
+
+
+def test_graph_names_and_the_dataset_dereference(client):
+    graph = client.get("/data/graph/dota/P0706", headers={"Accept": "application/n-triples"})
+    assert graph.status_code == 200 and "void#rootResource" in graph.text
+    assert "<https://w3id.org/rune-kg/data/image/P0706>" in graph.text
+    html = client.get("/data/graph/dota/P0706", headers={"Accept": "text/html"})
+    assert html.mimetype == "text/html" and "rootResource" in html.text
+    dataset = client.get("/data/dataset", headers={"Accept": "text/turtle"})
+    assert dataset.status_code == 200 and "void:sparqlEndpoint" in dataset.text
+    assert client.get("/data/graph/dota/NOPE").status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..kg import KnowledgeGraph
+from ..kg import KnowledgeGraph, iris
 from ..kg.stats import collection_stats
 from ..vocab import DATA_NS, DCTERMS, ONTOLOGY, ONTOLOGY_IRI, RDF_TYPE, SD, VOID, XSD
 from .formats import GRAPH_TYPES, RESULT_TYPES
@@ -26,17 +26,20 @@ def _integer(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
 
 
-def service_description(endpoint: str, updates: bool, federated: bool) -> list[ox.Triple]:
+def service_description(
+    endpoint: str, updates: bool, federated: bool, union: bool = True
+) -> list[ox.Triple]:
     """The endpoint's sd:Service: languages, result formats, features and its default dataset."""
     service = ox.NamedNode(endpoint)
     triples = [
         ox.Triple(service, RDF_TYPE, _sd("Service")),
         ox.Triple(service, _sd("endpoint"), service),
         ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
-        ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
         ox.Triple(service, _sd("defaultDataset"), DATASET),
         ox.Triple(DATASET, RDF_TYPE, _sd("Dataset")),
     ]
+    if union:
+        triples.append(ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")))
     if updates:
         triples.append(ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
     if federated:
@@ -73,4 +76,26 @@ def void_description(store: KnowledgeGraph, base_url: str) -> list[ox.Triple]:
                 ox.Triple(part, _void("class"), ONTOLOGY.classes[name].iri),
                 ox.Triple(part, _void("entities"), _integer(n)),
             ]
+    return triples
+
+
+_GRAPH_SIZE = "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"
+
+
+def graph_description(store: KnowledgeGraph, graph: ox.NamedNode, base_url: str) -> list:
+    """A named graph of the store as a void:Dataset, a subset of the whole (empty when the store
+    has no such graph): its size, the endpoint and the image it is about."""
+    row = next(iter(store.query(_GRAPH_SIZE.format(graph=graph))))  # the term, escaped
+    size = int(row["n"].value)
+    if not size:
+        return []
+    triples = [
+        ox.Triple(graph, RDF_TYPE, _void("Dataset")),
+        ox.Triple(graph, _void("triples"), _integer(size)),
+        ox.Triple(graph, _void("sparqlEndpoint"), ox.NamedNode(base_url + "sparql")),
+        ox.Triple(DATASET, _void("subset"), graph),
+    ]
+    parts = graph.value[len(DATA_NS) :].split("/")
+    if parts[0] == "graph" and len(parts) == 3:  # an image's entities from one source
+        triples.append(ox.Triple(graph, _void("rootResource"), iris.image_iri(parts[2])))
     return triples

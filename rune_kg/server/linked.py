@@ -7,7 +7,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from ..endpoint import GRAPH_TYPES
-from ..endpoint.describe import void_description
+from ..endpoint.describe import DATASET, graph_description, void_description
 from ..kg.pictures import picture_paths
 from ..vocab import DATA_NS, ONTOLOGY_FILE, PREFIXES, RUNE
 from ..vocab.ontology import FOAF
@@ -51,7 +51,10 @@ def resource(rest: str):
     except ValueError:
         abort(404)
     store = runtime().store
+    if iri == DATASET:
+        return void()
     triples = list(store.query(_DESCRIBE, substitutions={ox.Variable("r"): iri}))
+    triples = triples or graph_description(store, iri, base_url())  # a named graph's name
     if not triples:
         abort(404, f"nothing is known about <{iri.value}>")
     image_id = next(

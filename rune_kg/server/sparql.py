@@ -89,7 +89,10 @@ def endpoint():
         allowed = current_app.config["SERVICE_ALLOW"]
         return rdf_response(
             service_description(
-                base_url() + "sparql", runtime().update_token is not None, bool(allowed)
+                base_url() + "sparql",
+                runtime().update_token is not None,
+                bool(allowed),
+                union=runtime().union,
             ),
             media_type,
         )

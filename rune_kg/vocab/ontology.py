@@ -77,8 +77,15 @@ class _Ontology:
             if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(RUNE_NS)
         )
 
+    @cached_property
+    def _by_subject_predicate(self) -> dict[tuple[str, str], list]:
+        found: dict[tuple[str, str], list] = {}
+        for t in self.graph:
+            found.setdefault((str(t.subject), t.predicate.value), []).append(t.object)
+        return found
+
     def objects(self, subject: ox.NamedNode, predicate: ox.NamedNode) -> list:
-        return [t.object for t in self.graph if t.subject == subject and t.predicate == predicate]
+        return list(self._by_subject_predicate.get((str(subject), predicate.value), ()))
 
     def annotation(self, subject: ox.NamedNode, local: str) -> str | None:
         values = self.objects(subject, ox.NamedNode(RUNE_NS + local))

@@ -1,0 +1,108 @@
+"""Start-up: what a `rune query` process costs beyond the engine's own time.
+
+    python benchmarks/startup.py [--labels DIR] [--workdir /tmp/rune-bench-dota-v1] [--runs 12]
+
+On the DOTA v1.0 store of benchmarks/queries.py (ingested in WORKDIR/store when missing), runs
+`rune query --fol F --json` --runs times for each of three formulas, as a user would (Python
+writes its bytecode cache as usual: PYTHONDONTWRITEBYTECODE is cleared for the children), and
+reports the median wall time, the median of the engine's own time (`timing_ms.total` of the
+answer) and of their difference; then the slowest imports of one run (`python -X importtime`),
+and how long the memory-mapped entity index takes to load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data import dota_v1_labels  # noqa: E402
+
+from queries import build  # noqa: E402
+
+FORMULAS = ["ship(a)", "ship(a) & harbor(b) & near(a, b)", "exists>=3 a: small_vehicle(a)"]
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run(store: Path, formula: str, *flags: str) -> tuple[float, dict, str]:
+    """Wall seconds, the answer's JSON and stderr of one `rune query` process."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            sys.executable,
+            *flags,
+            "-m",
+            "rune_kg.cli",
+            "query",
+            "--fol",
+            formula,
+            "--store",
+            str(store),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=ENV,
+    )
+    return time.perf_counter() - started, json.loads(done.stdout), done.stderr
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--labels", type=Path, help="DOTA v1.0 labelTxt folder (default: ours)")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench-dota-v1"))
+    parser.add_argument("--runs", type=int, default=12)
+    args = parser.parse_args()
+    store = build(args.workdir, dota_v1_labels(args.labels))
+    run(store, FORMULAS[0])  # bytecode written, index file in the page cache
+    walls, engines = [], []
+    for _ in range(args.runs):
+        for formula in FORMULAS:
+            wall, answer, _ = run(store, formula)
+            walls.append(wall * 1000)
+            engines.append(answer["timing_ms"]["total"])
+    beyond = [w - e for w, e in zip(walls, engines)]
+    bare = statistics.median(_timed([sys.executable, "-c", "pass"]) for _ in range(args.runs))
+    _, _, imports = run(store, FORMULAS[0], "-X", "importtime")
+    rows = [line.split("|") for line in imports.splitlines() if line.startswith("import time:")]
+    slowest = sorted(
+        ((int(r[1]), r[2].strip()) for r in rows if r[1].strip().isdigit()), reverse=True
+    )
+    from rune_kg.kg import Store
+    from rune_kg.kg.index import load_index
+
+    started = time.perf_counter()
+    opened = Store(store, read_only=True)
+    open_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    load_index(opened, progress=False)
+    report = {
+        "runs": len(walls),
+        "wall_ms_p50": round(statistics.median(walls), 1),
+        "engine_ms_p50": round(statistics.median(engines), 1),
+        "beyond_engine_ms_p50": round(statistics.median(beyond), 1),
+        "bare_python_ms": round(bare, 1),
+        "index_load_ms": round((time.perf_counter() - started) * 1000, 1),
+        "store_open_ms": round(open_ms, 1),
+        "slowest_imports_ms": {name: round(us / 1000, 1) for us, name in slowest[:12]},
+    }
+    print(json.dumps(report, indent=2))
+
+
+def _timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, env=ENV)
+    return (time.perf_counter() - started) * 1000
+
+
+if __name__ == "__main__":
+    main()

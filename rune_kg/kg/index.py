@@ -197,8 +197,9 @@ class EntityIndex:
         shared between processes through the page cache)."""
         path = folder / _folder_name(revision)
 
-        def column(name: str) -> np.ndarray:
-            return np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        def column(name: str) -> np.ndarray:  # a plain array over the mapping: numpy's memmap
+            # class doubles the cost of every gather
+            return np.asarray(np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False))
 
         return cls(
             revision,

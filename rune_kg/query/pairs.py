@@ -98,10 +98,22 @@ def _linked(
 
 
 def _stored(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether each (i[k], j[k]) is a stored pair of relation `name`. When the pairs asked are
+    sorted and outnumber the stored ones (the common case), the stored ones are looked up among
+    them rather than the reverse."""
     codes = index.pair_codes[name]
     wanted = i * len(index) + j
-    at = np.minimum(np.searchsorted(codes, wanted), max(len(codes) - 1, 0))
-    return codes[at] == wanted if len(codes) else np.zeros(len(i), dtype=bool)
+    if not len(codes) or not len(wanted):
+        return np.zeros(len(wanted), dtype=bool)
+    if len(codes) < len(wanted) and bool(np.all(wanted[1:] > wanted[:-1])):
+        found = np.zeros(len(wanted), dtype=bool)
+        at = np.searchsorted(wanted, codes)
+        inside = at < len(wanted)
+        at, present = at[inside], codes[inside]
+        found[at[wanted[at] == present]] = True
+        return found
+    at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
+    return codes[at] == wanted
 
 
 def relation(
@@ -157,13 +169,27 @@ def decide(
     rows = {x: i, y: j}
     keep = np.ones(len(i), dtype=bool)
     for part in parts:
+        if is_class_atom(part):
+            continue  # the rows are of class_range, which every class atom allows
         keep[keep] = truth(index, part, {v: r[keep] for v, r in rows.items()}, t)
-    i, j = i[keep], j[keep]
-    # Greedy witness per world: most confident x (ties: first row), then its most confident y.
-    ranked = np.lexsort((j, -index.conf[j], i, -index.conf[i], index.world_of_row[i]))
+    return _greedy_witnesses(index, i[keep], j[keep], x, y)
+
+
+def _greedy_witnesses(
+    index: EntityIndex, i: np.ndarray, j: np.ndarray, x: str, y: str
+) -> dict[int, dict[str, int]]:
+    """Per world of the pairs (i, j) that hold: its most confident x that has a partner (ties:
+    the first row), then that x's most confident partner. Sorts the candidate x rows and the
+    chosen x's pairs only, not every pair."""
+    has_partner = np.zeros(len(index), dtype=bool)
+    has_partner[i] = True
+    xs = np.flatnonzero(has_partner)
+    xs = xs[np.lexsort((xs, -index.conf[xs], index.world_of_row[xs]))]
+    world = index.world_of_row[xs]
+    chosen = np.zeros(len(index), dtype=bool)
+    chosen[xs[np.concatenate([[True], world[1:] != world[:-1]])] if len(xs) else xs] = True
+    i, j = i[chosen[i]], j[chosen[i]]
+    ranked = np.lexsort((j, -index.conf[j], i))
     i, j = i[ranked], j[ranked]
-    world = index.world_of_row[i]
-    first = (
-        np.concatenate([[True], world[1:] != world[:-1]]) if len(world) else np.zeros(0, dtype=bool)
-    )
-    return {int(w): {x: int(a), y: int(b)} for w, a, b in zip(world[first], i[first], j[first])}
+    first = np.concatenate([[True], i[1:] != i[:-1]]) if len(i) else np.zeros(0, dtype=bool)
+    return {int(index.world_of_row[a]): {x: int(a), y: int(b)} for a, b in zip(i[first], j[first])}

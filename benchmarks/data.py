@@ -4,6 +4,7 @@ objects), from a user's labelTxt folder (--labels) or, in this repository, extra
 
 from __future__ import annotations
 
+import argparse
 import tarfile
 from pathlib import Path
 
@@ -11,6 +12,17 @@ ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT.parent / "shared" / "data" / "dota-v1" / "labels.tar.gz"
 CACHE = ROOT / ".cache" / "dota-v1"
 FILES = 1869
+WORKDIR = Path("/tmp/rune-bench-dota-v1")  # the query benchmark's store, shared by the others
+
+
+def store_arguments(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's parser with --labels and --workdir (where its DOTA v1.0 store is kept)."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--labels", type=Path, help="DOTA v1.0 labelTxt folder (default: ours)")
+    parser.add_argument("--workdir", type=Path, default=WORKDIR)
+    return parser
 
 
 def dota_v1_labels(labels: Path | None = None) -> Path:

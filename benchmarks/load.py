@@ -22,7 +22,6 @@ The clients are Python threads on the same 2 cores as the server: they take CPU 
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import os
@@ -38,7 +37,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import dota_v1_labels  # noqa: E402
+from data import dota_v1_labels, store_arguments  # noqa: E402
 
 from queries import build  # noqa: E402  (the store of the query benchmark)
 
@@ -70,6 +69,27 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+class _Connection:
+    """A keep-alive connection to the server, opened again after an error."""
+
+    def __init__(self, base: str):
+        self.parts = urlsplit(base)
+        self.http = http.client.HTTPConnection(self.parts.hostname, self.parts.port, timeout=120)
+
+    def send(self, method: str, path: str, body: bytes | None, headers: dict) -> tuple:
+        """(status or the error's name, the body)."""
+        try:
+            self.http.request(method, path, body=body, headers=headers)
+            response = self.http.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException) as err:
+            self.http.close()
+            self.http = http.client.HTTPConnection(
+                self.parts.hostname, self.parts.port, timeout=120
+            )
+            return type(err).__name__, b""
+
+
 def client(
     base: str,
     deadline: float,
@@ -80,8 +100,7 @@ def client(
     lock,
     slow: bool = False,
 ) -> None:
-    parts = urlsplit(base)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    connection = _Connection(base)
     rng = random.Random(seed)
     mine = []
     search_share, cheap_share = shares
@@ -108,15 +127,7 @@ def client(
                 "Accept": "application/sparql-results+json, text/turtle",
             }
         started = time.perf_counter()
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException) as err:
-            status = f"{type(err).__name__}"
-            connection.close()
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        status, _ = connection.send(method, path, body, headers)
         mine.append((kind, status, time.perf_counter() - started, started))
     with lock:
         log.extend(mine)
@@ -127,8 +138,7 @@ def writer(
 ) -> None:
     """POST `rate` updates per second, each adding one note to an image's graph; logs them as
     kind "write" (the acknowledged ones are those answered 204)."""
-    parts = urlsplit(base)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    connection = _Connection(base)
     rng = random.Random(seed)
     mine, number, next_at = [], 0, time.perf_counter()
     while next_at < deadline:
@@ -144,42 +154,24 @@ def writer(
             "Authorization": f"Bearer {TOKEN}",
         }
         started = time.perf_counter()
-        try:
-            connection.request("POST", "/sparql", body=update.encode(), headers=headers)
-            response = connection.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException) as err:
-            status = f"{type(err).__name__}"
-            connection.close()
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        status, _ = connection.send("POST", "/sparql", update.encode(), headers)
         mine.append(("write", status, time.perf_counter() - started, started))
     with lock:
         log.extend(mine)
 
 
 def count_notes(base: str) -> int:
-    parts = urlsplit(base)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
-    connection.request(
-        "POST",
-        "/sparql",
-        body=COUNT_NOTES.encode(),
-        headers={
-            "Content-Type": "application/sparql-query",
-            "Accept": "application/sparql-results+json",
-        },
-    )
-    answer = json.loads(connection.getresponse().read())
+    headers = {
+        "Content-Type": "application/sparql-query",
+        "Accept": "application/sparql-results+json",
+    }
+    _, body = _Connection(base).send("POST", "/sparql", COUNT_NOTES.encode(), headers)
+    answer = json.loads(body)
     return int(answer["results"]["bindings"][0]["n"]["value"])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--labels", type=Path, help="DOTA v1.0 labelTxt folder (default: ours)")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench-dota-v1"))
+    parser = store_arguments(__doc__)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--search-share", type=float, default=0.5)

@@ -20,7 +20,6 @@ past --scan-limit seconds is reported as at least that limit (and checks nothing
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing
 import queue
@@ -31,7 +30,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from data import dota_v1_labels
+from data import dota_v1_labels, store_arguments
 
 from rune_kg.evaluation.reference import ReferenceWorld, satisfies
 from rune_kg.ingest import ingest
@@ -170,11 +169,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--labels", type=Path, help="DOTA v1.0 labelTxt folder (default: ours)")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench-dota-v1"))
+    parser = store_arguments(__doc__)
     parser.add_argument("--naive-limit", type=float, default=60.0, help="seconds per naive query")
     parser.add_argument("--repeat", type=int, default=5, help="rune-kg runs per formula (median)")
     parser.add_argument("--scan-limit", type=float, default=120.0, help="seconds per scan")

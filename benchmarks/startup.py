@@ -12,7 +12,6 @@ and how long the memory-mapped entity index takes to load.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -22,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import dota_v1_labels  # noqa: E402
+from data import dota_v1_labels, store_arguments  # noqa: E402
 
 from queries import build  # noqa: E402
 
@@ -55,11 +54,7 @@ def run(store: Path, formula: str, *flags: str) -> tuple[float, dict, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--labels", type=Path, help="DOTA v1.0 labelTxt folder (default: ours)")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/rune-bench-dota-v1"))
+    parser = store_arguments(__doc__)
     parser.add_argument("--runs", type=int, default=12)
     args = parser.parse_args()
     store = build(args.workdir, dota_v1_labels(args.labels))

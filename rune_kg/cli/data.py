@@ -179,6 +179,20 @@ def cmd_load(args) -> int:
     return 0
 
 
+def cmd_geo(args) -> int:
+    from ..kg.topology import materialise
+
+    store = open_from_args(args)
+    report = materialise(store)
+    store.flush()
+    written = sum(report.triples.values())
+    print(
+        f"compared {plural(report.pairs, 'pair')} of geometries; wrote {plural(written, 'triple')}"
+        + "".join(f"\n  geo:{r}: {n}" for r, n in report.triples.items() if n)
+    )
+    return 0
+
+
 def cmd_export(args) -> int:
     fmt = EXPORT_FORMATS[args.format]
     store = open_from_args(args, read_only=True)
@@ -312,6 +326,14 @@ def register(sub) -> None:
     )
     store_options(p)
     p.set_defaults(func=cmd_load)
+    p = sub.add_parser(
+        "geo",
+        help="GeoSPARQL: materialise writes the topology vocabulary (geo:sfWithin ...) as "
+        "triples between the features and geometries of each named graph",
+    )
+    p.add_argument("action", choices=["materialise"])
+    store_options(p)
+    p.set_defaults(func=cmd_geo)
     p = sub.add_parser("export", help="write the whole store as RDF")
     p.add_argument(
         "--format",

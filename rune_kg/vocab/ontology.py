@@ -40,6 +40,7 @@ PREFIXES = {
     "xsd": XSD,
     "prov": PROV,
     "geo": GEO,
+    "geof": "http://www.opengis.net/def/function/geosparql/",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "sd": SD,
     "void": VOID,

@@ -149,6 +149,13 @@ def cmd_sparql(args) -> int:
 
 def cmd_load(args) -> int:
     fmt = LOAD_FORMATS.get(args.file.suffix.lower())
+    if args.file.suffix.lower() == ".geojson":
+        from ..ingest.layers import layer_triples
+
+        graph = ox.NamedNode(args.graph) if args.graph else iris.loaded_graph(args.file.stem)
+        return _put(args, {graph: layer_triples(args.file, args.class_name)})
+    if args.class_name:
+        raise CommandError("--class is for GeoJSON layers (.geojson)")
     if fmt is None:
         raise CommandError(
             f"cannot tell the format of {args.file.name} (known endings: {', '.join(LOAD_FORMATS)})"
@@ -166,6 +173,11 @@ def cmd_load(args) -> int:
                 graphs.setdefault(graph, []).append(quad.triple)
     except SyntaxError as err:
         raise CommandError(f"{args.file}: {err}") from None
+    return _put(args, graphs)
+
+
+def _put(args, graphs: dict[ox.NamedNode, list[ox.Triple]]) -> int:
+    """Store each graph's triples, replacing what it held."""
     store = open_from_args(args)
     store.put_graphs(
         [(g, ox.serialize(t, format=ox.RdfFormat.N_TRIPLES).decode()) for g, t in graphs.items()]
@@ -316,10 +328,15 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_sparql)
     p = sub.add_parser(
         "load",
-        help="load an RDF file (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) "
-        "into a named graph",
+        help="load an RDF file (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) or a "
+        "GeoJSON layer into a named graph",
     )
     p.add_argument("file", type=Path)
+    p.add_argument(
+        "--class",
+        dest="class_name",
+        help="GeoJSON: the rune class of every feature (e.g. plane); default: geo:Feature only",
+    )
     p.add_argument(
         "--graph",
         help="the named graph (default: <data>/graph/load/<file stem>; N-Quads/TriG keep theirs)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
@@ -56,3 +57,13 @@ def run_graph(source: str) -> ox.NamedNode:
 def image_id_of(iri: ox.NamedNode | str) -> str:
     value = iri.value if isinstance(iri, ox.NamedNode) else iri
     return value.rsplit("/", 1)[-1]
+
+
+def feature_iri(layer: str, index: int) -> ox.NamedNode:
+    """Feature `index` of the vector layer `layer` (rune load of a GeoJSON file)."""
+    return ox.NamedNode(f"{DATA_NS}feature/{check_id(layer, 'layer name')}/{index}")
+
+
+def layer_property(key: str) -> ox.NamedNode:
+    """The property of a layer's attribute `key` (percent-encoded into the IRI)."""
+    return ox.NamedNode(f"{DATA_NS}property/{quote(key, safe='')}")

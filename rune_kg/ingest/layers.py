@@ -1,0 +1,94 @@
+"""Vector layers as linked data: a GeoJSON file's features as RDF (`rune load layer.geojson`).
+
+Each feature becomes a geo:Feature of its own IRI (<data>/feature/<layer>/<k>), of the rune
+class given (`--class plane`) when there is one. Its geometry is a geo:Geometry, and its
+centroid another (geo:hasCentroid: Oxigraph's geof:distance measures between points); their
+WKT literals name the CRS: CRS84 (longitude, latitude: GeoJSON's own), or the one a legacy
+`crs` member names (urn:ogc:def:crs:EPSG::32616 -> <http://www.opengis.net/def/crs/EPSG/0/32616>).
+Its attributes are kept as properties <data>/property/<key>, with typed literals; empty ones
+(null or "") are left out. Oxigraph's geof: functions then apply to the CRS84 geometries
+(relations; distances in metres between centroids), and `rune geo materialise` relates the
+features.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import shapely.geometry
+
+from ..errors import IngestError
+from ..kg import iris
+from ..vocab import GEO, ONTOLOGY, RDF_TYPE
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+_EPSG = re.compile(r"^urn:ogc:def:crs:EPSG:[\d.]*:(\d+)$")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _crs(document: dict, path: Path) -> str:
+    name = ((document.get("crs") or {}).get("properties") or {}).get("name")
+    if name in (None, "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84"):
+        return CRS84
+    epsg = _EPSG.match(name)
+    if epsg is None:
+        raise IngestError(f"{path}: unknown CRS {name!r} (CRS84 or urn:ogc:def:crs:EPSG::N)")
+    return f"http://www.opengis.net/def/crs/EPSG/0/{epsg.group(1)}"
+
+
+def _literal(value) -> ox.Literal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return ox.Literal(str(value).lower(), datatype=ox.NamedNode(_XSD + "boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(_XSD + "integer"))
+    if isinstance(value, float):
+        return ox.Literal(repr(value), datatype=ox.NamedNode(_XSD + "double"))
+    return ox.Literal(value if isinstance(value, str) else json.dumps(value))
+
+
+def _wkt(crs: ox.NamedNode, wkt: str) -> ox.Literal:
+    return ox.Literal(f"{crs} {wkt}", datatype=ox.NamedNode(GEO + "wktLiteral"))
+
+
+def layer_triples(path: Path, class_name: str | None = None) -> list[ox.Triple]:
+    """The triples of a GeoJSON FeatureCollection's features (IngestError when unreadable)."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise IngestError(f"{path}: not a GeoJSON file: {err}") from None
+    if document.get("type") != "FeatureCollection":
+        raise IngestError(f"{path}: a GeoJSON FeatureCollection is expected")
+    if class_name is not None and class_name not in ONTOLOGY.classes:
+        raise IngestError(f"--class {class_name}: not a class ({', '.join(ONTOLOGY.classes)})")
+    crs = ox.NamedNode(_crs(document, path))
+    triples = []
+    for k, feature in enumerate(document.get("features", [])):
+        node = iris.feature_iri(path.stem, k)
+        geometry = ox.NamedNode(node.value + "/geometry")
+        try:
+            shape = shapely.geometry.shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise IngestError(f"{path}: feature {k} has no readable geometry: {err}") from None
+        centroid = ox.NamedNode(node.value + "/centroid")
+        triples += [
+            ox.Triple(node, RDF_TYPE, ox.NamedNode(GEO + "Feature")),
+            ox.Triple(node, ox.NamedNode(GEO + "hasGeometry"), geometry),
+            ox.Triple(node, ox.NamedNode(GEO + "hasDefaultGeometry"), geometry),
+            ox.Triple(geometry, RDF_TYPE, ox.NamedNode(GEO + "Geometry")),
+            ox.Triple(geometry, ox.NamedNode(GEO + "asWKT"), _wkt(crs, shape.wkt)),
+            ox.Triple(node, ox.NamedNode(GEO + "hasCentroid"), centroid),
+            ox.Triple(centroid, RDF_TYPE, ox.NamedNode(GEO + "Geometry")),
+            ox.Triple(centroid, ox.NamedNode(GEO + "asWKT"), _wkt(crs, shape.centroid.wkt)),
+        ]
+        if class_name is not None:
+            triples.append(ox.Triple(node, RDF_TYPE, ONTOLOGY.classes[class_name].iri))
+        for key, value in (feature.get("properties") or {}).items():
+            literal = _literal(value)
+            if literal is not None:
+                triples.append(ox.Triple(node, iris.layer_property(key), literal))
+    return triples

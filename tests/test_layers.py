@@ -1,0 +1,92 @@
+"""Vector layers as linked data: real GeoJSON layers (RarePlanes aircraft in CRS84, SpaceNet
+building footprints in EPSG:32616; ../shared/data/geo) through `rune load` and GeoSPARQL."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from rune_kg.cli import main
+from rune_kg.kg import Store
+
+GEO_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo"
+PLANES = GEO_DATA / "10_104005000FDC8300.geojson"  # 37 aircraft at Montpellier airport
+BUILDINGS = GEO_DATA / "geotiff_labels.geojson"  # 43 footprints, EPSG:32616
+NEAREST = """SELECT ?a ?b ?d WHERE {
+  ?a a rune:Plane ; geo:hasCentroid/geo:asWKT ?wa . ?b a rune:Plane ; geo:hasCentroid/geo:asWKT ?wb
+  FILTER(STR(?a) < STR(?b))
+  BIND(geof:distance(?wa, ?wb, <http://www.opengis.net/def/uom/OGC/1.0/metre>) AS ?d)
+} ORDER BY ?d LIMIT 1"""
+
+pytestmark = pytest.mark.skipif(not GEO_DATA.is_dir(), reason=f"no data at {GEO_DATA}")
+
+
+def _haversine(a, b) -> float:
+    (lon1, lat1), (lon2, lat2) = (map(math.radians, p) for p in (a, b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def test_a_geojson_layer_becomes_features_with_their_attributes(tmp_path, capsys):
+    import shapely.geometry
+
+    store_dir = tmp_path / "db"
+    assert main(["load", str(PLANES), "--class", "plane", "--store", str(store_dir)]) == 0
+    store = Store(store_dir)
+    rows = list(
+        store.query(
+            "SELECT ?f ?make WHERE { ?f a rune:Plane , geo:Feature ; "
+            "<https://w3id.org/rune-kg/data/property/make> ?make }"
+        )
+    )
+    assert len(rows) == 37
+    nearest = next(iter(store.query(NEAREST)))
+    features = json.loads(PLANES.read_text())["features"]
+    centroid = {
+        k: shapely.geometry.shape(f["geometry"]).centroid.coords[0] for k, f in enumerate(features)
+    }
+    a, b = (int(nearest[v].value.rsplit("/", 1)[1]) for v in ("a", "b"))
+    expected = min(
+        _haversine(centroid[i], centroid[j]) for i in centroid for j in centroid if i < j
+    )
+    assert float(nearest["d"].value) == pytest.approx(expected, rel=0.01)  # metres, geodesic
+    assert _haversine(centroid[a], centroid[b]) == pytest.approx(expected, rel=0.01)
+
+
+def test_materialise_relates_crs84_features_and_leaves_other_crs_alone(tmp_path, capsys):
+    """Oxigraph's functions know CRS84 only: the EPSG:32616 footprints keep their CRS, and no
+    relation is written between them (rather than one computed as if they were degrees)."""
+    store_dir = tmp_path / "db"
+    for layer in (PLANES, BUILDINGS):
+        assert main(["load", str(layer), "--store", str(store_dir)]) == 0
+    assert main(["geo", "materialise", "--store", str(store_dir)]) == 0
+    assert "geo:sfDisjoint" in capsys.readouterr().out
+    store = Store(store_dir)
+    crs = {
+        r["w"].value.split(">")[0]
+        for r in store.query("SELECT ?w WHERE { ?f geo:hasDefaultGeometry/geo:asWKT ?w }")
+    }
+    assert crs == {
+        "<http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        "<http://www.opengis.net/def/crs/EPSG/0/32616",
+    }
+    planes = "https://w3id.org/rune-kg/data/feature/10_104005000FDC8300/"
+    buildings = "https://w3id.org/rune-kg/data/feature/geotiff_labels/"
+    assert store.query(f"ASK {{ <{planes}0> geo:sfDisjoint <{planes}1> }}")
+    assert not store.query(f"ASK {{ <{buildings}0> ?relation <{buildings}1> }}")
+
+
+def test_bad_layers_are_refused_with_the_reason(tmp_path, capsys):
+    store = str(tmp_path / "db")
+    assert main(["load", str(PLANES), "--class", "zeppelin", "--store", store]) == 2
+    assert "not a class" in capsys.readouterr().err
+    other = tmp_path / "point.geojson"
+    other.write_text('{"type": "Feature", "geometry": null}')
+    assert main(["load", str(other), "--store", store]) == 2
+    assert "FeatureCollection" in capsys.readouterr().err

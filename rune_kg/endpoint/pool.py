@@ -87,6 +87,7 @@ class _Worker:
         self.requests.send("reopen")
         status, message = self.answers.recv()
         if status != "ready":
+            self.stop()
             raise QueryFailed(message)
         self.generation = generation
 

@@ -216,3 +216,20 @@ def test_detection_files_replace_an_earlier_runs(tmp_path):
     assert (
         sorted(p.name for p in tmp_path.iterdir()) == ["Task1_plane.txt"] and image.image_id == "D9"
     )
+
+
+def test_a_store_from_before_the_picture_list_keeps_its_pictures(tmp_path):
+    """Stores ingested when the graph held the picture's absolute path still find it."""
+    from rune_kg.query.explain import picture_file
+
+    store = Store(tmp_path / "db")
+    ingest([LABELS / "P0706.txt"], store, images_dir=IMAGES, progress=False, workers=1)
+    (tmp_path / "db" / "pictures.json").unlink()
+    store.cache.pop("pictures")
+    path = (IMAGES / "P0706.png").resolve()
+    data = "https://w3id.org/rune-kg/data/"
+    store.update(
+        "DELETE WHERE { GRAPH ?g { ?i rune:imageFile ?f } } ; INSERT DATA { GRAPH "
+        f'<{data}graph/dota/P0706> {{ <{data}image/P0706> rune:imageFile "{path}" }} }}'
+    )
+    assert picture_file(store, "P0706") == path

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import ExplainError
-from ..kg import KnowledgeGraph
+from ..kg import KnowledgeGraph, iris
 from ..kg.index import LEAVES, load_index
 from ..kg.pictures import picture_paths
 from ..kg.wkt import polygon_corners
@@ -17,6 +18,9 @@ from .engine import Result
 
 COLOURS = ["#ff1f5b", "#00cd6c", "#009ade", "#ffc61e", "#af58ba", "#f28522", "#a0b1ba", "#a6761d"]
 OTHER = "#e8e8e8"
+
+
+_LEGACY = "SELECT ?image ?file WHERE { ?image rune:imageFile ?file }"
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,13 @@ class Box:
 
 
 def picture_file(store: KnowledgeGraph, image_id: str) -> Path:
-    """The picture file recorded for the image (ingest --images)."""
+    """The picture file recorded for the image (ingest --images). Stores ingested before the
+    paths were kept beside them hold the absolute path in the graph: it is used when found."""
     path = picture_paths(store).get(image_id)
+    if path is None:
+        rows = store.query(_LEGACY, substitutions={ox.Variable("image"): iris.image_iri(image_id)})
+        legacy = [Path(r["file"].value) for r in rows]
+        path = next((p for p in legacy if p.is_absolute() and p.is_file()), None)
     if path is None:
         raise ExplainError(
             f"no picture file is known for {image_id} (it was ingested without its pictures)"

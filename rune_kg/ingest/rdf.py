@@ -118,6 +118,31 @@ def _class_counts(image: DotaImage, source: str, img: ox.NamedNode) -> tuple[str
     return "".join(line + "\n" for line in lines), len(lines)
 
 
+def _world_geometries(
+    img: ox.NamedNode, entity_base: str, picture: Picture, boxes: Boxes
+) -> tuple[str, int]:
+    """A georeferenced image's footprint and each entity's box in CRS84, as their
+    geo:hasDefaultGeometry (the pixel geometry stays their geo:hasGeometry)."""
+    from .georef import crs84_wkt
+
+    georef = picture.georeference
+    w, h = picture.width, picture.height
+    corners = np.concatenate([[[0, 0], [w, 0], [w, h], [0, h]], boxes.corners.reshape(-1, 2)])
+    world = georef.to_crs84(corners.astype(np.float64)).reshape(-1, 4, 2)
+    default, wkt = f"<{GEO}hasDefaultGeometry>", f"<{GEO}wktLiteral>"
+    lines = []
+    nodes = [(str(img), f"<{img.value}/footprint>")] + [
+        (f"<{entity_base}{k}>", f"<{entity_base}{k}/crs84>") for k in range(len(world) - 1)
+    ]
+    for (subject, node), polygon in zip(nodes, world):
+        lines += [
+            f"{subject} {default} {node} .",
+            f"{node} {RDF_TYPE} <{GEO}Geometry> .",
+            f'{node} <{GEO}asWKT> "{crs84_wkt(polygon)}"^^{wkt} .',
+        ]
+    return "".join(line + "\n" for line in lines), len(lines)
+
+
 def image_ntriples(
     image: DotaImage,
     source: str,
@@ -130,8 +155,10 @@ def image_ntriples(
     facts = [(RDF_TYPE, RUNE.Image), (RUNE.imageId, _literal(image.image_id))]
     if image.image_source:
         facts.append((RUNE.imageSource, _literal(image.image_source)))
-    if image.gsd is not None:
-        facts.append((RUNE.gsd, _literal(float(image.gsd))))
+    georef = picture.georeference if picture else None
+    gsd = image.gsd if image.gsd is not None else georef and georef.metres_per_pixel
+    if gsd is not None:
+        facts.append((RUNE.gsd, _literal(float(gsd))))
     if picture:
         facts += [
             (RUNE.imageFile, _literal(Path(picture.path).name)),  # its path: kg/pictures.py
@@ -170,6 +197,10 @@ def image_ntriples(
             )
         )
         count += 13 + len(types)
+    if picture and picture.georeference:
+        text, n = _world_geometries(img, entity_base, picture, boxes)
+        parts.append(text)
+        count += n
     counts_text, counts_triples = _class_counts(image, source, img)
     parts.append(counts_text)
     count += counts_triples

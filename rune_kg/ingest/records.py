@@ -38,6 +38,7 @@ class Picture:
     path: str
     width: int
     height: int
+    georeference: object = None  # a georef.Georeference, for a GeoTIFF that has one
 
 
 @dataclass(frozen=True)

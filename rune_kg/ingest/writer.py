@@ -108,10 +108,16 @@ def _run_file(paths: list[Path]) -> RunFile | None:
 
 
 def picture_of(path: Path) -> Picture:
-    """A picture file with its size, read from the file header."""
+    """A picture file with its size, read from the file header, and a GeoTIFF's
+    georeference."""
     with PILImage.open(path) as picture:
         width, height = picture.size
-    return Picture(str(path.resolve()), width, height)
+    georeference = None
+    if path.suffix.lower() in (".tif", ".tiff"):
+        from .georef import read_georeference  # rasterio: only for GeoTIFFs
+
+        georeference = read_georeference(path)
+    return Picture(str(path.resolve()), width, height, georeference)
 
 
 def find_picture(images_dir: Path, image_id: str) -> Picture | None:

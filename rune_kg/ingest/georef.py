@@ -1,0 +1,57 @@
+"""Where an image lies on Earth: a GeoTIFF's georeference, read with rasterio, and its pixels
+in longitude/latitude (CRS84).
+
+A GeoTIFF carries an affine transform from pixel (column, row) to map coordinates in its CRS;
+rasterio (GDAL, PROJ) reads both and reprojects map coordinates to CRS84. Ingest then gives
+the image a footprint and each entity a second geometry in CRS84 (rdf.py); the pixel geometry
+stays the one the query language reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+@dataclass(frozen=True)
+class Georeference:
+    transform: tuple[float, float, float, float, float, float]  # a, b, c, d, e, f (GDAL affine)
+    crs: str  # as rasterio writes it, e.g. "EPSG:32616"
+    metres_per_pixel: float | None  # when the CRS is projected in metres
+
+    def to_crs84(self, pixels: np.ndarray) -> np.ndarray:
+        """(N, 2) pixel (column, row) -> (N, 2) longitude, latitude."""
+        from rasterio.warp import transform
+
+        a, b, c, d, e, f = self.transform
+        cols, rows = pixels[:, 0], pixels[:, 1]
+        xs, ys = a * cols + b * rows + c, d * cols + e * rows + f
+        lon, lat = transform(self.crs, "OGC:CRS84", xs.tolist(), ys.tolist())
+        return np.column_stack([lon, lat])
+
+
+def read_georeference(path: Path) -> Georeference | None:
+    """The GeoTIFF's georeference; None for a picture without one (or not a GeoTIFF)."""
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    try:
+        with rasterio.open(path) as dataset:
+            if dataset.crs is None or dataset.transform.is_identity:
+                return None
+            t = dataset.transform
+            units = dataset.crs.linear_units if dataset.crs.is_projected else None
+            metres = abs(t.a) if units in ("metre", "meter") and t.b == t.d == 0 else None
+            return Georeference((t.a, t.b, t.c, t.d, t.e, t.f), dataset.crs.to_string(), metres)
+    except RasterioIOError:
+        return None
+
+
+def crs84_wkt(points: np.ndarray) -> str:
+    """A closed polygon of (N, 2) longitude/latitude points as GeoSPARQL WKT in CRS84."""
+    ring = [*points.tolist(), points[0].tolist()]
+    return f"<{CRS84}> POLYGON((" + ", ".join(f"{x!r} {y!r}" for x, y in ring) + "))"

@@ -1,14 +1,14 @@
 """Vector layers as linked data: a GeoJSON file's features as RDF (`rune load layer.geojson`).
 
 Each feature becomes a geo:Feature of its own IRI (<data>/feature/<layer>/<k>), of the rune
-class given (`--class plane`) when there is one. Its geometry is a geo:Geometry, and its
-centroid another (geo:hasCentroid: Oxigraph's geof:distance measures between points); their
-WKT literals name the CRS: CRS84 (longitude, latitude: GeoJSON's own), or the one a legacy
-`crs` member names (urn:ogc:def:crs:EPSG::32616 -> <http://www.opengis.net/def/crs/EPSG/0/32616>).
+class given (`--class plane`) when there is one. Its default geometry and its centroid
+(geo:hasCentroid: Oxigraph's geof:distance measures between points) are geo:Geometry nodes
+with WKT literals in CRS84, GeoJSON's longitude/latitude. A layer in another CRS (a legacy
+`crs` member: urn:ogc:def:crs:EPSG::32616) is reprojected to CRS84 by rasterio (GDAL, PROJ),
+and its geometry as written is kept as a second geo:hasGeometry, in that CRS.
 Its attributes are kept as properties <data>/property/<key>, with typed literals; empty ones
-(null or "") are left out. Oxigraph's geof: functions then apply to the CRS84 geometries
-(relations; distances in metres between centroids), and `rune geo materialise` relates the
-features.
+(null or "") are left out. Oxigraph's geof: functions then apply (relations; distances in
+metres between centroids), and `rune geo materialise` relates the features.
 """
 
 from __future__ import annotations
@@ -29,14 +29,21 @@ _EPSG = re.compile(r"^urn:ogc:def:crs:EPSG:[\d.]*:(\d+)$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-def _crs(document: dict, path: Path) -> str:
+def _crs(document: dict, path: Path) -> str | None:
+    """The layer's CRS as rasterio names it ("EPSG:32616"); None for CRS84."""
     name = ((document.get("crs") or {}).get("properties") or {}).get("name")
     if name in (None, "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84"):
-        return CRS84
+        return None
     epsg = _EPSG.match(name)
     if epsg is None:
         raise IngestError(f"{path}: unknown CRS {name!r} (CRS84 or urn:ogc:def:crs:EPSG::N)")
-    return f"http://www.opengis.net/def/crs/EPSG/0/{epsg.group(1)}"
+    return f"EPSG:{epsg.group(1)}"
+
+
+def _to_crs84(shape, crs: str):
+    from rasterio.warp import transform_geom  # GDAL/PROJ: only for layers in another CRS
+
+    return shapely.geometry.shape(transform_geom(crs, "OGC:CRS84", shapely.geometry.mapping(shape)))
 
 
 def _literal(value) -> ox.Literal | None:
@@ -65,7 +72,8 @@ def layer_triples(path: Path, class_name: str | None = None) -> list[ox.Triple]:
         raise IngestError(f"{path}: a GeoJSON FeatureCollection is expected")
     if class_name is not None and class_name not in ONTOLOGY.classes:
         raise IngestError(f"--class {class_name}: not a class ({', '.join(ONTOLOGY.classes)})")
-    crs = ox.NamedNode(_crs(document, path))
+    source_crs = _crs(document, path)
+    crs84 = ox.NamedNode(CRS84)
     triples = []
     for k, feature in enumerate(document.get("features", [])):
         node = iris.feature_iri(path.stem, k)
@@ -74,6 +82,16 @@ def layer_triples(path: Path, class_name: str | None = None) -> list[ox.Triple]:
             shape = shapely.geometry.shape(feature["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise IngestError(f"{path}: feature {k} has no readable geometry: {err}") from None
+        if source_crs is not None:  # kept as a second geometry; the default one is CRS84
+            source = ox.NamedNode(node.value + "/source-geometry")
+            epsg = ox.NamedNode(f"http://www.opengis.net/def/crs/EPSG/0/{source_crs[5:]}")
+            triples += [
+                ox.Triple(node, ox.NamedNode(GEO + "hasGeometry"), source),
+                ox.Triple(source, RDF_TYPE, ox.NamedNode(GEO + "Geometry")),
+                ox.Triple(source, ox.NamedNode(GEO + "asWKT"), _wkt(epsg, shape.wkt)),
+            ]
+            shape = _to_crs84(shape, source_crs)
+        crs = crs84
         centroid = ox.NamedNode(node.value + "/centroid")
         triples += [
             ox.Triple(node, RDF_TYPE, ox.NamedNode(GEO + "Feature")),

@@ -71,3 +71,25 @@ def test_a_geotiff_gives_the_image_a_footprint_and_each_entity_a_crs84_box(tmp_p
         f"ASK {{ {entity} geo:hasGeometry/geo:asWKT ?w "
         "FILTER(CONTAINS(STR(?w), 'ImagePixelCRS')) }"
     )
+
+
+def test_a_picture_with_a_world_file_and_a_prj_is_placed_as_the_geotiff(tmp_path):
+    """A PNG with the tile's world file (.pgw) and CRS (.prj) gets the GeoTIFF's footprint."""
+    import rasterio
+    from PIL import Image
+
+    from rune_kg.ingest.writer import picture_of
+
+    with rasterio.open(TILE) as tile:
+        t, crs = tile.transform, tile.crs
+    Image.new("L", (tile.width, tile.height)).save(tmp_path / "SN1.png")
+    # a world file names the centre of the top-left pixel
+    lines = [t.a, t.d, t.b, t.e, t.c + t.a / 2 + t.b / 2, t.f + t.d / 2 + t.e / 2]
+    (tmp_path / "SN1.pgw").write_text("\n".join(map(repr, lines)) + "\n")
+    (tmp_path / "SN1.prj").write_text(crs.to_wkt())
+    from_world_file = picture_of(tmp_path / "SN1.png").georeference
+    from_tiff = picture_of(TILE).georeference
+    assert from_world_file is not None and from_world_file.crs == from_tiff.crs
+    assert np.allclose(from_world_file.transform, from_tiff.transform)
+    (tmp_path / "SN1.prj").unlink()  # no CRS: no georeference
+    assert picture_of(tmp_path / "SN1.png").georeference is None

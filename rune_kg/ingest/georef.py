@@ -35,20 +35,25 @@ class Georeference:
 
 
 def read_georeference(path: Path) -> Georeference | None:
-    """The GeoTIFF's georeference; None for a picture without one (or not a GeoTIFF)."""
+    """The picture's georeference: a GeoTIFF's own, or a world file's with the CRS of a .prj
+    (or .aux.xml) file beside it; None when there is none (or no CRS)."""
     import rasterio
-    from rasterio.errors import RasterioIOError
+    from rasterio.crs import CRS
+    from rasterio.errors import CRSError, RasterioIOError
 
     try:
         with rasterio.open(path) as dataset:
-            if dataset.crs is None or dataset.transform.is_identity:
-                return None
-            t = dataset.transform
-            units = dataset.crs.linear_units if dataset.crs.is_projected else None
-            metres = abs(t.a) if units in ("metre", "meter") and t.b == t.d == 0 else None
-            return Georeference((t.a, t.b, t.c, t.d, t.e, t.f), dataset.crs.to_string(), metres)
-    except RasterioIOError:
+            t, crs = dataset.transform, dataset.crs
+        prj = path.with_suffix(".prj")
+        if crs is None and prj.is_file():
+            crs = CRS.from_wkt(prj.read_text())
+    except (RasterioIOError, CRSError, OSError):
         return None
+    if crs is None or t.is_identity:
+        return None
+    units = crs.linear_units if crs.is_projected else None
+    metres = abs(t.a) if units in ("metre", "meter") and t.b == t.d == 0 else None
+    return Georeference((t.a, t.b, t.c, t.d, t.e, t.f), crs.to_string(), metres)
 
 
 def crs84_wkt(points: np.ndarray) -> str:

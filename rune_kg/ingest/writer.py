@@ -108,13 +108,16 @@ def _run_file(paths: list[Path]) -> RunFile | None:
 
 
 def picture_of(path: Path) -> Picture:
-    """A picture file with its size, read from the file header, and a GeoTIFF's
-    georeference."""
+    """A picture file with its size, read from the file header, and its georeference: a
+    GeoTIFF's own, or a world file's beside it (P0706.pgw, .jgw, .tfw, .wld) with the CRS of a
+    .prj or .aux.xml file, as GDAL reads them."""
     with PILImage.open(path) as picture:
         width, height = picture.size
     georeference = None
-    if path.suffix.lower() in (".tif", ".tiff"):
-        from .georef import read_georeference  # rasterio: only for GeoTIFFs
+    suffix = path.suffix.lower()
+    world_files = (suffix[:2] + suffix[-1] + "w", suffix + "w", ".wld")
+    if suffix in (".tif", ".tiff") or any(path.with_suffix(w).is_file() for w in world_files):
+        from .georef import read_georeference  # rasterio: only for georeferenced pictures
 
         georeference = read_georeference(path)
     return Picture(str(path.resolve()), width, height, georeference)

@@ -138,6 +138,7 @@ def test_a_query_loads_no_heavy_module(store_dir):
         "flask",
         "matplotlib",
         "shapely",
+        "rasterio",
         "PIL",
         "SPARQLWrapper",
         "tqdm",

@@ -66,6 +66,11 @@ def test_a_geotiff_gives_the_image_a_footprint_and_each_entity_a_crs84_box(tmp_p
     world_box = _polygon(box_wkt["w"].value)
     assert world_box.contains(building.centroid)
     assert world_box.envelope.buffer(1e-9).contains(building.envelope)
+    # a 16-bit GeoTIFF Pillow cannot decode is still drawn (through rasterio)
+    from rune_kg.query.explain import entities_of, picture_file, render
+
+    drawn = render(picture_file(store, "SN0"), others=entities_of(store, "SN0"))
+    assert drawn.mode == "RGB" and drawn.size == (900, 900) and drawn.getextrema()[0] == (0, 255)
     # the pixel geometry stays what the query language reads
     assert store.query(
         f"ASK {{ {entity} geo:hasGeometry/geo:asWKT ?w "

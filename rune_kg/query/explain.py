@@ -78,10 +78,7 @@ def render(
     """The picture (scaled to at most `max_size` pixels a side) with `others` outlined thinly, then
     each witness box of `result` outlined and labelled with its variable, class and confidence,
     and a caption: the score and the facts that held, or `caption`."""
-    try:
-        image = Image.open(picture).convert("RGB")
-    except OSError as err:
-        raise ExplainError(f"cannot read picture {picture}: {err}") from err
+    image = _rgb(picture)
     scale = 1.0
     if max_size and max(image.size) > max_size:
         scale = max_size / max(image.size)
@@ -119,6 +116,32 @@ def render(
             (10, 10), "\n".join(lines), fill="white", font=font, stroke_width=2, stroke_fill="black"
         )
     return image
+
+
+def _rgb(picture: Path) -> Image.Image:
+    """The picture as 8-bit RGB. A GeoTIFF Pillow cannot decode (16-bit, several bands, a
+    compression it lacks) is read with rasterio, its first three bands (or one, as grey)
+    stretched from their 2nd to their 98th percentile."""
+    try:
+        with Image.open(picture) as image:
+            return image.convert("RGB")
+    except (OSError, ValueError) as err:
+        if picture.suffix.lower() not in (".tif", ".tiff"):
+            raise ExplainError(f"cannot read picture {picture}: {err}") from err
+    import numpy as np
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    try:
+        with rasterio.open(picture) as dataset:
+            bands = dataset.read(list(range(1, min(dataset.count, 3) + 1))).astype(np.float64)
+    except RasterioIOError as err:
+        raise ExplainError(f"cannot read picture {picture}: {err}") from err
+    low, high = np.percentile(bands, (2, 98), axis=(1, 2), keepdims=True)
+    scaled = np.clip((bands - low) / np.maximum(high - low, 1e-9) * 255, 0, 255).astype(np.uint8)
+    if len(scaled) < 3:
+        scaled = np.repeat(scaled[:1], 3, axis=0)
+    return Image.fromarray(scaled.transpose(1, 2, 0))
 
 
 def draw(result: Result, picture: Path, out: Path, others: list[Box] = ()) -> Path:

@@ -134,8 +134,10 @@ def cmd_sparql(args) -> int:
     store = open_from_args(args, read_only=not args.update)
     text = args.query if args.query != "-" else sys.stdin.read()
     try:
-        if args.update:
-            store.update(text)
+        if args.update:  # the same default-graph rule as the server's (endpoint/updates.py)
+            from ..endpoint.updates import prepare_update
+
+            store.update(prepare_update(text).text)
             print("update done")
             return 0
         body = store.query_serialized(text, args.format)

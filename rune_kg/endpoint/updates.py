@@ -81,9 +81,9 @@ def _with_dataset(text: str, wheres: list, clauses: str) -> str:
 
 def _refuse(what: str) -> BadRequest:
     return BadRequest(
-        f"this update {what}: on this endpoint the default graph is the union of all graphs, "
+        f"this update {what}: the default graph that queries see is the union of all graphs, "
         "which an update cannot change as one graph; name the graph (GRAPH <g> { ... }, WITH "
-        "<g>, USING <g>, or using-graph-uri)"
+        "<g>, USING <g>, or the protocol's using-graph-uri)"
     )
 
 

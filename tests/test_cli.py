@@ -2,7 +2,7 @@ import json
 import subprocess
 import sys
 
-from .conftest import IMAGES
+from .conftest import IMAGES, LABELS
 
 
 def rune(*args):
@@ -41,6 +41,17 @@ def test_sparql_formats_and_errors(store_dir):
     assert bad.returncode == 2 and "a query starts with SELECT" in bad.stderr
     refused = rune("sparql", "DELETE WHERE { ?s ?p ?o }", "--store", str(store_dir))
     assert refused.returncode == 2
+
+
+def test_updates_name_their_graphs_as_on_the_server(tmp_path):
+    store = str(tmp_path / "db")
+    assert rune("ingest", str(LABELS / "P0706.txt"), "--store", store, "--quiet").returncode == 0
+    unnamed = rune("sparql", "--update", "DELETE WHERE { ?s rune:confidence ?c }", "--store", store)
+    assert unnamed.returncode == 2 and "union of all graphs" in unnamed.stderr
+    named = "DELETE WHERE { GRAPH ?g { ?s rune:confidence ?c } }"
+    assert rune("sparql", "--update", named, "--store", store).returncode == 0
+    left = rune("sparql", "ASK { ?s rune:confidence ?c }", "--store", store)
+    assert '"boolean":false' in left.stdout.replace(" ", "")
 
 
 def test_query_errors_are_one_line(store_dir):

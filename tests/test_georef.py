@@ -66,6 +66,11 @@ def test_a_geotiff_gives_the_image_a_footprint_and_each_entity_a_crs84_box(tmp_p
     world_box = _polygon(box_wkt["w"].value)
     assert world_box.contains(building.centroid)
     assert world_box.envelope.buffer(1e-9).contains(building.envelope)
+    # an answer carries the image's place on Earth
+    from rune_kg.query.engine import answer
+
+    found = answer("small_vehicle(a)", store, mode="crisp")
+    assert _polygon(found.results[0].place).equals(_polygon(tile_wkt["w"].value))
     # a 16-bit GeoTIFF Pillow cannot decode is still drawn (through rasterio)
     from rune_kg.query.explain import entities_of, picture_file, render
 

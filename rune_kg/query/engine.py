@@ -8,7 +8,7 @@ A world is one image as one source sees it (one named graph); with a single sour
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -60,6 +60,7 @@ class Result:
     conditions: list[str] = field(
         default_factory=list
     )  # the other conjuncts that held, as formulas
+    place: str | None = None  # the image's footprint on Earth (CRS84 WKT), when georeferenced
 
 
 @dataclass
@@ -282,6 +283,8 @@ def answer(
         )
         for w in shown
     ]
+    if limit:
+        results = _placed(store, results)
     t5 = time.perf_counter()
     timing["rank"] = (t5 - t4) * 1000
     timing["total"] = (t5 - t0) * 1000
@@ -306,6 +309,29 @@ def answer(
         timing_ms=timing,
         contradiction=contradiction(formula),
     )
+
+
+_FOOTPRINTS = """SELECT ?image ?wkt WHERE {{ VALUES ?image {{ {images} }}
+  ?image geo:hasDefaultGeometry/geo:asWKT ?wkt }}"""
+
+
+_GEOREFERENCED = "ASK { ?image a rune:Image ; geo:hasDefaultGeometry ?footprint }"
+
+
+def _placed(store: KnowledgeGraph, results: list[Result]) -> list[Result]:
+    """The results with their place: their image's footprint, for a georeferenced picture
+    (looked up only in a store that has one, which is asked once per state of the store)."""
+    known = store.cache.get("georeferenced")
+    if known is None or known[0] != store.generation:
+        known = store.cache["georeferenced"] = (store.generation, bool(store.query(_GEOREFERENCED)))
+    if not results or not known[1]:
+        return results
+    images = " ".join(sorted({str(iris.image_iri(r.image)) for r in results}))
+    footprints = {
+        row["image"].value: row["wkt"].value
+        for row in store.query(_FOOTPRINTS.format(images=images))
+    }
+    return [replace(r, place=footprints.get(r.image_iri)) for r in results]
 
 
 def _explain(

@@ -3,7 +3,7 @@
 GeoSPARQL 1.0 lets a query ask `?f geo:sfWithin ?g` between features and geometries (its query
 rewrite extension). Oxigraph evaluates the relation functions (`geof:sfWithin(wkt, wkt)`) but
 rewrites no triple pattern, so the relations are written as triples instead: for every two
-WKT geometries of the same named graph, each Simple Features, Egenhofer and RCC8 relation that
+CRS84 geometries of the same named graph, each Simple Features, Egenhofer and RCC8 relation that
 pyoxigraph's own function says holds, between the geometries and between the features whose
 geo:hasDefaultGeometry they are (a feature is related as its default geometry is). Geometries
 of different named graphs are not compared: the work is quadratic in the geometries of a graph.
@@ -19,6 +19,7 @@ from ..vocab import GEO, PREFIXES
 from .store import KnowledgeGraph
 
 GEOF = PREFIXES["geof"]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 FAMILIES = {
     "sf": (
         "Equals",
@@ -36,10 +37,17 @@ FAMILIES = {
 RELATIONS = tuple(family + name for family, names in FAMILIES.items() for name in names)
 
 _FEATURES = """SELECT ?g ?f ?geometry WHERE { GRAPH ?g { ?f geo:hasDefaultGeometry ?geometry } }"""
+# Only CRS84 literals (named, or without a CRS, which means CRS84): the functions answer
+# nothing in another CRS, rune-kg's image pixels included.
+_CRS84 = '(!STRSTARTS(STR(?w{v}), "<") || STRSTARTS(STR(?w{v}), "<{crs}>"))'
 _PAIRS = (
     "SELECT ?g ?a ?b "
     + " ".join(f"(<{GEOF}{r}>(?wa, ?wb) AS ?{r})" for r in RELATIONS)
-    + " WHERE { GRAPH ?g { ?a geo:asWKT ?wa . ?b geo:asWKT ?wb } }"
+    + " WHERE { GRAPH ?g { ?a geo:asWKT ?wa FILTER "
+    + _CRS84.format(v="a", crs=CRS84)
+    + " ?b geo:asWKT ?wb FILTER "
+    + _CRS84.format(v="b", crs=CRS84)
+    + " } }"
 )
 _BATCH = 20_000  # triples per INSERT DATA
 

@@ -95,7 +95,7 @@ def graph_description(store: KnowledgeGraph, graph: ox.NamedNode, base_url: str)
         ox.Triple(graph, _void("sparqlEndpoint"), ox.NamedNode(base_url + "sparql")),
         ox.Triple(DATASET, _void("subset"), graph),
     ]
-    parts = graph.value[len(DATA_NS) :].split("/")
-    if parts[0] == "graph" and len(parts) == 3:  # an image's entities from one source
-        triples.append(ox.Triple(graph, _void("rootResource"), iris.image_iri(parts[2])))
+    key = iris.image_graph_key(graph.value)
+    if key is not None:  # an image's entities from one source
+        triples.append(ox.Triple(graph, _void("rootResource"), iris.image_iri(key[1])))
     return triples

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from ..errors import BadRequest
 from .tokens import Names, Token, tokenize
 
@@ -58,8 +60,6 @@ def prepare_update(
 
 
 def _iri(value: str) -> str:
-    import pyoxigraph as ox
-
     return str(ox.NamedNode(value))  # escaped by the RDF library; the caller checked it
 
 

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-
 
 @dataclass(frozen=True)
 class Georeference:
@@ -54,9 +52,3 @@ def read_georeference(path: Path) -> Georeference | None:
     units = crs.linear_units if crs.is_projected else None
     metres = abs(t.a) if units in ("metre", "meter") and t.b == t.d == 0 else None
     return Georeference((t.a, t.b, t.c, t.d, t.e, t.f), crs.to_string(), metres)
-
-
-def crs84_wkt(points: np.ndarray) -> str:
-    """A closed polygon of (N, 2) longitude/latitude points as GeoSPARQL WKT in CRS84."""
-    ring = [*points.tolist(), points[0].tolist()]
-    return f"<{CRS84}> POLYGON((" + ", ".join(f"{x!r} {y!r}" for x, y in ring) + "))"

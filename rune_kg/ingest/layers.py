@@ -22,9 +22,8 @@ import shapely.geometry
 
 from ..errors import IngestError
 from ..kg import iris
-from ..vocab import GEO, ONTOLOGY, RDF_TYPE
+from ..vocab import CRS84, GEO, ONTOLOGY, RDF_TYPE
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _EPSG = re.compile(r"^urn:ogc:def:crs:EPSG:[\d.]*:(\d+)$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -74,6 +73,8 @@ def layer_triples(path: Path, class_name: str | None = None) -> list[ox.Triple]:
         raise IngestError(f"--class {class_name}: not a class ({', '.join(ONTOLOGY.classes)})")
     source_crs = _crs(document, path)
     crs84 = ox.NamedNode(CRS84)
+    if source_crs is not None:
+        epsg = ox.NamedNode(f"http://www.opengis.net/def/crs/EPSG/0/{source_crs[5:]}")
     triples = []
     for k, feature in enumerate(document.get("features", [])):
         node = iris.feature_iri(path.stem, k)
@@ -84,24 +85,22 @@ def layer_triples(path: Path, class_name: str | None = None) -> list[ox.Triple]:
             raise IngestError(f"{path}: feature {k} has no readable geometry: {err}") from None
         if source_crs is not None:  # kept as a second geometry; the default one is CRS84
             source = ox.NamedNode(node.value + "/source-geometry")
-            epsg = ox.NamedNode(f"http://www.opengis.net/def/crs/EPSG/0/{source_crs[5:]}")
             triples += [
                 ox.Triple(node, ox.NamedNode(GEO + "hasGeometry"), source),
                 ox.Triple(source, RDF_TYPE, ox.NamedNode(GEO + "Geometry")),
                 ox.Triple(source, ox.NamedNode(GEO + "asWKT"), _wkt(epsg, shape.wkt)),
             ]
             shape = _to_crs84(shape, source_crs)
-        crs = crs84
         centroid = ox.NamedNode(node.value + "/centroid")
         triples += [
             ox.Triple(node, RDF_TYPE, ox.NamedNode(GEO + "Feature")),
             ox.Triple(node, ox.NamedNode(GEO + "hasGeometry"), geometry),
             ox.Triple(node, ox.NamedNode(GEO + "hasDefaultGeometry"), geometry),
             ox.Triple(geometry, RDF_TYPE, ox.NamedNode(GEO + "Geometry")),
-            ox.Triple(geometry, ox.NamedNode(GEO + "asWKT"), _wkt(crs, shape.wkt)),
+            ox.Triple(geometry, ox.NamedNode(GEO + "asWKT"), _wkt(crs84, shape.wkt)),
             ox.Triple(node, ox.NamedNode(GEO + "hasCentroid"), centroid),
             ox.Triple(centroid, RDF_TYPE, ox.NamedNode(GEO + "Geometry")),
-            ox.Triple(centroid, ox.NamedNode(GEO + "asWKT"), _wkt(crs, shape.centroid.wkt)),
+            ox.Triple(centroid, ox.NamedNode(GEO + "asWKT"), _wkt(crs84, shape.centroid.wkt)),
         ]
         if class_name is not None:
             triples.append(ox.Triple(node, RDF_TYPE, ONTOLOGY.classes[class_name].iri))

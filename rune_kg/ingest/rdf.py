@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from ..kg import iris
 from ..kg.geometry import Boxes, PairRelations
 from ..kg.wkt import polygon_wkt
-from ..vocab import GEO, ONTOLOGY, PROV, RDF_TYPE, RUNE, XSD, materialised
+from ..vocab import CRS84, GEO, ONTOLOGY, PROV, RDF_TYPE, RUNE, XSD, materialised
 from .records import DotaImage, Picture, RunInfo
 
 _DOUBLE = f"^^<{XSD}double>"
@@ -123,8 +123,6 @@ def _world_geometries(
 ) -> tuple[str, int]:
     """A georeferenced image's footprint and each entity's box in CRS84, as their
     geo:hasDefaultGeometry (the pixel geometry stays their geo:hasGeometry)."""
-    from .georef import crs84_wkt
-
     georef = picture.georeference
     w, h = picture.width, picture.height
     corners = np.concatenate([[[0, 0], [w, 0], [w, h], [0, h]], boxes.corners.reshape(-1, 2)])
@@ -138,7 +136,7 @@ def _world_geometries(
         lines += [
             f"{subject} {default} {node} .",
             f"{node} {RDF_TYPE} <{GEO}Geometry> .",
-            f'{node} <{GEO}asWKT> "{crs84_wkt(polygon)}"^^{wkt} .',
+            f'{node} <{GEO}asWKT> "{polygon_wkt(polygon, CRS84)}"^^{wkt} .',
         ]
     return "".join(line + "\n" for line in lines), len(lines)
 

@@ -417,11 +417,10 @@ def refresh_index(store: KnowledgeGraph, graphs: frozenset[str] | None) -> None:
     if graphs is None or cached is None or cached[0] != store.generation - 1:
         store.cache.pop("index", None)
         return
-    prefix = iris.image_graph("s", "i").value[: -len("s/i")]
-    touched = [g for g in graphs if g.startswith(prefix) and g[len(prefix) :].count("/") == 1]
+    touched = {g: key for g in graphs if (key := iris.image_graph_key(g)) is not None}
     index = cached[1].replace(
-        _read_worlds(store, progress=False, graphs_only=touched) if touched else [],
+        _read_worlds(store, progress=False, graphs_only=list(touched)) if touched else [],
         store.revision,
-        removed=frozenset(iris.split_image_graph(g) for g in touched),
+        removed=frozenset(touched.values()),
     )
     store.cache["index"] = (store.generation, index)

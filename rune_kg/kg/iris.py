@@ -39,10 +39,19 @@ def image_graph(source: str, image_id: str) -> ox.NamedNode:
     return ox.NamedNode(f"{DATA_NS}graph/{source}/{image_id}")
 
 
+def image_graph_key(iri: str) -> tuple[str, str] | None:
+    """(source, image id) of an IRI shaped as an image graph's; None for any other IRI."""
+    prefix = DATA_NS + "graph/"
+    parts = iri[len(prefix) :].split("/") if iri.startswith(prefix) else []
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
 def split_image_graph(iri: str) -> tuple[str, str]:
-    """(source, image id) of an image graph IRI."""
-    source, image_id = iri[len(DATA_NS) + len("graph/") :].split("/")
-    return source, image_id
+    """(source, image id) of an image graph IRI (ValueError for another IRI)."""
+    key = image_graph_key(iri)
+    if key is None:
+        raise ValueError(f"not an image graph: <{iri}>")
+    return key
 
 
 def loaded_graph(name: str) -> ox.NamedNode:

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..vocab import GEO, PREFIXES
+from ..vocab import CRS84, GEO, PREFIXES
 from .store import KnowledgeGraph
 
 GEOF = PREFIXES["geof"]
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 FAMILIES = {
     "sf": (
         "Equals",

@@ -7,11 +7,13 @@ import numpy as np
 from ..vocab import RUNE
 
 
-def polygon_wkt(corners: np.ndarray) -> str:
-    """GeoSPARQL WKT of a box in image pixels: its 4 corners, closed (exact float text)."""
-    points = [*corners.reshape(4, 2).tolist(), corners.reshape(4, 2)[0].tolist()]
+def polygon_wkt(corners: np.ndarray, crs: str | None = None) -> str:
+    """GeoSPARQL WKT of a polygon's corners, closed (exact float text), in `crs` (default: image
+    pixels)."""
+    corners = corners.reshape(-1, 2)
+    points = [*corners.tolist(), corners[0].tolist()]
     return (
-        f"<{RUNE.ImagePixelCRS.value}> POLYGON(("
+        f"<{crs or RUNE.ImagePixelCRS.value}> POLYGON(("
         + ", ".join(f"{x!r} {y!r}" for x, y in points)
         + "))"
     )

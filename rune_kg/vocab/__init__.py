@@ -2,6 +2,7 @@
 from ontology/rune.ttl."""
 
 from .ontology import (
+    CRS84,
     DATA_NS,
     DCTERMS,
     GEO,
@@ -34,6 +35,7 @@ from .relations import (
 )
 
 __all__ = [
+    "CRS84",
     "DATA_NS",
     "DCTERMS",
     "GEO",

@@ -31,6 +31,7 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"  # longitude, latitude (WGS 84)
 
 PREFIXES = {
     "rune": RUNE_NS,

@@ -35,6 +35,7 @@ def test_updates_must_name_their_graphs_where_the_default_graph_is_the_union(wri
         "INSERT { GRAPH <urn:notes> { ?a rdfs:label 'z' } } WHERE { ?a rdfs:comment ?c }",
         "CLEAR DEFAULT",
         "MOVE DEFAULT TO <urn:notes>",
+        "COPY DEFAULT TO <urn:notes>",  # would empty <urn:notes>: the unnamed graph is empty
     ):
         refused = update(writable, text)
         assert refused.status_code == 400 and "union of all graphs" in refused.text, text

@@ -220,21 +220,19 @@ class _Reader:
             self.take()  # GRAPH
             self.changes(self.take())
             return
-        targets = [self.graph_ref()]
+        refs = [self.graph_ref()]
         if word in ("ADD", "MOVE", "COPY"):
             if self.word() != "TO":
                 raise _Unfollowed()
             self.take()
-            targets.append(self.graph_ref())
-            if word != "MOVE":
-                targets = targets[1:]  # the source is read, not changed
-        for target in targets:
+            refs.append(self.graph_ref())
+        if self.union and "DEFAULT" in refs:  # read (the source) or written: both refused
+            raise _refuse(f"{word}s the unnamed default graph")
+        changed = refs[1:] if word in ("ADD", "COPY") else refs  # their source is only read
+        for target in changed:
             if target in ("ALL", "NAMED"):
                 self.graphs = None
-            elif target == "DEFAULT":
-                if self.union:
-                    raise _refuse(f"{word}s the unnamed default graph")
-            else:
+            elif target != "DEFAULT":
                 self.changes(target)
 
     def graph_ref(self) -> Token | str:

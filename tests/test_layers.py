@@ -98,6 +98,8 @@ def test_bad_layers_are_refused_with_the_reason(tmp_path, capsys):
     store = str(tmp_path / "db")
     assert main(["load", str(PLANES), "--class", "zeppelin", "--store", store]) == 2
     assert "not a class" in capsys.readouterr().err
+    assert main(["geo", "materialise", "--store", store]) == 2  # no store: none made
+    assert "no store at" in capsys.readouterr().err and not Path(store).exists()
     other = tmp_path / "point.geojson"
     other.write_text('{"type": "Feature", "geometry": null}')
     assert main(["load", str(other), "--store", store]) == 2

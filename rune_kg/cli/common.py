@@ -25,13 +25,15 @@ def store_options(parser: argparse.ArgumentParser, remote: bool = True) -> None:
         )
 
 
-def open_from_args(args, read_only: bool = False) -> KnowledgeGraph:
-    """The embedded store (--store) or the remote endpoint (--endpoint)."""
+def open_from_args(args, read_only: bool = False, create: bool = True) -> KnowledgeGraph:
+    """The embedded store (--store) or the remote endpoint (--endpoint); a missing store is
+    created unless `read_only` or not `create`."""
     return open_store(
         args.store,
         getattr(args, "endpoint", None),
         getattr(args, "update_endpoint", None),
         read_only=read_only,
+        create=create,
     )
 
 

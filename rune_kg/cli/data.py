@@ -196,7 +196,7 @@ def _put(args, graphs: dict[ox.NamedNode, list[ox.Triple]]) -> int:
 def cmd_geo(args) -> int:
     from ..kg.topology import materialise
 
-    store = open_from_args(args)
+    store = open_from_args(args, create=False)  # relations of a store that has geometries
     report = materialise(store)
     store.flush()
     written = sum(report.triples.values())

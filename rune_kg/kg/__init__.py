@@ -26,10 +26,12 @@ def open_store(
     endpoint: str | None = None,
     update_endpoint: str | None = None,
     read_only: bool = False,
+    create: bool = True,
 ) -> KnowledgeGraph:
     """The embedded store at `path`, or the SPARQL endpoint `endpoint`; without either,
     $RUNE_ENDPOINT (with $RUNE_UPDATE_ENDPOINT, $RUNE_ENDPOINT_USER and $RUNE_ENDPOINT_PASSWORD),
-    else $RUNE_STORE, else ./rune-store."""
+    else $RUNE_STORE, else ./rune-store. A missing embedded store is created unless `read_only`
+    or not `create`."""
     if path is not None and endpoint is not None:
         raise StoreError("give --store DIR or --endpoint URL, not both")
     endpoint = endpoint or (os.environ.get("RUNE_ENDPOINT") if path is None else None)
@@ -43,4 +45,4 @@ def open_store(
             os.environ.get("RUNE_ENDPOINT_USER"),
             os.environ.get("RUNE_ENDPOINT_PASSWORD"),
         )
-    return Store(path or default_store_path(), read_only=read_only)
+    return Store(path or default_store_path(), read_only=read_only, create=create)

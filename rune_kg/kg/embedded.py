@@ -26,18 +26,22 @@ BULK_BYTES = 150_000_000  # N-Quads per call of the bulk loader (about 720,000 q
 class Store:
     """A pyoxigraph store; reads see the union of all named graphs as the default graph."""
 
-    def __init__(self, path: Path | str | None = None, read_only: bool = False):
+    def __init__(
+        self, path: Path | str | None = None, read_only: bool = False, create: bool = True
+    ):
+        """The store at `path` (in memory without one); a missing one is created unless it is
+        opened read-only or `create` is false (then StoreError)."""
         self.path = Path(path) if path is not None else None
         self.generation = 0  # bumped on every write, so that derived caches know they are stale
         self.cache: dict = {}
         try:
             if self.path is None:
                 self._store = ox.Store()
+            elif not self.path.exists() and (read_only or not create):
+                raise StoreError(
+                    f"no store at {self.path} (run `rune ingest` first, or pass --store)"
+                )
             elif read_only:
-                if not self.path.exists():
-                    raise StoreError(
-                        f"no store at {self.path} (run `rune ingest` first, or pass --store)"
-                    )
                 self._store = ox.Store.read_only(str(self.path))
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)

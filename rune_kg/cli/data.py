@@ -198,12 +198,16 @@ def cmd_geo(args) -> int:
 
     store = open_from_args(args, create=False)  # relations of a store that has geometries
     report = materialise(store)
-    store.flush()
     written = sum(report.triples.values())
     print(
         f"compared {plural(report.pairs, 'pair')} of geometries; wrote {plural(written, 'triple')}"
         + "".join(f"\n  geo:{r}: {n}" for r, n in report.triples.items() if n)
     )
+    if args.rdfs:
+        from ..kg.entailment import entail
+
+        print(f"RDFS entailment: wrote {plural(entail(store), 'triple')}")
+    store.flush()
     return 0
 
 
@@ -351,6 +355,12 @@ def register(sub) -> None:
         "triples between the features and geometries of each named graph",
     )
     p.add_argument("action", choices=["materialise"])
+    p.add_argument(
+        "--rdfs",
+        action="store_true",
+        help="also write the RDFS entailments (sub-classes, sub-properties, domains, ranges) "
+        "of every named graph, e.g. `?f a geo:Feature` for a subclass's instances",
+    )
     store_options(p)
     p.set_defaults(func=cmd_geo)
     p = sub.add_parser("export", help="write the whole store as RDF")

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from ..errors import FormatError, StoreError
 from ..vocab import PREFIXES, RUNE
+from .geofunctions import functions_for
 from .store import (
     GRAPH_FORMATS,
     META_GRAPH,
@@ -61,7 +62,8 @@ class Store:
         """Run a SPARQL query; raises SyntaxError for a malformed query. The default graph is the
         union of all graphs (`union`) unless a dataset is given: `default_graph`, the graphs to
         merge, and `named_graphs`, what GRAPH sees (SPARQL protocol's default-graph-uri and
-        named-graph-uri; an empty list: none). Relative IRIs resolve against `base_iri`."""
+        named-graph-uri; an empty list: none). Relative IRIs resolve against `base_iri`. The
+        `geof:` functions take GML, EPSG:4326 and empty literals too (kg/geofunctions.py)."""
         return self._store.query(
             sparql,
             prefixes=PREFIXES,
@@ -70,13 +72,17 @@ class Store:
             named_graphs=named_graphs,
             substitutions=substitutions,
             base_iri=base_iri,
+            custom_functions=functions_for(sparql) or None,
         )
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """Run a SPARQL update (relative IRIs resolved against `base_iri`); the new revision is
         written in the same transaction."""
         self._store.update(
-            sparql + " ;\n" + revision_update(), prefixes=PREFIXES, base_iri=base_iri
+            sparql + " ;\n" + revision_update(),
+            prefixes=PREFIXES,
+            base_iri=base_iri,
+            custom_functions=functions_for(sparql) or None,
         )
         self.generation += 1
 

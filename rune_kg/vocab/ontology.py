@@ -42,6 +42,7 @@ PREFIXES = {
     "prov": PROV,
     "geo": GEO,
     "geof": "http://www.opengis.net/def/function/geosparql/",
+    "uom": "http://www.opengis.net/def/uom/OGC/1.0/",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "sd": SD,
     "void": VOID,

@@ -62,6 +62,17 @@ def test_a_geotiff_gives_the_image_a_footprint_and_each_entity_a_crs84_box(tmp_p
     box_wkt = next(
         iter(store.query(f"SELECT ?w WHERE {{ {entity} geo:hasDefaultGeometry/geo:asWKT ?w }}"))
     )
+    # its size in metres: the box drawn around the footprint in UTM metres
+    size = next(
+        iter(
+            store.query(
+                f"SELECT ?m ?a {{ {entity} rune:lengthMetres ?m ; rune:areaSquareMetres ?a }}"
+            )
+        )
+    )
+    minx, miny, maxx, maxy = shapely.geometry.shape(footprint).bounds
+    assert float(size["m"].value) == pytest.approx(max(maxx - minx, maxy - miny), rel=1e-9)
+    assert float(size["a"].value) == pytest.approx((maxx - minx) * (maxy - miny), rel=1e-9)
     building = shapely.geometry.shape(transform_geom(crs, "OGC:CRS84", footprint))
     world_box = _polygon(box_wkt["w"].value)
     assert world_box.contains(building.centroid)
@@ -103,3 +114,37 @@ def test_a_picture_with_a_world_file_and_a_prj_is_placed_as_the_geotiff(tmp_path
     assert np.allclose(from_world_file.transform, from_tiff.transform)
     (tmp_path / "SN1.prj").unlink()  # no CRS: no georeference
     assert picture_of(tmp_path / "SN1.png").georeference is None
+
+
+def test_a_georef_table_places_images_as_their_geotiff_would(tmp_path, capsys):
+    """`rune ingest --georef table.csv`: a PNG without a georeference, placed by a row giving
+    the tile's corner, CRS and pixel size, gets the GeoTIFF's footprint; a bad table stops the
+    ingest before anything is written, naming the file and line."""
+    import rasterio
+    from PIL import Image
+
+    from rune_kg.cli import main
+
+    with rasterio.open(TILE) as tile:
+        t, crs, size = tile.transform, tile.crs, (tile.width, tile.height)
+        bounds = rasterio.warp.transform_bounds(crs, "OGC:CRS84", *tile.bounds)
+    images, labels = tmp_path / "images", tmp_path / "labelTxt"
+    images.mkdir()
+    labels.mkdir()
+    Image.new("L", size).save(images / "SN2.png")
+    (labels / "SN2.txt").write_text("10 10 30 10 30 20 10 20 small-vehicle 0\n")
+    table = tmp_path / "georef.csv"
+    table.write_text(f"image,crs,x,y,gsd\nSN2,{crs.to_string()},{t.c!r},{t.f!r},{t.a!r}\n")
+    store = str(tmp_path / "db")
+    args = ["ingest", str(labels), "--images", str(images), "--store", store, "--quiet"]
+    assert main([*args, "--georef", str(table)]) == 0
+    image = "<https://w3id.org/rune-kg/data/image/SN2>"
+    found = Store(store).query(f"SELECT ?w WHERE {{ {image} geo:hasDefaultGeometry/geo:asWKT ?w }}")
+    assert np.allclose(_polygon(next(iter(found))["w"].value).bounds, bounds, atol=1e-9)
+    capsys.readouterr()
+    table.write_text("image,crs,x,y,gsd\nSN2,EPSG:999999,0,0,1\n")
+    fresh = str(tmp_path / "db2")
+    assert main([*args[:-3], "--store", fresh, "--quiet", "--georef", str(table)]) != 0
+    err = capsys.readouterr().err
+    assert f"--georef {table}, line 2 (SN2): unknown CRS 'EPSG:999999'" in err
+    assert not Path(fresh).exists() or len(Store(fresh)) == 0

@@ -45,6 +45,7 @@ def cmd_ingest(args) -> int:
         images_dir=args.images,
         progress=not args.quiet,
         workers=args.workers,
+        georef=args.georef,
     )
     return ingest_summary(report, store)
 
@@ -251,6 +252,12 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--images", type=Path, help="folder of picture files named <image id>.png/.jpg/..."
+    )
+    p.add_argument(
+        "--georef",
+        type=Path,
+        help="CSV placing images on Earth: image,crs,x,y,gsd (upper-left corner and pixel size "
+        "in CRS units, north up); over the pictures' own GeoTIFF or world-file georeference",
     )
     p.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: all cores)"

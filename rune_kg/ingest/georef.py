@@ -1,5 +1,5 @@
-"""Where an image lies on Earth: a GeoTIFF's georeference, read with rasterio, and its pixels
-in longitude/latitude (CRS84).
+"""Where an image lies on Earth: a GeoTIFF's georeference (or a world file's), read with
+rasterio, or a row of a `--georef` table; and its pixels in longitude/latitude (CRS84).
 
 A GeoTIFF carries an affine transform from pixel (column, row) to map coordinates in its CRS;
 rasterio (GDAL, PROJ) reads both and reprojects map coordinates to CRS84. Ingest then gives
@@ -9,10 +9,15 @@ stays the one the query language reads.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ..errors import IngestError
+
+TABLE_COLUMNS = ("image", "crs", "x", "y", "gsd")
 
 
 @dataclass(frozen=True)
@@ -52,3 +57,47 @@ def read_georeference(path: Path) -> Georeference | None:
     units = crs.linear_units if crs.is_projected else None
     metres = abs(t.a) if units in ("metre", "meter") and t.b == t.d == 0 else None
     return Georeference((t.a, t.b, t.c, t.d, t.e, t.f), crs.to_string(), metres)
+
+
+def read_georef_table(path: Path) -> dict[str, Georeference]:
+    """image id -> Georeference, from a CSV with the header `image,crs,x,y,gsd`: the CRS (any
+    that PROJ knows: EPSG:32616, OGC:CRS84, a WKT ...), the map coordinates of the picture's
+    upper-left corner and the pixel size in CRS units, north up. IngestError naming the file
+    and line for a missing column, a number that is not one, or a CRS that PROJ does not know;
+    nothing is ingested then."""
+    from rasterio.crs import CRS
+    from rasterio.errors import CRSError
+
+    try:
+        with path.open(newline="") as lines:
+            rows = list(csv.DictReader(lines))
+            header = rows[0].keys() if rows else []
+    except (OSError, UnicodeDecodeError) as err:
+        raise IngestError(f"--georef {path}: {err}") from None
+    missing = [c for c in TABLE_COLUMNS if c not in header]
+    if missing:
+        raise IngestError(
+            f"--georef {path}: no column {', '.join(missing)} (header: image,crs,x,y,gsd)"
+        )
+    table, known = {}, {}
+    for line, row in enumerate(rows, start=2):
+        where = f"--georef {path}, line {line} ({row['image']})"
+        try:
+            x, y, gsd = float(row["x"]), float(row["y"]), float(row["gsd"])
+        except (TypeError, ValueError):
+            raise IngestError(f"{where}: x, y and gsd must be numbers") from None
+        if not gsd > 0:
+            raise IngestError(f"{where}: gsd must be positive")
+        if row["crs"] not in known:
+            try:
+                known[row["crs"]] = CRS.from_user_input(row["crs"])
+            except CRSError as err:
+                raise IngestError(f"{where}: unknown CRS {row['crs']!r} ({err})") from None
+        crs = known[row["crs"]]
+        units = crs.linear_units if crs.is_projected else None
+        table[row["image"]] = Georeference(
+            (gsd, 0.0, x, 0.0, -gsd, y),
+            crs.to_string(),
+            gsd if units in ("metre", "meter") else None,
+        )
+    return table

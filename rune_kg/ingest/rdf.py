@@ -20,6 +20,7 @@ from ..kg import iris
 from ..kg.geometry import Boxes, PairRelations
 from ..kg.wkt import polygon_wkt
 from ..vocab import CRS84, GEO, ONTOLOGY, PROV, RDF_TYPE, RUNE, XSD, materialised
+from .georef import Georeference
 from .records import DotaImage, Picture, RunInfo
 
 _DOUBLE = f"^^<{XSD}double>"
@@ -119,19 +120,24 @@ def _class_counts(image: DotaImage, source: str, img: ox.NamedNode) -> tuple[str
 
 
 def _world_geometries(
-    img: ox.NamedNode, entity_base: str, picture: Picture, boxes: Boxes
+    img: ox.NamedNode,
+    entity_base: str,
+    georef: Georeference,
+    boxes: Boxes,
+    picture: Picture | None,
 ) -> tuple[str, int]:
-    """A georeferenced image's footprint and each entity's box in CRS84, as their
-    geo:hasDefaultGeometry (the pixel geometry stays their geo:hasGeometry)."""
-    georef = picture.georeference
-    w, h = picture.width, picture.height
-    corners = np.concatenate([[[0, 0], [w, 0], [w, h], [0, h]], boxes.corners.reshape(-1, 2)])
+    """A georeferenced image's footprint (when its picture's size is known) and each entity's
+    box in CRS84, as their geo:hasDefaultGeometry (the pixel geometry stays their
+    geo:hasGeometry)."""
+    nodes = [(f"<{entity_base}{k}>", f"<{entity_base}{k}/crs84>") for k in range(len(boxes))]
+    corners = boxes.corners.reshape(-1, 2)
+    if picture is not None:
+        w, h = picture.width, picture.height
+        corners = np.concatenate([[[0, 0], [w, 0], [w, h], [0, h]], corners])
+        nodes.insert(0, (str(img), f"<{img.value}/footprint>"))
     world = georef.to_crs84(corners.astype(np.float64)).reshape(-1, 4, 2)
     default, wkt = f"<{GEO}hasDefaultGeometry>", f"<{GEO}wktLiteral>"
     lines = []
-    nodes = [(str(img), f"<{img.value}/footprint>")] + [
-        (f"<{entity_base}{k}>", f"<{entity_base}{k}/crs84>") for k in range(len(world) - 1)
-    ]
     for (subject, node), polygon in zip(nodes, world):
         lines += [
             f"{subject} {default} {node} .",
@@ -147,16 +153,17 @@ def image_ntriples(
     boxes: Boxes,
     relations: PairRelations,
     picture: Picture | None = None,
+    georef: Georeference | None = None,
 ) -> tuple[str, int]:
-    """N-Triples of one image from one source, and their count."""
+    """N-Triples of one image from one source, and their count; `georef` places it on Earth."""
     img = iris.image_iri(image.image_id)
     facts = [(RDF_TYPE, RUNE.Image), (RUNE.imageId, _literal(image.image_id))]
     if image.image_source:
         facts.append((RUNE.imageSource, _literal(image.image_source)))
-    georef = picture.georeference if picture else None
     gsd = image.gsd if image.gsd is not None else georef and georef.metres_per_pixel
     if gsd is not None:
-        facts.append((RUNE.gsd, _literal(float(gsd))))
+        gsd = float(gsd)
+        facts.append((RUNE.gsd, _literal(gsd)))
     if picture:
         facts += [
             (RUNE.imageFile, _literal(Path(picture.path).name)),  # its path: kg/pictures.py
@@ -195,8 +202,14 @@ def image_ntriples(
             )
         )
         count += 13 + len(types)
-    if picture and picture.georeference:
-        text, n = _world_geometries(img, entity_base, picture, boxes)
+        if gsd is not None:
+            parts.append(
+                f'{e} {RUNE.lengthMetres} "{float(boxes.long_side[k]) * gsd!r}"{_DOUBLE} .\n'
+                f'{e} {RUNE.areaSquareMetres} "{float(boxes.area[k]) * gsd * gsd!r}"{_DOUBLE} .\n'
+            )
+            count += 2
+    if georef is not None:
+        text, n = _world_geometries(img, entity_base, georef, boxes, picture)
         parts.append(text)
         count += n
     counts_text, counts_triples = _class_counts(image, source, img)

@@ -30,6 +30,7 @@ from ..kg.index import WorldEntities, load_index, save_index
 from ..kg.pictures import record_pictures
 from . import rdf
 from .dota import is_detection_file, read_detection_files, read_label_file
+from .georef import Georeference, read_georef_table, read_georeference
 from .records import PICTURE_SUFFIXES, DotaImage, Failure, Picture, RunInfo
 from .runfile import RUN_FILE, RunFile, read_run_file
 
@@ -70,6 +71,7 @@ class _Job:
     path: Path | None = None
     image: DotaImage | None = None
     picture: Path | None = None  # the image's picture file, when the caller knows it
+    georeference: Georeference | None = None  # from --georef: wins over the picture's own
 
 
 def _input_files(paths: list[Path], required: bool = True) -> list[Path]:
@@ -117,8 +119,6 @@ def picture_of(path: Path) -> Picture:
     suffix = path.suffix.lower()
     world_files = (suffix[:2] + suffix[-1] + "w", suffix + "w", ".wld")
     if suffix in (".tif", ".tiff") or any(path.with_suffix(w).is_file() for w in world_files):
-        from .georef import read_georeference  # rasterio: only for georeferenced pictures
-
         georeference = read_georeference(path)
     return Picture(str(path.resolve()), width, height, georeference)
 
@@ -143,7 +143,10 @@ def _render(job: _Job) -> _Rendered | Failure:
             picture = picture_of(job.picture)
         else:
             picture = find_picture(job.images_dir, image.image_id) if job.images_dir else None
-        text, triples = rdf.image_ntriples(image, job.source, boxes, relations, picture)
+        georeference = job.georeference or (picture.georeference if picture else None)
+        text, triples = rdf.image_ntriples(
+            image, job.source, boxes, relations, picture, georeference
+        )
         world = WorldEntities(
             job.source,
             image.image_id,
@@ -167,7 +170,11 @@ def _render(job: _Job) -> _Rendered | Failure:
 
 
 def _jobs(
-    files: list[Path], source: str, images_dir: Path | None, run_file: RunFile | None
+    files: list[Path],
+    source: str,
+    images_dir: Path | None,
+    run_file: RunFile | None,
+    georefs: dict[str, Georeference],
 ) -> Iterator[_Job | Failure]:
     detections = [f for f in files if is_detection_file(f)]
     if detections or run_file:
@@ -188,10 +195,11 @@ def _jobs(
                     images_dir,
                     image=image,
                     picture=picture if picture and picture.is_file() else None,
+                    georeference=georefs.get(image_id),
                 )
     for path in files:
-        if not is_detection_file(path):
-            yield _Job(source, images_dir, path=path)
+        if not is_detection_file(path):  # a labelTxt file's stem is its image id
+            yield _Job(source, images_dir, path=path, georeference=georefs.get(path.stem))
 
 
 def ingest(
@@ -201,12 +209,14 @@ def ingest(
     images_dir: Path | str | None = None,
     progress: bool = True,
     workers: int | None = None,
+    georef: Path | str | None = None,
 ) -> IngestReport:
     """Read DOTA files (labelTxt, or Task1_<class>.txt detections) and store one graph per image.
 
     Detection files with a run.json beside them (written by `rune detect --out`) are stored with
     that run's provenance, and with the images it read that have no detection. `source` defaults
-    to the run's source name, else "dota"."""
+    to the run's source name, else "dota". `georef`: a CSV that places images on Earth
+    (georef.read_georef_table), over their pictures' own georeferences."""
     started = datetime.now(UTC)
     paths = [Path(p) for p in paths]
     run_file = _run_file(paths)
@@ -216,6 +226,7 @@ def ingest(
     images_dir = Path(images_dir) if images_dir else None
     if images_dir and not images_dir.is_dir():
         raise IngestError(f"--images: no such folder: {images_dir}")
+    georefs = read_georef_table(Path(georef)) if georef else {}
     if run_file:
         run = replace(run_file.run, source=source)
     else:
@@ -226,7 +237,7 @@ def ingest(
         )
         run = RunInfo(source, kind, started)
     return _store(
-        list(_jobs(files, source, images_dir, run_file)),
+        list(_jobs(files, source, images_dir, run_file, georefs)),
         store,
         source,
         lambda: run if run.ended else replace(run, ended=datetime.now(UTC)),

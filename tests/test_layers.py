@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,71 @@ def test_bad_layers_are_refused_with_the_reason(tmp_path, capsys):
     other.write_text('{"type": "Feature", "geometry": null}')
     assert main(["load", str(other), "--store", store]) == 2
     assert "FeatureCollection" in capsys.readouterr().err
+    outside = tmp_path / "projected.geojson"  # metres that do not say they are
+    outside.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "Point", "coordinates": [742000.0, 3735000.0]}}]}'
+    )
+    assert main(["load", str(outside), "--store", store]) == 2
+    assert "feature 0: coordinates out of longitude/latitude range" in capsys.readouterr().err
+
+
+def _graph_of(store_dir: Path, stem: str) -> dict:
+    """feature number -> (CRS84 geometry, {attribute: value}) of a loaded layer."""
+    store = Store(store_dir)
+    found: dict = {}
+    for row in store.query(
+        "SELECT ?f ?p ?o WHERE { ?f a geo:Feature ; ?p ?o }",
+    ):
+        if f"/feature/{stem}/" not in row["f"].value:
+            continue
+        k = int(row["f"].value.rsplit("/", 1)[1])
+        geometry, values = found.setdefault(k, [None, {}])
+        if row["p"].value.endswith("hasDefaultGeometry"):
+            wkt = next(iter(store.query(f"SELECT ?w {{ {row['o']} geo:asWKT ?w }}")))["w"]
+            found[k][0] = shapely.from_wkt(wkt.value.split("> ", 1)[1])
+        elif "/property/" in row["p"].value:
+            values[row["p"].value.rsplit("/", 1)[1]] = row["o"].value
+    return found
+
+
+@pytest.mark.parametrize("driver,suffix", [("GPKG", ".gpkg"), ("ESRI Shapefile", ".shp")])
+def test_geopackage_and_shapefile_layers_load_as_their_geojson(tmp_path, driver, suffix):
+    """The RarePlanes layer written by GDAL (pyogrio) as a GeoPackage or a Shapefile loads to
+    the same features, geometries and attributes as the GeoJSON it came from; the EPSG:32616
+    building footprints keep their own CRS through a GeoPackage."""
+    import pyogrio.raw
+
+    for layer in (PLANES, BUILDINGS):
+        meta, _, geometry, fields = pyogrio.raw.read(layer)
+        with warnings.catch_warnings():  # a Shapefile's field names cut to 10 characters
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pyogrio.raw.write(
+                tmp_path / f"{layer.stem}{suffix}",
+                geometry,
+                fields,
+                fields=meta["fields"],
+                crs=meta["crs"],
+                geometry_type=meta["geometry_type"],
+                driver=driver,
+            )
+    for layer in (PLANES, BUILDINGS):
+        assert main(["load", str(layer), "--store", str(tmp_path / "json")]) == 0
+        written = str(tmp_path / f"{layer.stem}{suffix}")
+        assert main(["load", written, "--store", str(tmp_path / "ogr")]) == 0
+        expected, got = (
+            _graph_of(tmp_path / "json", layer.stem),
+            _graph_of(tmp_path / "ogr", layer.stem),
+        )
+        assert len(got) == len(expected) > 0
+        for k, (geometry, values) in expected.items():
+            assert got[k][0].normalize().equals_exact(geometry.normalize(), 1e-9)  # ring order
+            if driver == "GPKG":  # a Shapefile cuts field names to 10 characters
+                assert got[k][1] == values
+    crs = {
+        r["w"].value.split(">")[0]
+        for r in Store(tmp_path / "ogr").query(
+            "SELECT ?w WHERE { ?f geo:hasGeometry/geo:asWKT ?w }"
+        )
+    }
+    assert "<http://www.opengis.net/def/crs/EPSG/0/32616" in crs

@@ -13,6 +13,7 @@ from ..kg import KnowledgeGraph, iris
 from ..kg.store import GRAPH_FORMATS, RESULT_FORMATS
 from .common import open_from_args, plural, store_options
 
+LAYER_SUFFIXES = (".geojson", ".gpkg", ".shp", ".fgb")  # GeoJSON, GeoPackage, Shapefile, FlatGeobuf
 LOAD_FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
     ".nt": ox.RdfFormat.N_TRIPLES,
@@ -152,13 +153,15 @@ def cmd_sparql(args) -> int:
 
 def cmd_load(args) -> int:
     fmt = LOAD_FORMATS.get(args.file.suffix.lower())
-    if args.file.suffix.lower() == ".geojson":
+    if args.file.suffix.lower() in LAYER_SUFFIXES:
         from ..ingest.layers import layer_triples
 
         graph = ox.NamedNode(args.graph) if args.graph else iris.loaded_graph(args.file.stem)
-        return _put(args, {graph: layer_triples(args.file, args.class_name)})
-    if args.class_name:
-        raise CommandError("--class is for GeoJSON layers (.geojson)")
+        return _put(args, {graph: layer_triples(args.file, args.class_name, args.layer)})
+    if args.class_name or args.layer:
+        raise CommandError(
+            f"--class and --layer are for vector layers ({', '.join(LAYER_SUFFIXES)})"
+        )
     if fmt is None:
         raise CommandError(
             f"cannot tell the format of {args.file.name} (known endings: {', '.join(LOAD_FORMATS)})"
@@ -342,14 +345,15 @@ def register(sub) -> None:
     p = sub.add_parser(
         "load",
         help="load an RDF file (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) or a "
-        "GeoJSON layer into a named graph",
+        "vector layer (GeoJSON, GeoPackage, Shapefile, FlatGeobuf) into a named graph",
     )
     p.add_argument("file", type=Path)
     p.add_argument(
         "--class",
         dest="class_name",
-        help="GeoJSON: the rune class of every feature (e.g. plane); default: geo:Feature only",
+        help="layers: the rune class of every feature (e.g. plane); default: geo:Feature only",
     )
+    p.add_argument("--layer", help="the layer to read from a multi-layer file (a GeoPackage)")
     p.add_argument(
         "--graph",
         help="the named graph (default: <data>/graph/load/<file stem>; N-Quads/TriG keep theirs)",

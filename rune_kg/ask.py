@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .errors import AnswerTimeout, QueryError
 from .kg import KnowledgeGraph
 from .query.engine import Answer, answer
+from .query.places import with_places
 from .translate import DEFAULT_SECONDS, Translation, translate
 
 VOTE_SECONDS = 2.0  # how long one LLM candidate may take to be answered for the vote
@@ -42,11 +43,13 @@ def ask(
     translator="embedded",
     samples: int = 5,
     llm_seconds: float = DEFAULT_SECONDS,
+    gazetteer: str | None = None,
     **options,
 ) -> Reply:
     """Answer `question` (translated by `translator`; an LLM's `samples` and `llm_seconds`: see
     rune_kg.translate) or `fol`, exactly one of them; `options` go to the answer stage (mode,
-    limit, tnorm, source, image, seconds)."""
+    limit, tnorm, source, image, seconds); the georeferenced results get the places of the
+    `gazetteer` they meet (query/places.py)."""
     if (question is None) == (fol is None):
         raise QueryError("give a question in English or a formula (one of them)")
     translation = None
@@ -62,4 +65,7 @@ def ask(
         translation = translate(
             question, translator, samples=samples, seconds=llm_seconds, answers=answers
         )
-    return Reply(translation, answer(translation.formula if translation else fol, store, **options))
+    found = answer(translation.formula if translation else fol, store, **options)
+    if gazetteer is not None:
+        found.results = with_places(store, found.results, gazetteer)
+    return Reply(translation, found)

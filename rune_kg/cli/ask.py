@@ -42,6 +42,7 @@ def cmd_query(args) -> int:
             tnorm=args.tnorm,
             source=args.source,
             limit=args.limit,
+            gazetteer=args.gazetteer,
         )
     except TranslationError as err:
         nearby = "; ".join(repr(q) for q in err.suggestions)
@@ -72,6 +73,8 @@ def cmd_query(args) -> int:
         )
         where = f" ({r.source})" if several else ""
         print(f"  {r.image}{where}  score {r.score:.3f}  {who}")
+        if r.places:
+            print(f"    in {', '.join(p.name for p in r.places)}")
     if len(result.results) < result.matched:
         print(f"showing {len(result.results)} of {result.matched} (--limit 0 shows all)")
     return 0
@@ -220,6 +223,11 @@ def register(sub) -> None:
     p.add_argument("--limit", type=int, default=20, help="results to show (0: all)")
     p.add_argument("--tnorm", default="product", choices=["product", "minimum", "lukasiewicz"])
     p.add_argument("--source", help="only the entities of this source (default: every source)")
+    p.add_argument(
+        "--gazetteer",
+        help="name the places georeferenced results lie in: 'store' (named features in the "
+        "same store) or a SPARQL endpoint URL (reached with SERVICE)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_query)
     p = sub.add_parser(

@@ -157,10 +157,11 @@ def cmd_load(args) -> int:
         from ..ingest.layers import layer_triples
 
         graph = ox.NamedNode(args.graph) if args.graph else iris.loaded_graph(args.file.stem)
-        return _put(args, {graph: layer_triples(args.file, args.class_name, args.layer)})
-    if args.class_name or args.layer:
+        triples = layer_triples(args.file, args.class_name, args.layer, args.label)
+        return _put(args, {graph: triples})
+    if args.class_name or args.layer or args.label:
         raise CommandError(
-            f"--class and --layer are for vector layers ({', '.join(LAYER_SUFFIXES)})"
+            f"--class, --layer and --label are for vector layers ({', '.join(LAYER_SUFFIXES)})"
         )
     if fmt is None:
         raise CommandError(
@@ -354,6 +355,9 @@ def register(sub) -> None:
         help="layers: the rune class of every feature (e.g. plane); default: geo:Feature only",
     )
     p.add_argument("--layer", help="the layer to read from a multi-layer file (a GeoPackage)")
+    p.add_argument(
+        "--label", help="layers: the attribute that names each feature (rdfs:label), e.g. name"
+    )
     p.add_argument(
         "--graph",
         help="the named graph (default: <data>/graph/load/<file stem>; N-Quads/TriG keep theirs)",

@@ -25,7 +25,7 @@ import shapely.geometry
 
 from ..errors import IngestError
 from ..kg import iris
-from ..vocab import CRS84, GEO, ONTOLOGY, RDF_TYPE
+from ..vocab import CRS84, GEO, ONTOLOGY, RDF_TYPE, RDFS_LABEL
 
 _EPSG = re.compile(r"^urn:ogc:def:crs:EPSG:[\d.]*:(\d+)$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -131,12 +131,15 @@ def _epsg_iri(crs: str) -> ox.NamedNode | None:
 
 
 def layer_triples(
-    path: Path, class_name: str | None = None, layer: str | None = None
+    path: Path, class_name: str | None = None, layer: str | None = None, label: str | None = None
 ) -> list[ox.Triple]:
-    """The triples of a layer's features (IngestError when unreadable: nothing then)."""
+    """The triples of a layer's features (IngestError when unreadable: nothing then); the
+    attribute `label` names each feature (rdfs:label), as a gazetteer's places are named."""
     if class_name is not None and class_name not in ONTOLOGY.classes:
         raise IngestError(f"--class {class_name}: not a class ({', '.join(ONTOLOGY.classes)})")
     source_crs, features = read_features(path, layer)
+    if label is not None and features and all(label not in a for _, a in features):
+        raise IngestError(f"--label {label}: no feature of {path} has that attribute")
     crs84 = ox.NamedNode(CRS84)
     source_iri = _epsg_iri(source_crs) if source_crs is not None else None
     triples = []
@@ -170,6 +173,8 @@ def layer_triples(
             literal = _literal(value)
             if literal is not None:
                 triples.append(ox.Triple(node, iris.layer_property(key), literal))
+                if key == label:
+                    triples.append(ox.Triple(node, RDFS_LABEL, ox.Literal(str(value))))
     return triples
 
 

@@ -49,6 +49,14 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class Place:
+    """A gazetteer's named feature that an image's footprint meets (query/places.py)."""
+
+    name: str
+    iri: str
+
+
+@dataclass(frozen=True)
 class Result:
     image: str  # id, e.g. P0706
     source: str
@@ -61,6 +69,7 @@ class Result:
         default_factory=list
     )  # the other conjuncts that held, as formulas
     place: str | None = None  # the image's footprint on Earth (CRS84 WKT), when georeferenced
+    places: list[Place] = field(default_factory=list)  # named places it meets, from a gazetteer
 
 
 @dataclass

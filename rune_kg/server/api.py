@@ -83,6 +83,7 @@ def search():
             samples=int(current_app.config["LLM_SAMPLES"]),
             llm_seconds=float(current_app.config["LLM_SECONDS"]),
             seconds=float(current_app.config["QUERY_TIMEOUT"]),
+            gazetteer=current_app.config["GAZETTEER"],
             **options,
         )
     data = found.to_json()

@@ -21,6 +21,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1 << 20,  # bytes of a request body (413 beyond)
     "UPDATE_TOKEN": None,  # SPARQL updates need "Authorization: Bearer <token>"; none: refused
     "SERVICE_ALLOW": [],  # endpoint IRIs that SERVICE clauses may call
+    # Places in the search results: None, "store" (named features in the store) or the URL of
+    # a SPARQL endpoint holding them (it must be on SERVICE_ALLOW)
+    "GAZETTEER": None,
     "CORS_ORIGIN": "*",  # Access-Control-Allow-Origin on /sparql and /api
     # English -> formula: auto (embedded, then the LLM of LLM_MODEL/LLM_URL), embedded, llama-cpp,
     # transformers or openai

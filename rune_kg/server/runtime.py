@@ -36,6 +36,9 @@ class Runtime:
         token = config["UPDATE_TOKEN"] or None
         if config["DEFAULT_GRAPH"] not in ("union", "store"):
             raise ValueError(f"DEFAULT_GRAPH is union or store, not {config['DEFAULT_GRAPH']!r}")
+        gazetteer = config["GAZETTEER"]
+        if gazetteer not in (None, "store") and gazetteer not in config["SERVICE_ALLOW"]:
+            raise ValueError(f"GAZETTEER {gazetteer} must be on SERVICE_ALLOW (it is called)")
         timeout = float(config["QUERY_TIMEOUT"])
         if config["ENDPOINT"]:
             store = open_store(

@@ -56,6 +56,16 @@ function renderCard(result) {
   card.querySelector("a.image").textContent = result.image;
   card.querySelector("a.image").href = result.href;
   card.querySelector(".score").textContent = `score ${result.score.toFixed(3)}`;
+  if (result.places && result.places.length) {
+    const places = card.querySelector(".places");
+    places.append("in ");
+    result.places.forEach((place, k) => {
+      const link = element("a", place.name);
+      link.href = place.iri;
+      places.append(...(k ? [", ", link] : [link]));
+    });
+    places.hidden = false;
+  }
   for (const w of result.witness) {
     const item = element("li");
     const link = element("a", `${w.variable}: ${w.class_name}`);

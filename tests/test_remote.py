@@ -111,6 +111,14 @@ def test_a_query_past_the_timeout_stops_with_an_error(oxigraph):
         slow.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
 
 
+def test_a_geof_function_the_server_lacks_is_explained(oxigraph):
+    """geof:buffer is rune-kg's own (kg/geofunctions.py): a server without it fails, and says
+    why."""
+    remote = RemoteStore(oxigraph + "/query", retries=0)
+    with pytest.raises(StoreError, match="exist only on an embedded store"):
+        remote.query('SELECT (geof:buffer("POINT(1 1)"^^geo:wktLiteral, 1, uom:metre) AS ?b) {}')
+
+
 def test_an_endpoint_without_a_union_default_graph_is_refused(tmp_path):
     process, base = start_oxigraph(tmp_path / "plain", union=False)
     try:

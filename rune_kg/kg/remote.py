@@ -28,6 +28,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 
 from ..errors import FormatError, StoreError
 from ..vocab import PREFIXES, RUNE
+from .geofunctions import functions_for
 from .store import META_GRAPH, STORE_NODE, revision_update, write_quads
 
 BATCH_BYTES = 32_000_000  # N-Triples per update request when writing graphs
@@ -111,7 +112,8 @@ class RemoteStore:
             try:
                 return wrapper.query()
             except QueryBadFormed as err:
-                raise SyntaxError(str(err).split("Response:", 1)[-1].strip()) from None
+                message = str(err).split("Response:", 1)[-1].strip()
+                raise SyntaxError(message + _geof_note(wrapper.queryString)) from None
             except (urllib.error.URLError, ConnectionError, TimeoutError) as err:
                 reason = getattr(err, "reason", err)
                 if attempt == (self.retries if retry else 0):
@@ -122,7 +124,9 @@ class RemoteStore:
                     ) from None
                 time.sleep(0.5 * 2**attempt)
             except SPARQLWrapperException as err:
-                raise StoreError(f"SPARQL endpoint error: {err}") from None
+                raise StoreError(
+                    f"SPARQL endpoint error: {err}{_geof_note(wrapper.queryString)}"
+                ) from None
         raise AssertionError("unreachable")
 
     def _check_union(self) -> None:
@@ -250,3 +254,14 @@ class RemoteStore:
 
     def flush(self) -> None:
         """Nothing to do: the endpoint commits each request."""
+
+
+def _geof_note(sparql: str) -> str:
+    """What to know when a query that calls geof: functions fails on a server."""
+    if not functions_for(sparql):
+        return ""
+    return (
+        " (the query calls GeoSPARQL geof: functions: on an endpoint they are the server's own, "
+        "if it has them; rune-kg's additions, GML and EPSG:4326 literals, geof:buffer and "
+        "geof:boundary, exist only on an embedded store)"
+    )

@@ -13,18 +13,57 @@ SPEC_RELATIONS = """left_of right_of above below near far_from overlaps inside c
 parallel same_class""".split()
 
 
+DISASTER_CLASSES = """building undamaged_building minor_damage_building major_damage_building
+destroyed_building damaged_building flooded_building non_flooded_building road flooded_road
+non_flooded_road water tree grass""".split()
+
+
 def test_classes_and_relations_match_the_query_language():
-    leaves = {c.name for c in ONTOLOGY.classes.values() if c.dota_name}
-    assert leaves == set(SPEC_CLASSES)
-    assert set(ONTOLOGY.classes) - leaves == {"vehicle", "aircraft", "court", "sports_field"}
+    dota = {c.name for c in ONTOLOGY.classes.values() if c.dota_name}
+    assert dota == set(SPEC_CLASSES)
+    assert set(ONTOLOGY.classes) - dota == {
+        "vehicle",
+        "aircraft",
+        "court",
+        "sports_field",
+        *DISASTER_CLASSES,
+    }
     assert set(predicates()) == set(SPEC_RELATIONS)
 
 
+def test_the_disaster_classes_of_the_spec():
+    """QUERY_LANGUAGE.md, Polygons, disasters and floods."""
+    assert descendants("damaged_building") == {
+        "damaged_building",
+        "minor_damage_building",
+        "major_damage_building",
+        "destroyed_building",
+    }
+    assert descendants("building") == {
+        "building",
+        "undamaged_building",
+        *descendants("damaged_building"),
+        "flooded_building",
+        "non_flooded_building",
+    }
+    assert descendants("road") == {"road", "flooded_road", "non_flooded_road"}
+    assert {
+        ONTOLOGY.annotation(ONTOLOGY.classes[c].iri, "xbdDamage") for c in DISASTER_CLASSES
+    } >= {
+        "no-damage",
+        "minor-damage",
+        "major-damage",
+        "destroyed",
+    }
+
+
 def test_superclasses_of_the_spec():
-    assert descendants("vehicle") == {"small_vehicle", "large_vehicle"}
-    assert descendants("aircraft") == {"plane", "helicopter"}
-    assert descendants("court") == {"tennis_court", "basketball_court"}
+    assert descendants("vehicle") == {"vehicle", "small_vehicle", "large_vehicle"}
+    assert descendants("aircraft") == {"aircraft", "plane", "helicopter"}
+    assert descendants("court") == {"court", "tennis_court", "basketball_court"}
     assert descendants("sports_field") == {
+        "sports_field",
+        "court",
         "tennis_court",
         "basketball_court",
         "baseball_diamond",

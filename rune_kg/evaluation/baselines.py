@@ -14,7 +14,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..kg.index import LEAVES, EntityIndex
+from ..kg.index import CLASSES, EntityIndex
 from ..query.formula import Formula
 from ..query.plan import plan
 from ..translate.embedding import SentenceEmbedder
@@ -47,7 +47,7 @@ def _amount(n: int, name: str) -> str:
 def captions(index: EntityIndex, w: int, layout_phrases: int = 4) -> list[str]:
     """Caption variants of one world: what it holds, and how its most frequent classes lie."""
     lo, hi = int(index.offsets[w]), int(index.offsets[w + 1])
-    names = [LEAVES[c] for c in index.cls[lo:hi]]
+    names = [CLASSES[c] for c in index.cls[lo:hi]]
     if not names:
         return ["an aerial image with no objects"]
     counts = Counter(names).most_common()

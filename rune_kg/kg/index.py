@@ -23,20 +23,18 @@ from pathlib import Path
 import numpy as np
 import pyoxigraph as ox
 
-from ..vocab import descendants, leaf_classes, materialised
+from ..vocab import ONTOLOGY, descendants, materialised
 from . import iris
 from .geometry import Boxes, PairRelations, sorted_unique
 from .store import KnowledgeGraph
 from .wkt import polygon_corners
 
-LEAVES: tuple[str, ...] = tuple(
-    sorted(c.name for c in leaf_classes().values())
-)  # class code -> name
-CODES = {name: code for code, name in enumerate(LEAVES)}
+CLASSES: tuple[str, ...] = tuple(sorted(ONTOLOGY.classes))  # class code -> name
+CODES = {name: code for code, name in enumerate(CLASSES)}
 
 # The stored relations, from the catalogue; the index keeps symmetric ones in both directions.
 STORED = tuple(r.name for r in materialised())
-INDEX_PREFIX = "rune-index-"  # + the store's revision: the folder of one saved index
+INDEX_PREFIX = "rune-index-v2-"  # + the store's revision: the folder of one saved index
 _COLUMNS = ("cls", "conf", "corners", "cx", "cy", "area", "long", "heading")
 
 
@@ -61,7 +59,7 @@ class EntityIndex:
     source: np.ndarray  # (W,) str
     image_id: np.ndarray  # (W,) str
     offsets: np.ndarray  # (W + 1,) int64
-    cls: np.ndarray  # (N,) int16, code into LEAVES
+    cls: np.ndarray  # (N,) int16, code into CLASSES
     conf: np.ndarray  # (N,) float64
     corners: np.ndarray  # (N, 8) float64
     cx: np.ndarray
@@ -79,15 +77,15 @@ class EntityIndex:
         return len(self.cls)
 
     @cached_property
-    def leaf_counts(self) -> np.ndarray:
-        """(W, len(LEAVES)) entities per world and leaf class."""
-        counts = np.zeros((self.worlds, len(LEAVES)), dtype=np.int64)
+    def class_counts_by_world(self) -> np.ndarray:
+        """(W, len(CLASSES)) entities per world and class."""
+        counts = np.zeros((self.worlds, len(CLASSES)), dtype=np.int64)
         np.add.at(counts, (self.world_of_row, self.cls), 1)
         return counts
 
     def class_counts(self, name: str) -> np.ndarray:
         """(W,) entities per world of class `name` (its subclasses included)."""
-        return self.leaf_counts[:, class_codes(name)].sum(axis=1)
+        return self.class_counts_by_world[:, class_codes(name)].sum(axis=1)
 
     @cached_property
     def world_of_row(self) -> np.ndarray:
@@ -106,7 +104,7 @@ class EntityIndex:
         self, name: str, first: frozenset[str], second: frozenset[str]
     ) -> np.ndarray:
         """(W,) booleans: the worlds holding a pair of relation `name` from a class in `first`
-        to a class in `second` (leaf class names)."""
+        to a class in `second` (class names)."""
         a, b = self._pair_classes[name]
         found = class_table(first)[a] & class_table(second)[b]
         result = np.zeros(self.worlds, dtype=bool)
@@ -177,7 +175,7 @@ class EntityIndex:
             np.save(tmp / f"{name}.npy", column, allow_pickle=False)
         shutil.rmtree(target, ignore_errors=True)
         os.replace(tmp, target)
-        for old in folder.glob(f"{INDEX_PREFIX}*"):
+        for old in folder.glob("rune-index-*"):  # earlier revisions and formats
             if old != target:
                 shutil.rmtree(old, ignore_errors=True)
         return target
@@ -226,9 +224,9 @@ def class_codes(name: str) -> np.ndarray:
 
 @cache
 def class_table(names: frozenset[str]) -> np.ndarray:
-    """Booleans by class code: True for the leaf classes that make any of `names` true
+    """Booleans by class code: True for the classes that make any of `names` true
     (index it with a cls column to get a mask)."""
-    table = np.zeros(len(LEAVES), dtype=bool)
+    table = np.zeros(len(CLASSES), dtype=bool)
     for name in names:
         table[class_codes(name)] = True
     table.flags.writeable = False

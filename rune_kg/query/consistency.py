@@ -1,5 +1,5 @@
 """Formulas that no image can satisfy, found before they are answered: among the conjuncts that
-must all hold (the top level of the formula), two classes of one entity that share no leaf
+must all hold (the top level of the formula), two classes of one entity that share no
 class, a relation and one the ontology declares disjoint from it (owl:propertyDisjointWith) on
 the same pair, an asymmetric relation both ways (owl:AsymmetricProperty), an atom and its
 negation, or counting bounds on the same condition that no number meets.

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import QueryError
 from ..kg import KnowledgeGraph, iris
 from ..kg.geometry import DEFAULT_THRESHOLDS, Thresholds
-from ..kg.index import LEAVES, EntityIndex, load_index
+from ..kg.index import CLASSES, EntityIndex, load_index
 from ..kg.wkt import polygon_wkt
 from ..vocab import ONTOLOGY, stored_predicates
 from . import pairs, unary
@@ -360,7 +360,7 @@ def _explain(
                 WitnessEntity(
                     variable,
                     entity,
-                    LEAVES[index.cls[row]],
+                    CLASSES[index.cls[row]],
                     float(index.conf[row]),
                     polygon_wkt(index.corners[row]),
                     run,

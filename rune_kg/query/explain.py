@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import ExplainError
 from ..kg import KnowledgeGraph, iris
-from ..kg.index import LEAVES, load_index
+from ..kg.index import CLASSES, load_index
 from ..kg.pictures import picture_paths
 from ..kg.wkt import polygon_corners
 from .engine import Result
@@ -60,7 +60,7 @@ def entities_of(store: KnowledgeGraph, image_id: str, source: str | None = None)
             for row in range(int(index.offsets[w]), int(index.offsets[w + 1])):
                 boxes.append(
                     Box(
-                        LEAVES[index.cls[row]],
+                        CLASSES[index.cls[row]],
                         float(index.conf[row]),
                         [tuple(p) for p in index.corners[row].reshape(4, 2).tolist()],
                     )

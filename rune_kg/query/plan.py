@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..vocab import ONTOLOGY, descendants, leaf_classes
+from ..vocab import ONTOLOGY, descendants
 from .formula import (
     And,
     Atom,
@@ -26,7 +26,7 @@ from .formula import (
     negate,
 )
 
-ALL_CLASSES = frozenset(c.name for c in leaf_classes().values())
+ALL_CLASSES = frozenset(ONTOLOGY.classes)  # every class an entity may have
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Clause:
     variables: tuple[str, ...]
     formula: Formula
     requirements: tuple[tuple[str, int], ...]  # (class name, minimum count) an image needs
-    universe: frozenset[str]  # leaf classes any of its variables (nested ones too) can take
+    universe: frozenset[str]  # classes any of its variables (nested ones too) can take
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Plan:
 
 
 def class_range(variable: str, parts: tuple[Formula, ...]) -> frozenset[str]:
-    """Leaf classes `variable` can take where the conjunction `parts` holds."""
+    """Classes `variable` can take where the conjunction `parts` holds."""
     allowed = ALL_CLASSES
     for part in parts:
         if (

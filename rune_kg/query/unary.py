@@ -54,7 +54,7 @@ def decide(index: EntityIndex, clause: Clause, candidates: np.ndarray) -> dict[i
 
 
 def _table(f: Formula, variable: str) -> np.ndarray | None:
-    """Booleans by leaf class code: which classes make `f` true of `variable`, when `f` is
+    """Booleans by class code: which classes make `f` true of `variable`, when `f` is
     made of class atoms on it with and, or, not; else None."""
     match f:
         case Atom(predicate=name, args=(v,)) if v == variable:

@@ -153,10 +153,9 @@ def leaf_classes() -> Mapping[str, ObjectClass]:
 
 
 def descendants(name: str) -> frozenset[str]:
-    """Leaf class names that make `name(x)` true: the class itself or its subclasses."""
+    """Class names that make `name(x)` true: the class itself and its subclasses (an entity
+    has one class, a DOTA class or any other: FloodNet's vehicle, xBD's building)."""
     iri = ONTOLOGY.classes[name].iri
     return frozenset(
-        c.name
-        for c in ONTOLOGY.classes.values()
-        if c.dota_name and (c.iri == iri or iri in c.ancestors)
+        c.name for c in ONTOLOGY.classes.values() if c.iri == iri or iri in c.ancestors
     )

@@ -19,9 +19,9 @@ import pyoxigraph as ox
 from ..kg import iris
 from ..kg.geometry import Boxes, PairRelations
 from ..kg.wkt import polygon_wkt
-from ..vocab import CRS84, GEO, ONTOLOGY, PROV, RDF_TYPE, RUNE, XSD, materialised
+from ..vocab import CRS84, GEO, ONTOLOGY, PROV, RDF_TYPE, RDFS_LABEL, RUNE, XSD, materialised
 from .georef import Georeference
-from .records import DotaImage, Picture, RunInfo
+from .records import DotaImage, DotaObject, EventImage, Picture, RunInfo
 
 _DOUBLE = f"^^<{XSD}double>"
 _INTEGER = f"^^<{XSD}integer>"
@@ -119,32 +119,80 @@ def _class_counts(image: DotaImage, source: str, img: ox.NamedNode) -> tuple[str
     return "".join(line + "\n" for line in lines), len(lines)
 
 
+def _pixel_wkt(boxes: Boxes, k: int) -> str:
+    outline = boxes.outline(k)
+    if outline is None:
+        return polygon_wkt(boxes.corners[k])
+    return f"<{RUNE.ImagePixelCRS.value}> {outline.wkt}"
+
+
 def _world_geometries(
     img: ox.NamedNode,
     entity_base: str,
-    georef: Georeference,
+    georef: Georeference | None,
     boxes: Boxes,
     picture: Picture | None,
+    objects: tuple[DotaObject, ...],
 ) -> tuple[str, int]:
     """A georeferenced image's footprint (when its picture's size is known) and each entity's
-    box in CRS84, as their geo:hasDefaultGeometry (the pixel geometry stays their
-    geo:hasGeometry)."""
-    nodes = [(f"<{entity_base}{k}>", f"<{entity_base}{k}/crs84>") for k in range(len(boxes))]
-    corners = boxes.corners.reshape(-1, 2)
-    if picture is not None:
+    box or outline in CRS84 (the source's own CRS84 outline when it gives one), as their
+    geo:hasDefaultGeometry (the pixel geometry stays their geo:hasGeometry)."""
+    import shapely
+
+    shapes = []  # (subject, node, CRS84 geometry)
+    if georef is not None and picture is not None:
         w, h = picture.width, picture.height
-        corners = np.concatenate([[[0, 0], [w, 0], [w, h], [0, h]], corners])
-        nodes.insert(0, (str(img), f"<{img.value}/footprint>"))
-    world = georef.to_crs84(corners.astype(np.float64)).reshape(-1, 4, 2)
+        corners = georef.to_crs84(np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64))
+        shapes.append((str(img), f"<{img.value}/footprint>", shapely.Polygon(corners)))
+    worlds = [obj.world for obj in objects]
+    placed = [k for k, world in enumerate(worlds) if world is None and georef is not None]
+    if placed:  # one reprojection for all of them
+        pixels = boxes.polygons[placed]
+        for k, world in zip(placed, shapely.transform(pixels, georef.to_crs84)):
+            worlds[k] = world
+    shapes += [
+        (f"<{entity_base}{k}>", f"<{entity_base}{k}/crs84>", world)
+        for k, world in enumerate(worlds)
+        if world is not None
+    ]
     default, wkt = f"<{GEO}hasDefaultGeometry>", f"<{GEO}wktLiteral>"
     lines = []
-    for (subject, node), polygon in zip(nodes, world):
+    for subject, node, shape in shapes:
+        text = (
+            polygon_wkt(shapely.get_coordinates(shape)[:4], CRS84)
+            if _is_box(shape)
+            else f"<{CRS84}> {shape.wkt}"
+        )
         lines += [
             f"{subject} {default} {node} .",
             f"{node} {RDF_TYPE} <{GEO}Geometry> .",
-            f'{node} <{GEO}asWKT> "{polygon_wkt(polygon, CRS84)}"^^{wkt} .',
+            f'{node} <{GEO}asWKT> "{text}"^^{wkt} .',
         ]
     return "".join(line + "\n" for line in lines), len(lines)
+
+
+def _is_box(shape) -> bool:
+    """A 4-corner polygon as a box's WKT writes it (written back the same way, exact floats)."""
+    return shape.geom_type == "Polygon" and not shape.interiors and len(shape.exterior.coords) == 5
+
+
+def _event(img: ox.NamedNode, event: EventImage) -> tuple[str, int]:
+    """The disaster the image was taken before or after, and the image of the same place on
+    the other side of it."""
+    node = iris.event_iri(event.event)
+    triples = [
+        (img, RUNE.event, node),
+        (img, RUNE.eventPhase, _literal(event.phase)),
+        (node, RDF_TYPE, RUNE.DisasterEvent),
+        (node, RDFS_LABEL, _literal(event.event)),
+    ]
+    if event.disaster_type:
+        triples.append((node, RUNE.disasterType, _literal(event.disaster_type)))
+    if event.counterpart:
+        other = iris.image_iri(event.counterpart)
+        link = RUNE.preEventImage if event.phase == "post" else RUNE.postEventImage
+        triples.append((img, link, other))
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples), len(triples)
 
 
 def image_ntriples(
@@ -158,6 +206,7 @@ def image_ntriples(
     """N-Triples of one image from one source, and their count; `georef` places it on Earth."""
     img = iris.image_iri(image.image_id)
     facts = [(RDF_TYPE, RUNE.Image), (RUNE.imageId, _literal(image.image_id))]
+    facts += [(getattr(RUNE, local), _literal(value)) for local, value in image.facts]
     if image.image_source:
         facts.append((RUNE.imageSource, _literal(image.image_source)))
     gsd = image.gsd if image.gsd is not None else georef and georef.metres_per_pixel
@@ -198,18 +247,25 @@ def image_ntriples(
                 cy=float(boxes.cy[k]),
                 long=float(boxes.long_side[k]),
                 heading=float(boxes.heading[k]),
-                wkt=polygon_wkt(boxes.corners[k]),
+                wkt=_pixel_wkt(boxes, k),
             )
         )
         count += 13 + len(types)
+        if boxes.outline(k) is not None:
+            parts.append(f'{e} {RUNE.isPolygon} "true"^^<{XSD}boolean> .\n')
+            count += 1
         if gsd is not None:
             parts.append(
                 f'{e} {RUNE.lengthMetres} "{float(boxes.long_side[k]) * gsd!r}"{_DOUBLE} .\n'
                 f'{e} {RUNE.areaSquareMetres} "{float(boxes.area[k]) * gsd * gsd!r}"{_DOUBLE} .\n'
             )
             count += 2
-    if georef is not None:
-        text, n = _world_geometries(img, entity_base, georef, boxes, picture)
+    if georef is not None or any(o.world is not None for o in image.objects):
+        text, n = _world_geometries(img, entity_base, georef, boxes, picture, image.objects)
+        parts.append(text)
+        count += n
+    if image.event is not None:
+        text, n = _event(img, image.event)
         parts.append(text)
         count += n
     counts_text, counts_triples = _class_counts(image, source, img)

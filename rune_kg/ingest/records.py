@@ -12,12 +12,28 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 @dataclass(frozen=True)
 class DotaObject:
     """One object: its ontology class name, 4 corners (x1, y1, ..., x4, y4), confidence and
-    difficulty."""
+    difficulty; or, for a polygon entity (a mask's, an xBD label's), its `outline` (a shapely
+    polygon or multipolygon in pixels; `corners` are then its bounding box) and the `world`
+    outline in CRS84 when the source gives one."""
 
     class_name: str
     corners: tuple[float, ...]
     confidence: float = 1.0
     difficult: int = 0
+    outline: object = None
+    world: object = None
+
+
+@dataclass(frozen=True)
+class EventImage:
+    """An image's place in a disaster: the event (xBD: hurricane-florence, of type flooding),
+    taken before ("pre") or after ("post") it, and the image of the same place on the other
+    side of the event."""
+
+    event: str
+    disaster_type: str | None
+    phase: str  # pre or post
+    counterpart: str | None  # image id
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,9 @@ class DotaImage:
     objects: tuple[DotaObject, ...]
     image_source: str | None = None
     gsd: float | None = None
+    georeference: object = None  # a georef.Georeference the source gives (an xBD label's)
+    event: EventImage | None = None  # the disaster it was taken before or after
+    facts: tuple[tuple[str, str | float | datetime], ...] = ()  # (rune: local name, value)
 
 
 @dataclass(frozen=True)

@@ -137,13 +137,15 @@ def _render(job: _Job) -> _Rendered | Failure:
         image = job.image or read_label_file(job.path)
         iris.check_id(image.image_id, "image id")
         corners = np.array([o.corners for o in image.objects], dtype=np.float64).reshape(-1, 4, 2)
-        boxes = Boxes.from_corners(corners)
+        boxes = Boxes.from_entities(corners, [o.outline for o in image.objects])
         relations = pair_relations(boxes)
         if job.picture:
             picture = picture_of(job.picture)
         else:
             picture = find_picture(job.images_dir, image.image_id) if job.images_dir else None
-        georeference = job.georeference or (picture.georeference if picture else None)
+        georeference = (
+            job.georeference or image.georeference or (picture.georeference if picture else None)
+        )
         text, triples = rdf.image_ntriples(
             image, job.source, boxes, relations, picture, georeference
         )

@@ -1,8 +1,10 @@
-"""Box geometry and the spatial relations of the query language (docs/query-language.md),
+"""Entity geometry and the spatial relations of the query language (docs/query-language.md),
 vectorised with numpy and shapely.
 
-Everything works on one image's boxes at a time: `corners` is an (n, 4, 2) array of pixel
-coordinates (x right, y down).
+Everything works on one image's entities at a time, in pixel coordinates (x right, y down). An
+entity is an oriented box (4 corners) or a polygon outline (a mask's, an xBD label's; holes
+and several parts allowed): for an outline, the centroid is its area centroid and the long
+side and heading are those of its minimum rotated rectangle, whose corners stand in `corners`.
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ DEFAULT_THRESHOLDS = Thresholds()
 
 @dataclass(frozen=True)
 class Boxes:
-    """Derived quantities of n oriented boxes."""
+    """Derived quantities of n entities: oriented boxes, or polygon outlines where `outlines`
+    holds one (a shapely geometry; None for a box)."""
 
-    corners: np.ndarray  # (n, 4, 2)
+    corners: np.ndarray  # (n, 4, 2): the box, or the outline's minimum rotated rectangle
     cx: np.ndarray
     cy: np.ndarray
     area: np.ndarray
     long_side: np.ndarray
     heading: np.ndarray  # degrees in [0, 180)
+    outlines: np.ndarray | None = None  # (n,) objects, or None when every entity is a box
 
     def __len__(self) -> int:
         return len(self.cx)
@@ -46,19 +50,68 @@ class Boxes:
         cx = (((x[:, 0] + x[:, 1]) + x[:, 2]) + x[:, 3]) / 4.0
         cy = (((y[:, 0] + y[:, 1]) + y[:, 2]) + y[:, 3]) / 4.0
         area = 0.5 * np.abs(np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1))
-        side1 = corners[:, 1] - corners[:, 0]
-        side2 = corners[:, 2] - corners[:, 1]
-        len1, len2 = np.hypot(*side1.T), np.hypot(*side2.T)
-        long_vec = np.where((len1 >= len2)[:, None], side1, side2)
-        heading = np.degrees(np.arctan2(long_vec[:, 1], long_vec[:, 0])) % 180.0
-        heading = np.where(heading >= 180.0, 0.0, heading)  # -0.0 % 180 rounding guard
-        return cls(corners, cx, cy, area, np.maximum(len1, len2), heading)
+        long_side, heading = _long_side_and_heading(corners)
+        return cls(corners, cx, cy, area, long_side, heading)
+
+    @classmethod
+    def from_entities(cls, corners: np.ndarray, outlines: list) -> Boxes:
+        """Boxes, with polygon outlines where `outlines` has one (None: the row's box)."""
+        boxes = cls.from_corners(corners)
+        rows = [k for k, outline in enumerate(outlines) if outline is not None]
+        if not rows:
+            return boxes
+        import shapely
+
+        shapes = np.array(outlines, dtype=object)[rows]
+        centroids = shapely.centroid(shapes)
+        rectangles = [_rectangle_corners(shape) for shape in shapes]
+        corners = boxes.corners.copy()
+        corners[rows] = rectangles
+        long_side, heading = boxes.long_side.copy(), boxes.heading.copy()
+        long_side[rows], heading[rows] = _long_side_and_heading(np.array(rectangles))
+        cx, cy, area = boxes.cx.copy(), boxes.cy.copy(), boxes.area.copy()
+        cx[rows], cy[rows] = shapely.get_x(centroids), shapely.get_y(centroids)
+        area[rows] = shapely.area(shapes)
+        all_outlines = np.empty(len(outlines), dtype=object)
+        all_outlines[rows] = shapes
+        return cls(corners, cx, cy, area, long_side, heading, all_outlines)
+
+    def outline(self, k: int):
+        """Entity k's polygon outline, or None for a box."""
+        return None if self.outlines is None else self.outlines[k]
 
     @property
     def polygons(self) -> np.ndarray:
         import shapely  # here: a query does not need it, and it costs start-up time
 
-        return shapely.polygons(self.corners)
+        polygons = shapely.polygons(self.corners)
+        if self.outlines is not None:
+            given = np.array([o is not None for o in self.outlines])
+            polygons[given] = self.outlines[given]
+        return polygons
+
+
+def _long_side_and_heading(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The longer of the sides (0-1, 1-2) of (n, 4, 2) corners, and its angle in [0, 180)."""
+    side1 = corners[:, 1] - corners[:, 0]
+    side2 = corners[:, 2] - corners[:, 1]
+    len1, len2 = np.hypot(*side1.T), np.hypot(*side2.T)
+    long_vec = np.where((len1 >= len2)[:, None], side1, side2)
+    heading = np.degrees(np.arctan2(long_vec[:, 1], long_vec[:, 0])) % 180.0
+    heading = np.where(heading >= 180.0, 0.0, heading)  # -0.0 % 180 rounding guard
+    return np.maximum(len1, len2), heading
+
+
+def _rectangle_corners(shape) -> list[tuple[float, float]]:
+    """The 4 corners of a geometry's minimum rotated rectangle (repeated points for a
+    degenerate one: a segment or a point)."""
+    import shapely
+
+    rectangle = shapely.minimum_rotated_rectangle(shape)
+    points = shapely.get_coordinates(rectangle).tolist()
+    if rectangle.geom_type == "Polygon":
+        return points[:4]
+    return (points + points[::-1] + points)[:4] if len(points) > 1 else points * 4
 
 
 @dataclass(frozen=True)

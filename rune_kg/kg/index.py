@@ -27,7 +27,7 @@ from ..vocab import ONTOLOGY, descendants, materialised
 from . import iris
 from .geometry import Boxes, PairRelations, sorted_unique
 from .store import KnowledgeGraph
-from .wkt import polygon_corners
+from .wkt import pixel_geometry, polygon_corners
 
 CLASSES: tuple[str, ...] = tuple(sorted(ONTOLOGY.classes))  # class code -> name
 CODES = {name: code for code, name in enumerate(CLASSES)}
@@ -35,7 +35,7 @@ CODES = {name: code for code, name in enumerate(CLASSES)}
 # The stored relations, from the catalogue; the index keeps symmetric ones in both directions.
 STORED = tuple(r.name for r in materialised())
 INDEX_PREFIX = "rune-index-v2-"  # + the store's revision: the folder of one saved index
-_COLUMNS = ("cls", "conf", "corners", "cx", "cy", "area", "long", "heading")
+_COLUMNS = ("cls", "conf", "corners", "cx", "cy", "area", "long", "heading", "polygon")
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class EntityIndex:
     area: np.ndarray
     long: np.ndarray
     heading: np.ndarray
+    polygon: np.ndarray  # (N,) bool: a polygon outline (its WKT in the store), not a box
     pairs: dict[str, np.ndarray] = field(default_factory=dict)  # STORED name -> (M, 2) rows, sorted
 
     @property
@@ -243,6 +244,7 @@ def _empty(revision: str | None) -> EntityIndex:
         np.zeros(0),
         np.zeros((0, 8)),
         *(np.zeros(0) for _ in range(5)),
+        np.zeros(0, dtype=bool),
         pairs={name: np.zeros((0, 2), np.int64) for name in STORED},
     )
 
@@ -283,6 +285,12 @@ def from_worlds(worlds: list[WorldEntities], revision: str | None) -> EntityInde
             np.concatenate([getattr(b, a) for b in boxes])
             for a in ("cx", "cy", "area", "long_side", "heading")
         ),
+        np.concatenate(
+            [
+                np.zeros(len(b), bool) if b.outlines is None else b.outlines != None  # noqa: E711
+                for b in boxes
+            ]
+        ),
         pairs=pairs,
     )
 
@@ -303,8 +311,9 @@ def _concatenate(first: EntityIndex, second: EntityIndex, revision: str | None) 
 
 # -- rebuilding from the store ------------------------------------------------------------
 
-_ENTITIES = """SELECT ?g ?e ?cls ?conf ?wkt WHERE { %s GRAPH ?g {
-  ?e rune:className ?cls ; rune:confidence ?conf ; geo:hasGeometry/geo:asWKT ?wkt } }"""
+_ENTITIES = """SELECT ?g ?e ?cls ?conf ?wkt ?polygon WHERE { %s GRAPH ?g {
+  ?e rune:className ?cls ; rune:confidence ?conf ; geo:hasGeometry/geo:asWKT ?wkt
+  OPTIONAL { ?e rune:isPolygon ?polygon } } }"""
 _WORLDS = "SELECT ?g WHERE { %s GRAPH ?g { ?i a rune:Image } }"
 _RELATIONS = "SELECT ?g ?p ?a ?b WHERE { %s GRAPH ?g { VALUES ?p { %s } ?a ?p ?b } }"
 
@@ -333,8 +342,11 @@ def _read_worlds(
     entities: dict[str, list] = {g: [] for g in graphs}
     for row in store.query(_ENTITIES % among, union=False):
         k = int(row["e"].value.rsplit("/", 1)[1])
+        wkt = row["wkt"].value
+        outline = pixel_geometry(wkt) if row["polygon"] is not None else None
+        corners = polygon_corners(wkt) if outline is None else [(0.0, 0.0)] * 4
         entities[row["g"].value].append(
-            (k, row["cls"].value, float(row["conf"].value), polygon_corners(row["wkt"].value))
+            (k, row["cls"].value, float(row["conf"].value), corners, outline)
         )
     relations: dict[str, dict[str, list]] = {g: {n: [] for n in STORED} for g in graphs}
     by_property = {r.iri.value: r.name for r in materialised()}
@@ -353,7 +365,7 @@ def _read_worlds(
                 image_id,
                 [r[1] for r in rows],
                 np.array([r[2] for r in rows]),
-                Boxes.from_corners(corners),
+                Boxes.from_entities(corners, [r[4] for r in rows]),
                 PairRelations(**rel),
             )
         )

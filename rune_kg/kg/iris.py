@@ -68,6 +68,11 @@ def image_id_of(iri: ox.NamedNode | str) -> str:
     return value.rsplit("/", 1)[-1]
 
 
+def event_iri(event: str) -> ox.NamedNode:
+    """A disaster event (xBD's name for it: hurricane-florence)."""
+    return ox.NamedNode(f"{DATA_NS}event/{check_id(event, 'event name')}")
+
+
 def feature_iri(layer: str, index: int) -> ox.NamedNode:
     """Feature `index` of the vector layer `layer` (rune load of a GeoJSON file)."""
     return ox.NamedNode(f"{DATA_NS}feature/{check_id(layer, 'layer name')}/{index}")

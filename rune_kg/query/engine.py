@@ -11,6 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
+import pyoxigraph as ox
 
 from ..errors import QueryError
 from ..kg import KnowledgeGraph, iris
@@ -37,7 +38,7 @@ class WitnessEntity:
     entity: str  # IRI
     class_name: str
     confidence: float
-    wkt: str  # the box, GeoSPARQL WKT in image pixels
+    wkt: str  # the box or polygon outline, GeoSPARQL WKT in image pixels
     run: str  # IRI of the detection run that produced it
 
 
@@ -292,6 +293,7 @@ def answer(
         )
         for w in shown
     ]
+    results = _outlined(store, results)
     if limit:
         results = _placed(store, results)
     t5 = time.perf_counter()
@@ -318,6 +320,27 @@ def answer(
         timing_ms=timing,
         contradiction=contradiction(formula),
     )
+
+
+_OUTLINES = (
+    """SELECT ?e ?wkt WHERE {{ VALUES ?e {{ {entities} }} ?e geo:hasGeometry/geo:asWKT ?wkt }}"""
+)
+
+
+def _outlined(store: KnowledgeGraph, results: list[Result]) -> list[Result]:
+    """The results with their polygon witnesses' outlines, read from the store (the index keeps
+    boxes only)."""
+    missing = sorted({w.entity for r in results for w in r.witness if w.wkt is None})
+    if not missing:
+        return results
+    entities = " ".join(str(ox.NamedNode(e)) for e in missing)
+    outlines = {
+        row["e"].value: row["wkt"].value for row in store.query(_OUTLINES.format(entities=entities))
+    }
+    return [
+        replace(r, witness=[replace(w, wkt=w.wkt or outlines[w.entity]) for w in r.witness])
+        for r in results
+    ]
 
 
 _FOOTPRINTS = """SELECT ?image ?wkt WHERE {{ VALUES ?image {{ {images} }}
@@ -362,7 +385,7 @@ def _explain(
                     entity,
                     CLASSES[index.cls[row]],
                     float(index.conf[row]),
-                    polygon_wkt(index.corners[row]),
+                    None if index.polygon[row] else polygon_wkt(index.corners[row]),
                     run,
                 )
             )

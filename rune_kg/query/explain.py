@@ -13,7 +13,7 @@ from ..errors import ExplainError
 from ..kg import KnowledgeGraph, iris
 from ..kg.index import CLASSES, load_index
 from ..kg.pictures import picture_paths
-from ..kg.wkt import polygon_corners
+from ..kg.wkt import outline_rings
 from .engine import Result
 
 COLOURS = ["#ff1f5b", "#00cd6c", "#009ade", "#ffc61e", "#af58ba", "#f28522", "#a0b1ba", "#a6761d"]
@@ -25,11 +25,12 @@ _LEGACY = "SELECT ?image ?file WHERE { ?image rune:imageFile ?file }"
 
 @dataclass(frozen=True)
 class Box:
-    """An entity to draw: corners in image pixels."""
+    """An entity to draw: its rings in image pixels (a box's 4 corners; a polygon outline's
+    rings, holes and parts included)."""
 
     class_name: str
     confidence: float
-    corners: list[tuple[float, float]]
+    rings: list[list[tuple[float, float]]]
 
 
 def picture_file(store: KnowledgeGraph, image_id: str) -> Path:
@@ -57,15 +58,29 @@ def entities_of(store: KnowledgeGraph, image_id: str, source: str | None = None)
     boxes = []
     for w in range(index.worlds):
         if index.image_id[w] == image_id and (source is None or index.source[w] == source):
-            for row in range(int(index.offsets[w]), int(index.offsets[w + 1])):
-                boxes.append(
-                    Box(
-                        CLASSES[index.cls[row]],
-                        float(index.conf[row]),
-                        [tuple(p) for p in index.corners[row].reshape(4, 2).tolist()],
-                    )
-                )
+            start = int(index.offsets[w])
+            outlines = (
+                _outlines(store, index, w)
+                if index.polygon[start : index.offsets[w + 1]].any()
+                else {}
+            )
+            for row in range(start, int(index.offsets[w + 1])):
+                rings = outlines.get(row - start) or [
+                    [tuple(p) for p in index.corners[row].reshape(4, 2).tolist()]
+                ]
+                boxes.append(Box(CLASSES[index.cls[row]], float(index.conf[row]), rings))
     return boxes
+
+
+_GRAPH_OUTLINES = """SELECT ?e ?wkt WHERE { GRAPH ?g { ?e rune:isPolygon true ;
+  geo:hasGeometry/geo:asWKT ?wkt } }"""
+
+
+def _outlines(store: KnowledgeGraph, index, w: int) -> dict[int, list]:
+    """Entity number -> rings, for the polygon entities of world w (read from its graph)."""
+    graph = iris.image_graph(*index.world_key(w))
+    rows = store.query(_GRAPH_OUTLINES, substitutions={ox.Variable("g"): graph})
+    return {int(r["e"].value.rsplit("/", 1)[1]): outline_rings(r["wkt"].value) for r in rows}
 
 
 def render(
@@ -93,13 +108,16 @@ def render(
         return [(x * scale, y * scale) for x, y in corners]
 
     for box in others:
-        pen.polygon(scaled(box.corners), outline=OTHER, width=max(1, width // 2))
+        for ring in box.rings:
+            pen.polygon(scaled(ring), outline=OTHER, width=max(1, width // 2))
     lines = list(caption)
     if result is not None:
         for i, w in enumerate(result.witness):
             colour = COLOURS[i % len(COLOURS)]
-            box = scaled(polygon_corners(w.wkt))
-            pen.polygon(box, outline=colour, width=width)
+            rings = [scaled(ring) for ring in outline_rings(w.wkt)]
+            for ring in rings:
+                pen.polygon(ring, outline=colour, width=width)
+            box = rings[0]
             label = f"{w.variable}: {w.class_name} {w.confidence:.2f}"
             label_width = pen.textlength(label, font=font)
             x = min(

@@ -30,13 +30,18 @@ class IngestError(RuneError):
     """Nothing to ingest, or an input that stops the whole ingest (not a single bad file)."""
 
 
-class DotaFormatError(IngestError):
-    """A DOTA file that cannot be read; names the file and line."""
+class LabelFormatError(IngestError):
+    """A label file (DOTA, xBD, a mask, a table of boxes) that cannot be read; names the file
+    and where in it (a line, a feature): that file is skipped, the rest ingested."""
 
-    def __init__(self, path, line: int | None, reason: str):
+    def __init__(self, path, line: int | str | None, reason: str):
         self.path, self.line, self.reason = str(path), line, reason
         where = f"{path}:{line}" if line else str(path)
         super().__init__(f"{where}: {reason}")
+
+
+class DotaFormatError(LabelFormatError):
+    """A DOTA file that cannot be read; names the file and line."""
 
 
 class RunFileError(IngestError):

@@ -37,7 +37,12 @@ EXPORT_FORMATS = {
 
 def cmd_ingest(args) -> int:
     from ..ingest import ingest  # the stages: imported by the command that runs them, not by `rune`
+    from ..ingest.classmaps import load_class_map
+    from ..ingest.masks import MaskOptions
 
+    masks = MaskOptions(
+        load_class_map(args.class_map) if args.class_map else None, args.min_area, args.simplify
+    )
     store = open_from_args(args)
     report = ingest(
         args.paths,
@@ -47,6 +52,7 @@ def cmd_ingest(args) -> int:
         progress=not args.quiet,
         workers=args.workers,
         georef=args.georef,
+        masks=masks,
     )
     return ingest_summary(report, store)
 
@@ -246,8 +252,17 @@ def cmd_stats(args) -> int:
 
 def register(sub) -> None:
     """The data commands' parsers."""
-    p = sub.add_parser("ingest", help="read DOTA labelTxt or Task1 detection files into the store")
-    p.add_argument("paths", nargs="+", type=Path, help="files or folders of .txt files")
+    p = sub.add_parser(
+        "ingest",
+        help="read label files (DOTA, xBD, masks, tables of boxes) into the store",
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        help="label files or folders of them: DOTA labelTxt / Task1 .txt, xBD .json, tables of "
+        "boxes .csv, iSAID *_instance_id_RGB.png, class masks (.png/.tif with --class-map)",
+    )
     store_options(p)
     p.add_argument(
         "--source",
@@ -256,6 +271,24 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--images", type=Path, help="folder of picture files named <image id>.png/.jpg/..."
+    )
+    p.add_argument(
+        "--class-map",
+        help="read .png/.tif files as class-index masks through this class map: floodnet, xbd, "
+        "or a TOML file (class values -> classes); tables of boxes default to xbd-levels",
+    )
+    p.add_argument(
+        "--min-area",
+        type=float,
+        default=4.0,
+        help="masks: drop regions smaller than this, in square pixels (default 4)",
+    )
+    p.add_argument(
+        "--simplify",
+        type=float,
+        default=0.5,
+        help="masks: outline simplification tolerance in pixels (default 0.5; 0 keeps the "
+        "pixel staircase)",
     )
     p.add_argument(
         "--georef",

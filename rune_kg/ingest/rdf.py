@@ -131,17 +131,17 @@ def _world_geometries(
     entity_base: str,
     georef: Georeference | None,
     boxes: Boxes,
-    picture: Picture | None,
+    size: tuple[int, int] | None,
     objects: tuple[DotaObject, ...],
 ) -> tuple[str, int]:
-    """A georeferenced image's footprint (when its picture's size is known) and each entity's
+    """A georeferenced image's footprint (when its size is known) and each entity's
     box or outline in CRS84 (the source's own CRS84 outline when it gives one), as their
     geo:hasDefaultGeometry (the pixel geometry stays their geo:hasGeometry)."""
     import shapely
 
     shapes = []  # (subject, node, CRS84 geometry)
-    if georef is not None and picture is not None:
-        w, h = picture.width, picture.height
+    if georef is not None and size is not None:
+        w, h = size
         corners = georef.to_crs84(np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64))
         shapes.append((str(img), f"<{img.value}/footprint>", shapely.Polygon(corners)))
     worlds = [obj.world for obj in objects]
@@ -214,11 +214,10 @@ def image_ntriples(
         gsd = float(gsd)
         facts.append((RUNE.gsd, _literal(gsd)))
     if picture:
-        facts += [
-            (RUNE.imageFile, _literal(Path(picture.path).name)),  # its path: kg/pictures.py
-            (RUNE.width, _literal(picture.width)),
-            (RUNE.height, _literal(picture.height)),
-        ]
+        facts.append((RUNE.imageFile, _literal(Path(picture.path).name)))  # path: kg/pictures.py
+    size = (picture.width, picture.height) if picture else image.size
+    if size:
+        facts += [(RUNE.width, _literal(size[0])), (RUNE.height, _literal(size[1]))]
     parts = [f"{img} {p} {o} .\n" for p, o in facts]
     count = len(facts)
 
@@ -261,7 +260,7 @@ def image_ntriples(
             )
             count += 2
     if georef is not None or any(o.world is not None for o in image.objects):
-        text, n = _world_geometries(img, entity_base, georef, boxes, picture, image.objects)
+        text, n = _world_geometries(img, entity_base, georef, boxes, size, image.objects)
         parts.append(text)
         count += n
     if image.event is not None:

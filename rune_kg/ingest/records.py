@@ -48,6 +48,7 @@ class DotaImage:
     georeference: object = None  # a georef.Georeference the source gives (an xBD label's)
     event: EventImage | None = None  # the disaster it was taken before or after
     facts: tuple[tuple[str, str | float | datetime], ...] = ()  # (rune: local name, value)
+    size: tuple[int, int] | None = None  # width, height in pixels, when the labels give it
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,18 @@ import numpy as np
 from PIL import Image as PILImage
 from tqdm import tqdm
 
-from ..errors import DotaFormatError, IngestError, RunFileError
+from ..errors import IngestError, LabelFormatError, RunFileError
 from ..kg import KnowledgeGraph, iris
 from ..kg.geometry import Boxes, pair_relations
 from ..kg.index import WorldEntities, load_index, save_index
 from ..kg.pictures import record_pictures
 from . import rdf
-from .dota import is_detection_file, read_detection_files, read_label_file
+from .boxtable import is_box_table, read_box_table
+from .classmaps import load_class_map
+from .dota import is_detection_file, read_detection_files
 from .georef import Georeference, read_georef_table, read_georeference
+from .masks import MaskOptions, image_id_of
+from .readers import describe, is_label_file, read_labels
 from .records import PICTURE_SUFFIXES, DotaImage, Failure, Picture, RunInfo
 from .runfile import RUN_FILE, RunFile, read_run_file
 
@@ -72,19 +76,23 @@ class _Job:
     image: DotaImage | None = None
     picture: Path | None = None  # the image's picture file, when the caller knows it
     georeference: Georeference | None = None  # from --georef: wins over the picture's own
+    masks: MaskOptions = MaskOptions()
 
 
-def _input_files(paths: list[Path], required: bool = True) -> list[Path]:
+def _input_files(paths: list[Path], masks: MaskOptions, required: bool = True) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*.txt") if p.is_file())
+            files += sorted(p for p in path.rglob("*") if is_label_file(p, masks) and p.is_file())
         elif path.is_file():
             files.append(path)
         else:
             raise IngestError(f"no such file or folder: {path}")
     if not files and required:
-        raise IngestError("no .txt files found in " + ", ".join(map(str, paths)))
+        raise IngestError(
+            "no label files (.txt, .json, .csv; masks with --class-map) found in "
+            + ", ".join(map(str, paths))
+        )
     return files
 
 
@@ -134,7 +142,7 @@ def find_picture(images_dir: Path, image_id: str) -> Picture | None:
 
 def _render(job: _Job) -> _Rendered | Failure:
     try:
-        image = job.image or read_label_file(job.path)
+        image = job.image or read_labels(job.path, job.masks)
         iris.check_id(image.image_id, "image id")
         corners = np.array([o.corners for o in image.objects], dtype=np.float64).reshape(-1, 4, 2)
         boxes = Boxes.from_entities(corners, [o.outline for o in image.objects])
@@ -167,7 +175,7 @@ def _render(job: _Job) -> _Rendered | Failure:
             world,
             picture.path if picture else None,
         )
-    except (DotaFormatError, iris.IdentifierError, OSError) as err:
+    except (LabelFormatError, iris.IdentifierError, OSError) as err:
         return Failure(str(job.path or job.image.source_file), str(err))
 
 
@@ -177,7 +185,16 @@ def _jobs(
     images_dir: Path | None,
     run_file: RunFile | None,
     georefs: dict[str, Georeference],
+    masks: MaskOptions,
 ) -> Iterator[_Job | Failure]:
+    for table in (f for f in files if is_box_table(f)):
+        try:
+            images = read_box_table(table, masks.class_map or load_class_map("xbd-levels"))
+        except LabelFormatError as err:
+            yield Failure(str(table), str(err))
+            continue
+        for image in images:
+            yield _Job(source, images_dir, image=image, georeference=georefs.get(image.image_id))
     detections = [f for f in files if is_detection_file(f)]
     if detections or run_file:
         pictures = run_file.pictures if run_file else {}
@@ -200,8 +217,9 @@ def _jobs(
                     georeference=georefs.get(image_id),
                 )
     for path in files:
-        if not is_detection_file(path):  # a labelTxt file's stem is its image id
-            yield _Job(source, images_dir, path=path, georeference=georefs.get(path.stem))
+        if not is_detection_file(path) and not is_box_table(path):
+            georeference = georefs.get(image_id_of(path))  # its stem, less a mask's suffix
+            yield _Job(source, images_dir, path=path, georeference=georeference, masks=masks)
 
 
 def ingest(
@@ -212,8 +230,11 @@ def ingest(
     progress: bool = True,
     workers: int | None = None,
     georef: Path | str | None = None,
+    masks: MaskOptions = MaskOptions(),
 ) -> IngestReport:
-    """Read DOTA files (labelTxt, or Task1_<class>.txt detections) and store one graph per image.
+    """Read label files and store one graph per image: DOTA labelTxt or Task1_<class>.txt
+    detections, xBD label JSON, tables of boxes (CSV), class-index masks (with
+    `masks.class_map`) and iSAID instance masks (their options: `masks`).
 
     Detection files with a run.json beside them (written by `rune detect --out`) are stored with
     that run's provenance, and with the images it read that have no detection. `source` defaults
@@ -222,7 +243,7 @@ def ingest(
     started = datetime.now(UTC)
     paths = [Path(p) for p in paths]
     run_file = _run_file(paths)
-    files = _input_files(paths, required=run_file is None)
+    files = _input_files(paths, masks, required=run_file is None)
     source = source or (run_file.run.source if run_file else "dota")
     iris.check_id(source, "source name")
     images_dir = Path(images_dir) if images_dir else None
@@ -232,14 +253,9 @@ def ingest(
     if run_file:
         run = replace(run_file.run, source=source)
     else:
-        kind = (
-            "DOTA Task1 detections"
-            if all(is_detection_file(f) for f in files)
-            else "DOTA labelTxt annotations"
-        )
-        run = RunInfo(source, kind, started)
+        run = RunInfo(source, describe(files, masks), started)
     return _store(
-        list(_jobs(files, source, images_dir, run_file, georefs)),
+        list(_jobs(files, source, images_dir, run_file, georefs, masks)),
         store,
         source,
         lambda: run if run.ended else replace(run, ended=datetime.now(UTC)),

@@ -91,6 +91,41 @@ def test_untranslatable_questions_are_refused(question, words):
         assert "It understands" in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "question, fol",
+    [
+        (
+            "destroyed buildings next to a flooded road",
+            "destroyed_building(a) & flooded_road(b) & near(a, b)",
+        ),
+        (
+            "tiles where more than five buildings were destroyed",
+            "exists>=6 a: destroyed_building(a)",
+        ),
+        (
+            "an undamaged building surrounded by destroyed ones",
+            "undamaged_building(a) & destroyed_building(b) & destroyed_building(c) & "
+            "destroyed_building(d) & destroyed_building(e) & left_of(b, a) & right_of(c, a) & "
+            "above(d, a) & below(e, a)",
+        ),
+        ("an intact home near water", "undamaged_building(a) & water(b) & near(a, b)"),
+        ("a house that is underwater", "flooded_building(a)"),
+        ("collapsed houses", "destroyed_building(a)"),
+        ("a damaged home", "damaged_building(a)"),
+        (
+            "a badly damaged house near an underwater road",
+            "major_damage_building(a) & flooded_road(b) & near(a, b)",
+        ),
+    ],
+)
+def test_disaster_words(question, fol):
+    """The words of the post-flood use case (the ontology's labels, synonyms and rune:adjective
+    annotations; a predicate adjective and "ones" after a noun)."""
+    from rune_kg.query.formula import normal_form
+
+    assert normal_form(translate_embedded(question)) == normal_form(parse(fol))
+
+
 def test_nothing_is_dropped():
     """A word that fits nowhere fails the question instead of being skipped."""
     with pytest.raises(TranslationError):

@@ -536,6 +536,9 @@ def phrases() -> dict[tuple[str, ...], list[tuple[str, object]]]:
         for spelling in (c.label, *c.synonyms, c.name.replace("_", " ")):
             add(spelling.lower(), "class", (c.name, False))
             add(plural(spelling.lower()), "class", (c.name, True))
+    for c, noun in _adjective_phrases():  # "destroyed house": destroyed_building
+        add(noun, "class", (c.name, False))
+        add(" ".join([*noun.split()[:-1], plural(noun.split()[-1])]), "class", (c.name, True))
     for noun in ANY_ENTITY:
         add(noun, "class", (None, False))
         add(plural(noun), "class", (None, True))
@@ -567,6 +570,21 @@ def phrases() -> dict[tuple[str, ...], list[tuple[str, object]]]:
         for s in spellings:
             add(s, "arrangement_noun", arrangement)
     return table
+
+
+def _adjective_phrases() -> list:
+    """(class, "<adjective> <noun of a superclass>") for every rune:adjective of a class."""
+    by_iri = {c.iri: c for c in ONTOLOGY.classes.values()}
+    found = []
+    for c in ONTOLOGY.classes.values():
+        for adjective in c.adjectives:
+            for parent in (by_iri[a] for a in c.ancestors):
+                for noun in (parent.label, *parent.synonyms):
+                    found.append((c, f"{adjective.lower()} {noun.lower()}"))
+    return found
+
+
+COPULAS = ("is", "are", "was", "were", "got", "been", "be")
 
 
 # Words that only grade a relation that follows them: "right next to", "just south of",
@@ -632,9 +650,46 @@ def rewrite(text: list[str]) -> list[str]:
             replaced, i = spread
             out += replaced
             continue
+        moved = _predicate_adjective(out, text, i)
+        if moved is not None:
+            out, i = moved
+            continue
+        if word in ("one", "ones") and out:
+            noun = _antecedent(out, plural_=word == "ones")
+            if noun is not None:
+                out.append(noun)
+                i += 1
+                continue
         out.append(word)
         i += 1
     return out
+
+
+def _predicate_adjective(out: list[str], text: list[str], i: int):
+    """ "buildings (that) were destroyed" -> "destroyed buildings": at word i, a copula after a
+    noun, then an adjective that names a subclass of it. (new out, position after it) or None."""
+    j = i + (text[i] in ("that", "which"))
+    if j >= len(text) or text[j] not in COPULAS or not out:
+        return None
+    while j < len(text) and text[j] in COPULAS:
+        j += 1
+    for n in (2, 1):
+        adjective = text[j : j + n]
+        if len(adjective) == n and _is_class([*adjective, out[-1]]):
+            return [*out[:-1], *adjective, out[-1]], j + n
+    return None
+
+
+def _antecedent(out: list[str], plural_: bool) -> str | None:
+    """The noun "ones" stands for after an adjective: the latest noun that the adjective
+    (its last one or two words) makes a class with ("destroyed ones": destroyed buildings)."""
+    for n in (2, 1):
+        adjective = out[-n:]
+        for noun in reversed(out[:-n]):
+            if _is_class([*adjective, noun]) and _is_class([noun]):
+                singular = noun[:-1] if noun.endswith("s") and _is_class([noun[:-1]]) else noun
+                return plural(singular) if plural_ else singular
+    return None
 
 
 def _starts_relation(text: list[str], i: int) -> bool:

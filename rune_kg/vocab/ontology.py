@@ -59,8 +59,12 @@ class ObjectClass:
     iri: ox.NamedNode
     label: str
     synonyms: tuple[str, ...]
+    adjectives: tuple[str, ...]  # before a superclass's noun, they name this class
     dota_name: str | None  # None for superclasses such as vehicle
     ancestors: tuple[ox.NamedNode, ...]  # proper superclasses within rune:Entity
+
+
+RUNE_ADJECTIVE = ox.NamedNode(RUNE_NS + "adjective")
 
 
 class _Ontology:
@@ -124,6 +128,7 @@ class _Ontology:
                 iri=iri,
                 label=self.objects(iri, RDFS_LABEL)[0].value,
                 synonyms=tuple(o.value for o in self.objects(iri, SKOS_ALT)),
+                adjectives=tuple(o.value for o in self.objects(iri, RUNE_ADJECTIVE)),
                 dota_name=self.annotation(iri, "dotaName"),
                 ancestors=tuple(dict.fromkeys(ancestors(iri))),
             )

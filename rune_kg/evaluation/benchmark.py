@@ -94,12 +94,13 @@ def _questions(collection: Collection, spec: EvalSpec) -> list[tuple[BenchQuesti
     return [(q, truth(q.fol)) for q in chosen if truth(q.fol)]
 
 
-class _Rankers:
-    """The methods, on one collection and one source (uncertainty level)."""
+class Rankers:
+    """The methods, on one store and one source (uncertainty level); `embedder` for
+    text-minilm only."""
 
-    def __init__(self, collection: Collection, source: str, embedder):
-        self.store, self.source = collection.store, source
-        self.index = load_index(collection.store, progress=False)
+    def __init__(self, store, source: str, embedder=None):
+        self.store, self.source = store, source
+        self.index = load_index(store, progress=False)
         self.worlds = np.flatnonzero(self.index.source == source)
         self.embedder = embedder
         self._text = None
@@ -161,7 +162,7 @@ def evaluate(spec: EvalSpec) -> Report:
         report.questions[name] = [dict(asdict(q), relevant=len(rel)) for q, rel in questions]
         report.seconds[f"{name}: prepare"] = round(time.perf_counter() - t0, 1)
         for level, source in sorted(collection.sources.items()):
-            rankers = _Rankers(collection, source, embedder)
+            rankers = Rankers(collection.store, source, embedder)
             for method in spec.methods:
                 t1 = time.perf_counter()
                 bar = tqdm(

@@ -1,10 +1,11 @@
 """Image uncertainty: ground-truth objects turned into detections the way a detector errs, at a
 graded level u in [0, 1] (0: the ground truth itself, every confidence 1), with a seed:
 - missed objects: each dropped with probability 0.5 u;
-- class confusion: each kept object takes a similar class (CONFUSABLE) with probability 0.3 u;
+- class confusion: each kept object takes a similar class (CONFUSABLE; a neighbouring damage
+  level, DAMAGE_LEVELS) with probability 0.3 u;
 - box jitter: the box moves by N(0, 0.15 u) of its long side per axis and scales by N(1, 0.1 u);
 - false positives: Poisson(0.3 u n) boxes per image of n objects, copies of the image's boxes
-  moved anywhere in its extent, with a random class;
+  moved anywhere in its extent, with a random class (a damage level in an image of buildings);
 - confidences: N(0.95 - 0.35 u, 0.05 + 0.1 u) for true detections, less for confused ones, and
   U(0.05, 0.6) for false positives, clipped to [0.01, 1].
 """
@@ -33,6 +34,13 @@ CONFUSABLE = {
     "baseball_diamond": ["ground_track_field"],
     "swimming_pool": ["storage_tank"],
 }
+# damage classifiers confuse neighbouring levels of xBD's scale
+DAMAGE_LEVELS = {
+    "undamaged_building": ["minor_damage_building"],
+    "minor_damage_building": ["undamaged_building", "major_damage_building"],
+    "major_damage_building": ["minor_damage_building", "destroyed_building"],
+    "destroyed_building": ["major_damage_building"],
+}
 
 
 def perturb(images: list[DotaImage], level: float, seed: int = 0) -> list[DotaImage]:
@@ -51,17 +59,19 @@ def perturb(images: list[DotaImage], level: float, seed: int = 0) -> list[DotaIm
             for im in images
         ]
     rng = np.random.default_rng(seed)
-    classes = sorted(CONFUSABLE)
+    confusable = CONFUSABLE | DAMAGE_LEVELS
     noisy = []
     for image in images:
         objects = []
+        damage = all(o.class_name in DAMAGE_LEVELS for o in image.objects)
+        classes = sorted(DAMAGE_LEVELS if damage else CONFUSABLE)  # of false positives
         all_corners = np.array([o.corners for o in image.objects], dtype=float).reshape(-1, 4, 2)
         for o, corners in zip(image.objects, all_corners):
             if rng.random() < 0.5 * level:
                 continue
             name, confidence = o.class_name, rng.normal(0.95 - 0.35 * level, 0.05 + 0.1 * level)
-            if name in CONFUSABLE and rng.random() < 0.3 * level:
-                name, confidence = rng.choice(CONFUSABLE[name]), rng.normal(0.6, 0.15)
+            if name in confusable and rng.random() < 0.3 * level:
+                name, confidence = rng.choice(confusable[name]), rng.normal(0.6, 0.15)
             side = np.linalg.norm(corners[1] - corners[0]) + np.linalg.norm(corners[2] - corners[1])
             centre = corners.mean(axis=0)
             scale = max(0.3, rng.normal(1.0, 0.1 * level))

@@ -535,10 +535,10 @@ def phrases() -> dict[tuple[str, ...], list[tuple[str, object]]]:
     for c in ONTOLOGY.classes.values():
         for spelling in (c.label, *c.synonyms, c.name.replace("_", " ")):
             add(spelling.lower(), "class", (c.name, False))
-            add(plural(spelling.lower()), "class", (c.name, True))
+            add(_plural_phrase(spelling.lower()), "class", (c.name, True))
     for c, noun in _adjective_phrases():  # "destroyed house": destroyed_building
         add(noun, "class", (c.name, False))
-        add(" ".join([*noun.split()[:-1], plural(noun.split()[-1])]), "class", (c.name, True))
+        add(_plural_phrase(noun), "class", (c.name, True))
     for noun in ANY_ENTITY:
         add(noun, "class", (None, False))
         add(plural(noun), "class", (None, True))
@@ -570,6 +570,12 @@ def phrases() -> dict[tuple[str, ...], list[tuple[str, object]]]:
         for s in spellings:
             add(s, "arrangement_noun", arrangement)
     return table
+
+
+def _plural_phrase(phrase: str) -> str:
+    """The plural of a noun phrase: its head noun's ("buildings with minor damage")."""
+    head, sep, tail = phrase.partition(" with ")
+    return plural(head) + sep + tail if sep else plural(phrase)
 
 
 def _adjective_phrases() -> list:
@@ -671,6 +677,8 @@ def _predicate_adjective(out: list[str], text: list[str], i: int):
     j = i + (text[i] in ("that", "which"))
     if j >= len(text) or text[j] not in COPULAS or not out:
         return None
+    if any(w in ("every", "each", "all") for w in out[-3:]):
+        return None  # "every building is undamaged" says more than "every undamaged building"
     while j < len(text) and text[j] in COPULAS:
         j += 1
     for n in (2, 1):

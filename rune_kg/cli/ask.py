@@ -81,6 +81,10 @@ def cmd_query(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    if args.use_case == "flood":
+        from .flood import flood_demo
+
+        return flood_demo(args, _run)
     from ..ingest import ingest
     from ..kg.stats import collection_stats
 
@@ -253,5 +257,14 @@ def register(sub) -> None:
         "--out",
         default="rune-demo.png",
         help="where to draw the first answer (default: rune-demo.png)",
+    )
+    p.add_argument(
+        "--use-case",
+        choices=["dota", "flood"],
+        default="dota",
+        help="flood: buildings damaged by a disaster, from your xBD data (--data)",
+    )
+    p.add_argument(
+        "--data", help="flood: a folder of xBD label files, damage masks, florence_bbox.csv"
     )
     p.set_defaults(func=cmd_demo)

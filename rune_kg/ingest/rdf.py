@@ -177,22 +177,26 @@ def _is_box(shape) -> bool:
 
 
 def _event(img: ox.NamedNode, event: EventImage) -> tuple[str, int]:
-    """The disaster the image was taken before or after, and the image of the same place on
-    the other side of it."""
-    node = iris.event_iri(event.event)
+    """The image's disaster and phase, and the image of the same place on the other side of
+    it (the event itself is described in its own graph: event_ntriples)."""
     triples = [
-        (img, RUNE.event, node),
+        (img, RUNE.event, iris.event_iri(event.event)),
         (img, RUNE.eventPhase, _literal(event.phase)),
-        (node, RDF_TYPE, RUNE.DisasterEvent),
-        (node, RDFS_LABEL, _literal(event.event)),
     ]
-    if event.disaster_type:
-        triples.append((node, RUNE.disasterType, _literal(event.disaster_type)))
     if event.counterpart:
         other = iris.image_iri(event.counterpart)
         link = RUNE.preEventImage if event.phase == "post" else RUNE.postEventImage
         triples.append((img, link, other))
     return "".join(f"{s} {p} {o} .\n" for s, p, o in triples), len(triples)
+
+
+def event_ntriples(event: EventImage) -> str:
+    """A disaster event: its name and type."""
+    node = iris.event_iri(event.event)
+    triples = [(node, RDF_TYPE, RUNE.DisasterEvent), (node, RDFS_LABEL, _literal(event.event))]
+    if event.disaster_type:
+        triples.append((node, RUNE.disasterType, _literal(event.disaster_type)))
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
 
 
 def image_ntriples(

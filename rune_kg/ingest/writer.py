@@ -35,7 +35,7 @@ from .dota import is_detection_file, read_detection_files
 from .georef import Georeference, read_georef_table, read_georeference
 from .masks import MaskOptions, image_id_of
 from .readers import describe, is_label_file, read_labels
-from .records import PICTURE_SUFFIXES, DotaImage, Failure, Picture, RunInfo
+from .records import PICTURE_SUFFIXES, DotaImage, EventImage, Failure, Picture, RunInfo
 from .runfile import RUN_FILE, RunFile, read_run_file
 
 
@@ -64,6 +64,7 @@ class _Rendered:
     zero_area: int
     world: WorldEntities
     picture: str | None  # the picture file's path
+    event: EventImage | None  # the disaster it was taken before or after
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ def _render(job: _Job) -> _Rendered | Failure:
             int(np.count_nonzero(boxes.area <= 0)),
             world,
             picture.path if picture else None,
+            image.event,
         )
     except (LabelFormatError, iris.IdentifierError, OSError) as err:
         return Failure(str(job.path or job.image.source_file), str(err))
@@ -300,6 +302,7 @@ def _store(
     jobs = [j for j in jobs if isinstance(j, _Job)]
     worlds: list[WorldEntities] = []
     pictures: dict[str, Path] = {}
+    events: dict[str, EventImage] = {}
     index = None  # read before the first write (the file still matches the store's revision)
 
     def graphs(rendered: Iterator[_Rendered | Failure], bar: tqdm) -> Iterator[tuple]:
@@ -314,6 +317,8 @@ def _store(
             worlds.append(item.world)
             if item.picture:
                 pictures[item.image_id] = Path(item.picture)
+            if item.event is not None:
+                events.setdefault(item.event.event, item.event)
             report.images += 1
             report.entities += item.entities
             report.triples += item.triples
@@ -321,6 +326,10 @@ def _store(
             report.empty += item.entities == 0
             report.zero_area += item.zero_area
             yield iris.image_graph(source, item.image_id), item.ntriples
+        for event in events.values():  # described once, in a graph of its own
+            text = rdf.event_ntriples(event)
+            report.triples += text.count("\n")
+            yield iris.event_graph(event.event), text
         if report.images:  # in the same bulk load: a second one would make the store compact
             run_triples = rdf.run_ntriples(run())
             report.triples += run_triples.count("\n")

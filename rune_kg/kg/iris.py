@@ -73,6 +73,11 @@ def event_iri(event: str) -> ox.NamedNode:
     return ox.NamedNode(f"{DATA_NS}event/{check_id(event, 'event name')}")
 
 
+def event_graph(event: str) -> ox.NamedNode:
+    """The named graph describing a disaster event (replaced whole on each ingest)."""
+    return ox.NamedNode(f"{DATA_NS}graph/event/{check_id(event, 'event name')}")
+
+
 def feature_iri(layer: str, index: int) -> ox.NamedNode:
     """Feature `index` of the vector layer `layer` (rune load of a GeoJSON file)."""
     return ox.NamedNode(f"{DATA_NS}feature/{check_id(layer, 'layer name')}/{index}")

@@ -72,7 +72,7 @@ def entities_of(store: KnowledgeGraph, image_id: str, source: str | None = None)
     return boxes
 
 
-_GRAPH_OUTLINES = """SELECT ?e ?wkt WHERE { GRAPH ?g { ?e rune:isPolygon true ;
+_GRAPH_OUTLINES = """SELECT ?g ?e ?wkt WHERE { GRAPH ?g { ?e rune:isPolygon true ;
   geo:hasGeometry/geo:asWKT ?wkt } }"""
 
 

@@ -196,3 +196,19 @@ def test_the_florence_table_of_boxes(tmp_path):
         "SELECT (COUNT(?i) AS ?n) WHERE { ?i a rune:Image ; rune:eventPhase 'post' }"
     )
     assert int(next(iter(images))["n"].value) == 512
+
+
+def test_the_flood_demo_needs_its_data_and_draws_a_polygon_witness(tmp_path, capsys):
+    """docs/disasters.md runs the whole demo; here: the xBD pair alone, and no data."""
+    assert main(["demo", "--use-case", "flood", "--store", str(tmp_path / "a")]) == 2
+    assert "--data DIR with xBD label files" in capsys.readouterr().err
+    data = tmp_path / "xbd"
+    data.mkdir()
+    for path in XBD.glob(f"{TILE}_*"):
+        (data / path.name).symlink_to(path)
+    out = tmp_path / "flood.png"
+    args = ["demo", "--use-case", "flood", "--data", str(data), "--out", str(out)]
+    assert main([*args, "--store", str(tmp_path / "b")]) == 0
+    printed = capsys.readouterr().out
+    assert "joplin-tornado (wind), post: 1 images, 14 damaged buildings" in printed
+    assert "exists>=6 a: destroyed_building(a)" in printed and out.stat().st_size > 10_000

@@ -45,9 +45,11 @@ def test_formulas_in_the_query_language_parse():
 
 ROOT = DOCS.parent
 GUIDES = sorted(p.name for p in DOCS.glob("*.md") if "```console" in p.read_text())
+SHARED = ROOT.parent / "shared" / "data"
 _NEEDS = {
     "detector": lambda: importlib.util.find_spec("mmrotate") is not None,
     "eval": lambda: importlib.util.find_spec("matplotlib") is not None,
+    "xbd": lambda: (SHARED / "xbd").is_dir(),
 }
 
 
@@ -74,6 +76,8 @@ def test_guide_examples_run(guide, tmp_path, request):
     repository. A block that needs the Oxigraph server runs against one started here."""
     for name in ("rune_kg", "benchmarks", "queries"):
         (tmp_path / name).symlink_to(ROOT / name)
+    if (SHARED / "xbd").is_dir():  # the disaster guide's data, as a user's `xbd` folder
+        (tmp_path / "xbd").symlink_to(SHARED / "xbd")
     env = {**os.environ, "RUNE_STORE": str(tmp_path / "rune-store")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     ran = 0

@@ -85,14 +85,14 @@ def writable(tmp_path):
     app.extensions["rune"].close()
 
 
-@pytest.fixture(scope="session")
-def live_server(store_dir):
-    """`rune serve` (waitress) on a free port of 127.0.0.1: its base URL."""
+def start_rune_serve(store_dir: Path, *options: str):
+    """`rune serve` (waitress) on a free port of 127.0.0.1: (process, base URL)."""
     import subprocess
     import sys
 
+    command = [sys.executable, "-m", "rune_kg.cli", "serve", "--store", str(store_dir)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "rune_kg.cli", "serve", "--store", str(store_dir), "--port", "0"],
+        [*command, "--port", "0", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -101,7 +101,14 @@ def live_server(store_dir):
     if " on http://" not in line:
         process.kill()
         raise RuntimeError(f"rune serve did not start: {line}{process.stderr.read()}")
-    yield line.split(" on ", 1)[1].split()[0]
+    return process, line.split(" on ", 1)[1].split()[0]
+
+
+@pytest.fixture(scope="session")
+def live_server(store_dir):
+    """`rune serve` on the sample store: its base URL."""
+    process, base = start_rune_serve(store_dir)
+    yield base
     process.terminate()
     process.wait(timeout=10)
 

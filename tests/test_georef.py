@@ -13,6 +13,7 @@ import pytest
 import shapely
 import shapely.geometry
 
+from rune_kg.errors import LabelFormatError
 from rune_kg.ingest import ingest
 from rune_kg.kg import Store
 
@@ -112,7 +113,10 @@ def test_a_picture_with_a_world_file_and_a_prj_is_placed_as_the_geotiff(tmp_path
     from_tiff = picture_of(TILE).georeference
     assert from_world_file is not None and from_world_file.crs == from_tiff.crs
     assert np.allclose(from_world_file.transform, from_tiff.transform)
-    (tmp_path / "SN1.prj").unlink()  # no CRS: no georeference
+    (tmp_path / "SN1.prj").unlink()  # no CRS: refused by name, not placed half-way
+    with pytest.raises(LabelFormatError, match="SN1.png: a geotransform without a CRS"):
+        picture_of(tmp_path / "SN1.png")
+    (tmp_path / "SN1.pgw").unlink()  # no georeference at all: a plain picture
     assert picture_of(tmp_path / "SN1.png").georeference is None
 
 

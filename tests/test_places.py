@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from rune_kg.cli import main
 from rune_kg.kg import Store
 from rune_kg.server import create_app
 
-from .conftest import start_oxigraph
+from .conftest import start_oxigraph, start_rune_serve
 
 GEO_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo"
 AIRPORTS = sorted(GEO_DATA.glob("1*_*.geojson"))
@@ -150,32 +149,14 @@ def test_the_page_shows_the_place(world, tmp_path):
     store_dir, gazetteer, hulls, footprint = world
     config = tmp_path / "server.toml"
     config.write_text(f'GAZETTEER = "{gazetteer}"\nSERVICE_ALLOW = ["{gazetteer}"]\n')
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rune_kg.cli",
-            "serve",
-            "--store",
-            str(store_dir),
-            "--port",
-            "0",
-            "--config",
-            str(config),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, base = start_rune_serve(store_dir, "--config", str(config))
     try:
-        line = process.stdout.readline()
-        assert " on http://" in line, process.stderr.read()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=FLAGS
             )
             page = browser.new_page()
-            page.goto(line.split(" on ", 1)[1].split()[0])
+            page.goto(base)
             page.check("input[name=kind][value=fol]")
             page.fill("#q", "plane(a)")
             page.press("#q", "Enter")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import IngestError
+from ..errors import IngestError, LabelFormatError
 
 TABLE_COLUMNS = ("image", "crs", "x", "y", "gsd")
 
@@ -39,7 +39,9 @@ class Georeference:
 
 def read_georeference(path: Path) -> Georeference | None:
     """The picture's georeference: a GeoTIFF's own, or a world file's with the CRS of a .prj
-    (or .aux.xml) file beside it; None when there is none (or no CRS)."""
+    (or .aux.xml) file beside it; None when it has no geotransform. LabelFormatError for a
+    geotransform without a CRS, or a CRS that PROJ does not know: the image is not placed
+    half-way (it is skipped, and named)."""
     import rasterio
     from rasterio.crs import CRS
     from rasterio.errors import CRSError, RasterioIOError
@@ -47,13 +49,20 @@ def read_georeference(path: Path) -> Georeference | None:
     try:
         with rasterio.open(path) as dataset:
             t, crs = dataset.transform, dataset.crs
-        prj = path.with_suffix(".prj")
-        if crs is None and prj.is_file():
-            crs = CRS.from_wkt(prj.read_text())
     except (RasterioIOError, CRSError, OSError):
         return None
-    if crs is None or t.is_identity:
+    if t.is_identity:
         return None
+    prj = path.with_suffix(".prj")
+    if crs is None and prj.is_file():
+        try:
+            crs = CRS.from_wkt(prj.read_text())
+        except (CRSError, OSError, UnicodeDecodeError) as err:
+            raise LabelFormatError(prj, None, f"a CRS PROJ does not know: {err}") from None
+    if crs is None:
+        raise LabelFormatError(
+            path, None, "a geotransform without a CRS: add a .prj file or place it with --georef"
+        )
     units = crs.linear_units if crs.is_projected else None
     metres = abs(t.a) if units in ("metre", "meter") and t.b == t.d == 0 else None
     return Georeference((t.a, t.b, t.c, t.d, t.e, t.f), crs.to_string(), metres)

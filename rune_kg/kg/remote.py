@@ -170,8 +170,9 @@ class RemoteStore:
         data = self._send(wrapper, retry=True).convert()
         if "boolean" in data:
             return bool(data["boolean"])
+        names = data["head"].get("vars", [])  # unbound ones None, as in a pyoxigraph solution
         return [
-            {name: _term(value) for name, value in row.items()}
+            {name: _term(row[name]) if name in row else None for name in names}
             for row in data["results"]["bindings"]
         ]
 

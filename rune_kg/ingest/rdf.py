@@ -257,7 +257,7 @@ def image_ntriples(
         if boxes.outline(k) is not None:
             parts.append(f'{e} {RUNE.isPolygon} "true"^^<{XSD}boolean> .\n')
             count += 1
-        if gsd is not None:
+        if gsd is not None and georef is not None:  # a georeferenced image's entities
             parts.append(
                 f'{e} {RUNE.lengthMetres} "{float(boxes.long_side[k]) * gsd!r}"{_DOUBLE} .\n'
                 f'{e} {RUNE.areaSquareMetres} "{float(boxes.area[k]) * gsd * gsd!r}"{_DOUBLE} .\n'

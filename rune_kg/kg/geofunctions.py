@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -146,6 +145,8 @@ def literal_geometry(term: ox.Literal):
 def _gml(text: str):
     """(CRS IRI, shapely geometry) of a GML 3 geometry: Point, LineString, LinearRing, Polygon
     (with holes), Envelope, and their Multi- forms; coordinates as written."""
+    import xml.etree.ElementTree as ET  # here: only GML needs it, and a query starts faster
+
     import shapely
 
     if not text:

@@ -152,3 +152,39 @@ def test_a_georef_table_places_images_as_their_geotiff_would(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"--georef {table}, line 2 (SN2): unknown CRS 'EPSG:999999'" in err
     assert not Path(fresh).exists() or len(Store(fresh)) == 0
+
+
+def test_a_layer_laid_onto_a_georeferenced_image_is_related_in_formulas(tmp_path):
+    """`--overlay geotiff_labels.geojson=building`: SpaceNet's EPSG:32616 building footprints
+    become polygon entities of the tile they come with, so that a formula relates them to the
+    image's own entities: the box drawn around building 0 contains it."""
+    import rasterio
+
+    from rune_kg.cli import main
+    from rune_kg.query.engine import answer
+
+    images, labels = tmp_path / "images", tmp_path / "labelTxt"
+    images.mkdir()
+    labels.mkdir()
+    shutil.copy(TILE, images / "SN3.tif")
+    with rasterio.open(TILE) as tile:
+        inverse = ~tile.transform
+    footprint = json.loads(BUILDINGS.read_text())["features"][0]["geometry"]
+    pixels = [inverse @ (x, y) for x, y in footprint["coordinates"][0]]
+    xs, ys = [p[0] for p in pixels], [p[1] for p in pixels]
+    box = [(min(xs), min(ys)), (max(xs), min(ys)), (max(xs), max(ys)), (min(xs), max(ys))]
+    (labels / "SN3.txt").write_text(" ".join(f"{x!r} {y!r}" for x, y in box) + " small-vehicle 0\n")
+    store = tmp_path / "db"
+    overlay = f"{BUILDINGS}=building"
+    args = ["ingest", str(labels), "--images", str(images), "--overlay", overlay, "--quiet"]
+    assert main([*args, "--store", str(store)]) == 0
+    found = answer("small_vehicle(a) & building(b) & contains(a, b)", Store(store), mode="crisp")
+    assert [r.image for r in found.results] == ["SN3"]
+    b = next(w for w in found.results[0].witness if w.variable == "b")
+    assert b.entity.endswith("/SN3/1")  # building 0 of the layer, entity 1 of the image
+    assert Store(store).query(
+        f"ASK {{ <{b.entity}> prov:wasDerivedFrom "
+        "<https://w3id.org/rune-kg/data/feature/geotiff_labels/0> ; rune:isPolygon true }"
+    )
+    count = answer("exists>=43 b: building(b)", Store(store), mode="crisp")
+    assert count.matched == 1  # every footprint lies on the tile

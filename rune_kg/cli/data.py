@@ -39,6 +39,7 @@ def cmd_ingest(args) -> int:
     from ..ingest import ingest  # the stages: imported by the command that runs them, not by `rune`
     from ..ingest.classmaps import load_class_map
     from ..ingest.masks import MaskOptions
+    from ..ingest.overlay import read_overlay
 
     masks = MaskOptions(
         load_class_map(args.class_map) if args.class_map else None, args.min_area, args.simplify
@@ -53,6 +54,7 @@ def cmd_ingest(args) -> int:
         workers=args.workers,
         georef=args.georef,
         masks=masks,
+        overlays=tuple(read_overlay(spec) for spec in args.overlay),
     )
     return ingest_summary(report, store)
 
@@ -289,6 +291,14 @@ def register(sub) -> None:
         default=0.5,
         help="masks: outline simplification tolerance in pixels (default 0.5; 0 keeps the "
         "pixel staircase)",
+    )
+    p.add_argument(
+        "--overlay",
+        action="append",
+        default=[],
+        metavar="FILE=CLASS",
+        help="lay a vector layer's features (GeoJSON, GeoPackage, Shapefile) onto the "
+        "georeferenced images as entities of CLASS, so formulas relate them (repeatable)",
     )
     p.add_argument(
         "--georef",

@@ -36,6 +36,15 @@ class Georeference:
         lon, lat = transform(self.crs, "OGC:CRS84", xs.tolist(), ys.tolist())
         return np.column_stack([lon, lat])
 
+    def to_pixels(self, lonlat: np.ndarray) -> np.ndarray:
+        """(N, 2) longitude, latitude -> (N, 2) pixel (column, row): to_crs84's inverse."""
+        from rasterio.warp import transform
+
+        xs, ys = transform("OGC:CRS84", self.crs, lonlat[:, 0].tolist(), lonlat[:, 1].tolist())
+        a, b, c, d, e, f = self.transform
+        inverse = np.linalg.inv(np.array([[a, b], [d, e]]))
+        return (np.column_stack([xs, ys]) - [c, f]) @ inverse.T
+
 
 def read_georeference(path: Path) -> Georeference | None:
     """The picture's georeference: a GeoTIFF's own, or a world file's with the CRS of a .prj

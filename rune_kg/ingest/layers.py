@@ -42,7 +42,7 @@ def _crs(document: dict, path: Path) -> str | None:
     return f"EPSG:{epsg.group(1)}"
 
 
-def _to_crs84(shape, crs: str):
+def to_crs84(shape, crs: str):
     from rasterio.warp import transform_geom  # GDAL/PROJ: only for layers in another CRS
 
     return shapely.geometry.shape(transform_geom(crs, "OGC:CRS84", shapely.geometry.mapping(shape)))
@@ -154,7 +154,7 @@ def layer_triples(
                     ox.Triple(source, RDF_TYPE, ox.NamedNode(GEO + "Geometry")),
                     ox.Triple(source, ox.NamedNode(GEO + "asWKT"), _wkt(source_iri, shape.wkt)),
                 ]
-            shape = _to_crs84(shape, source_crs)
+            shape = to_crs84(shape, source_crs)
         _check_range(shape, path, k)
         centroid = ox.NamedNode(node.value + "/centroid")
         triples += [

@@ -257,6 +257,9 @@ def image_ntriples(
         if boxes.outline(k) is not None:
             parts.append(f'{e} {RUNE.isPolygon} "true"^^<{XSD}boolean> .\n')
             count += 1
+        if obj.derived_from is not None:  # a layer's feature laid onto the image
+            parts.append(f"{e} <{PROV}wasDerivedFrom> {ox.NamedNode(obj.derived_from)} .\n")
+            count += 1
         if gsd is not None and georef is not None:  # a georeferenced image's entities
             parts.append(
                 f'{e} {RUNE.lengthMetres} "{float(boxes.long_side[k]) * gsd!r}"{_DOUBLE} .\n'

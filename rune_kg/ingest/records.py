@@ -22,6 +22,7 @@ class DotaObject:
     difficult: int = 0
     outline: object = None
     world: object = None
+    derived_from: str | None = None  # the IRI of what it was made from (a layer's feature)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from .classmaps import load_class_map
 from .dota import is_detection_file, read_detection_files
 from .georef import Georeference, read_georef_table, read_georeference
 from .masks import MaskOptions, image_id_of
+from .overlay import Overlay, overlaid
 from .readers import describe, is_label_file, read_labels
 from .records import PICTURE_SUFFIXES, DotaImage, EventImage, Failure, Picture, RunInfo
 from .runfile import RUN_FILE, RunFile, read_run_file
@@ -78,6 +79,7 @@ class _Job:
     picture: Path | None = None  # the image's picture file, when the caller knows it
     georeference: Georeference | None = None  # from --georef: wins over the picture's own
     masks: MaskOptions = MaskOptions()
+    overlays: tuple[Overlay, ...] = ()  # vector layers laid onto georeferenced images
 
 
 def _input_files(paths: list[Path], masks: MaskOptions, required: bool = True) -> list[Path]:
@@ -145,9 +147,6 @@ def _render(job: _Job) -> _Rendered | Failure:
     try:
         image = job.image or read_labels(job.path, job.masks)
         iris.check_id(image.image_id, "image id")
-        corners = np.array([o.corners for o in image.objects], dtype=np.float64).reshape(-1, 4, 2)
-        boxes = Boxes.from_entities(corners, [o.outline for o in image.objects])
-        relations = pair_relations(boxes)
         if job.picture:
             picture = picture_of(job.picture)
         else:
@@ -155,6 +154,12 @@ def _render(job: _Job) -> _Rendered | Failure:
         georeference = (
             job.georeference or image.georeference or (picture.georeference if picture else None)
         )
+        if georeference is not None and job.overlays:
+            size = (picture.width, picture.height) if picture else image.size
+            image = overlaid(image, georeference, size, job.overlays)
+        corners = np.array([o.corners for o in image.objects], dtype=np.float64).reshape(-1, 4, 2)
+        boxes = Boxes.from_entities(corners, [o.outline for o in image.objects])
+        relations = pair_relations(boxes)
         text, triples = rdf.image_ntriples(
             image, job.source, boxes, relations, picture, georeference
         )
@@ -233,6 +238,7 @@ def ingest(
     workers: int | None = None,
     georef: Path | str | None = None,
     masks: MaskOptions = MaskOptions(),
+    overlays: tuple[Overlay, ...] = (),
 ) -> IngestReport:
     """Read label files and store one graph per image: DOTA labelTxt or Task1_<class>.txt
     detections, xBD label JSON, tables of boxes (CSV), class-index masks (with
@@ -241,7 +247,8 @@ def ingest(
     Detection files with a run.json beside them (written by `rune detect --out`) are stored with
     that run's provenance, and with the images it read that have no detection. `source` defaults
     to the run's source name, else "dota". `georef`: a CSV that places images on Earth
-    (georef.read_georef_table), over their pictures' own georeferences."""
+    (georef.read_georef_table), over their pictures' own georeferences. `overlays`: vector
+    layers whose features become entities of the georeferenced images they lie on (overlay)."""
     started = datetime.now(UTC)
     paths = [Path(p) for p in paths]
     run_file = _run_file(paths)
@@ -256,8 +263,12 @@ def ingest(
         run = replace(run_file.run, source=source)
     else:
         run = RunInfo(source, describe(files, masks), started)
+    jobs = [
+        replace(job, overlays=overlays) if isinstance(job, _Job) else job
+        for job in _jobs(files, source, images_dir, run_file, georefs, masks)
+    ]
     return _store(
-        list(_jobs(files, source, images_dir, run_file, georefs, masks)),
+        jobs,
         store,
         source,
         lambda: run if run.ended else replace(run, ended=datetime.now(UTC)),

@@ -30,25 +30,35 @@ def _polygon(wkt: str):
     return shapely.from_wkt(wkt.split("> ", 1)[1])
 
 
-def test_a_geotiff_gives_the_image_a_footprint_and_each_entity_a_crs84_box(tmp_path):
+def _tile_with_a_box(tmp_path, image_id: str):
+    """The GeoTIFF as the picture of `image_id`, whose label is one box drawn in pixels around
+    the first building footprint of the tile's layer (class: any DOTA class will do for a
+    geometry check): (labels folder, images folder, the footprint in the tile's CRS)."""
     import rasterio
-    from rasterio.warp import transform_bounds, transform_geom
 
     images, labels = tmp_path / "images", tmp_path / "labelTxt"
     images.mkdir()
     labels.mkdir()
-    shutil.copy(TILE, images / "SN0.tif")
+    shutil.copy(TILE, images / f"{image_id}.tif")
     with rasterio.open(TILE) as tile:
         inverse = ~tile.transform
-        crs = tile.crs
-        bounds = transform_bounds(crs, "OGC:CRS84", *tile.bounds)
-    # One box around the first building footprint, in pixels (class: any DOTA class will do
-    # for a geometry check).
     footprint = json.loads(BUILDINGS.read_text())["features"][0]["geometry"]
     pixels = [inverse @ (x, y) for x, y in footprint["coordinates"][0]]
     xs, ys = [p[0] for p in pixels], [p[1] for p in pixels]
     box = [(min(xs), min(ys)), (max(xs), min(ys)), (max(xs), max(ys)), (min(xs), max(ys))]
-    (labels / "SN0.txt").write_text(" ".join(f"{x!r} {y!r}" for x, y in box) + " small-vehicle 0\n")
+    line = " ".join(f"{x!r} {y!r}" for x, y in box) + " small-vehicle 0\n"
+    (labels / f"{image_id}.txt").write_text(line)
+    return labels, images, footprint
+
+
+def test_a_geotiff_gives_the_image_a_footprint_and_each_entity_a_crs84_box(tmp_path):
+    import rasterio
+    from rasterio.warp import transform_bounds, transform_geom
+
+    labels, images, footprint = _tile_with_a_box(tmp_path, "SN0")
+    with rasterio.open(TILE) as tile:
+        crs = tile.crs
+        bounds = transform_bounds(crs, "OGC:CRS84", *tile.bounds)
     store = Store(tmp_path / "db")
     report = ingest([labels], store, images_dir=images, progress=False, workers=1)
     assert report.images == 1 and not report.failures
@@ -158,22 +168,10 @@ def test_a_layer_laid_onto_a_georeferenced_image_is_related_in_formulas(tmp_path
     """`--overlay geotiff_labels.geojson=building`: SpaceNet's EPSG:32616 building footprints
     become polygon entities of the tile they come with, so that a formula relates them to the
     image's own entities: the box drawn around building 0 contains it."""
-    import rasterio
-
     from rune_kg.cli import main
     from rune_kg.query.engine import answer
 
-    images, labels = tmp_path / "images", tmp_path / "labelTxt"
-    images.mkdir()
-    labels.mkdir()
-    shutil.copy(TILE, images / "SN3.tif")
-    with rasterio.open(TILE) as tile:
-        inverse = ~tile.transform
-    footprint = json.loads(BUILDINGS.read_text())["features"][0]["geometry"]
-    pixels = [inverse @ (x, y) for x, y in footprint["coordinates"][0]]
-    xs, ys = [p[0] for p in pixels], [p[1] for p in pixels]
-    box = [(min(xs), min(ys)), (max(xs), min(ys)), (max(xs), max(ys)), (min(xs), max(ys))]
-    (labels / "SN3.txt").write_text(" ".join(f"{x!r} {y!r}" for x, y in box) + " small-vehicle 0\n")
+    labels, images, _ = _tile_with_a_box(tmp_path, "SN3")
     store = tmp_path / "db"
     overlay = f"{BUILDINGS}=building"
     args = ["ingest", str(labels), "--images", str(images), "--overlay", overlay, "--quiet"]

@@ -34,13 +34,18 @@ DELEGATED = (
     "rcc8eq rcc8dc rcc8ec rcc8po rcc8tppi rcc8tpp rcc8ntpp rcc8ntppi "
     "area length dimension isEmpty isSimple"
 ).split()
+_NAMESPACE_TAIL = "function/geosparql"  # of GEOF, however the query spells its prefix
 _CRS84_TAG = f"<{CRS84}>"
 _ENGINE = ox.Store()  # empty: it only evaluates function calls
 
 
 def functions_for(sparql: str) -> dict[ox.NamedNode, Callable]:
     """Custom functions for the `geof:` functions whose names `sparql` mentions (a cheap test
-    on the text: registering one the query does not call changes nothing)."""
+    on the text: registering one the query does not call changes nothing). A query that names
+    neither the predeclared `geof:` prefix nor the namespace calls none: its text is not
+    scanned (updates of thousands of triples go through here)."""
+    if "geof:" not in sparql and _NAMESPACE_TAIL not in sparql:
+        return {}
     names = set(re.findall(r"[A-Za-z0-9]+", sparql))
     found = {name: _delegate(name) for name in DELEGATED if name in names}
     found.update({name: EXTRA[name] for name in EXTRA if name in names})
@@ -82,9 +87,7 @@ def crs84_wkt(term: ox.Literal) -> ox.Literal | None:
         if not stripped.startswith((_CRS84_TAG, f"<{EPSG4326}>")):
             return None  # without parsing it: image pixels, say
     crs, geometry = literal_geometry(term)
-    if crs not in (CRS84, EPSG4326):
-        return None
-    return _result(CRS84, geometry)
+    return _result(CRS84, geometry) if crs == CRS84 else None
 
 
 def _nearest_points(a, b) -> list:
@@ -122,8 +125,8 @@ def _project(geometry, local: str, back: bool = False):
 
 
 def literal_geometry(term: ox.Literal):
-    """(CRS IRI, shapely geometry in longitude/latitude order for EPSG:4326) of a WKT or GML
-    literal; ValueError if it is neither or does not parse."""
+    """(CRS IRI, shapely geometry) of a WKT or GML literal, EPSG:4326 read as CRS84 (its axes
+    swapped); ValueError if it is neither or does not parse."""
     import shapely
 
     text = term.value.strip()
@@ -137,8 +140,8 @@ def literal_geometry(term: ox.Literal):
             geometry = shapely.from_wkt(text or "GEOMETRYCOLLECTION EMPTY")
         except shapely.errors.GEOSException as err:
             raise ValueError(f"not WKT: {text[:80]}") from err
-    if crs == EPSG4326:
-        geometry = shapely.transform(geometry, lambda xy: xy[:, ::-1])  # latitude first
+    if crs == EPSG4326:  # latitude first: swapped, it is a CRS84 geometry
+        crs, geometry = CRS84, shapely.transform(geometry, lambda xy: xy[:, ::-1])
     return crs, geometry
 
 
@@ -219,8 +222,6 @@ def _result(crs: str, geometry) -> ox.Literal:
 
 def _boundary(geometry_term):
     crs, geometry = literal_geometry(geometry_term)
-    if crs == EPSG4326:
-        crs = CRS84
     return _result(crs, geometry.boundary)
 
 
@@ -229,8 +230,6 @@ def _buffer(geometry_term, radius, unit):
     azimuthal equidistant projection), or the CRS's own unit (uom:degree / uom:unity)."""
     crs, geometry = literal_geometry(geometry_term)
     distance = float(radius.value)
-    if crs == EPSG4326:
-        crs = CRS84
     unit = unit.value if isinstance(unit, ox.NamedNode) else str(unit)
     if unit == UOM + "metre" and crs == CRS84:
         local = _local_projection(geometry.centroid)

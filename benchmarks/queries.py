@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import queue
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +37,7 @@ from rune_kg.evaluation.reference import ReferenceWorld, satisfies
 from rune_kg.ingest import ingest
 from rune_kg.ingest.dota import read_label_file
 from rune_kg.kg import Store
+from rune_kg.kg.index import INDEX_PREFIX
 from rune_kg.query.engine import answer
 from rune_kg.query.formula import variables
 from rune_kg.query.parse import parse
@@ -114,9 +116,10 @@ print(json.dumps({"seconds": time.perf_counter() - started, "images": len(rows)}
 
 
 def build(workdir: Path, labels: Path) -> Path:
-    """The store of `labels` in workdir/store, ingested when missing."""
+    """The store of `labels` in workdir/store, ingested when missing or of an older format."""
     store_dir = workdir / "store"
-    if not any(store_dir.glob("rune-index-*")):
+    if not any(store_dir.glob(INDEX_PREFIX + "*")):
+        shutil.rmtree(store_dir, ignore_errors=True)
         ingest([labels], Store(store_dir), source="dota")
     return store_dir
 

@@ -129,6 +129,20 @@ def test_index_follows_the_store(tmp_path):
     assert answer("plane(p)", reopened).matched == 0
 
 
+def test_a_store_of_an_older_format_is_refused(tmp_path):
+    """Entities without rune:boundingRadius come from before far_from's bound: rebuilding the
+    index from them would answer far_from wrongly, so the store is refused with what to do."""
+    from rune_kg.errors import StoreError
+    from rune_kg.kg import Store
+
+    (tmp_path / "Task1_plane.txt").write_text("P 1.0 0 0 40 0 40 10 0 10\n")
+    store = Store(tmp_path / "db")
+    ingest([tmp_path / "Task1_plane.txt"], store, source="det", progress=False, workers=1)
+    store.update("DELETE WHERE { GRAPH ?g { ?e rune:boundingRadius ?r } }")
+    with pytest.raises(StoreError, match="older rune-kg.*ingest its files again"):
+        answer("plane(p)", store)
+
+
 @pytest.mark.parametrize(
     "options, message",
     [

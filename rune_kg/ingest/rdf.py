@@ -59,28 +59,61 @@ def run_ntriples(run: RunInfo) -> str:
     return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
 
 
-def _entity_template() -> str:
-    """N-Triples of one entity, with {e} (entity IRI), {types} and per-entity values to fill."""
-    lines = [
-        f"{{e}} {RDF_TYPE} {RUNE.Entity} .",
-        "{types}",
-        f'{{e}} {RUNE.className} "{{cls}}" .',
-        f"{{e}} {RUNE.inImage} {{img}} .",
-        f"{{e}} <{PROV}wasGeneratedBy> {{run}} .",
-        f'{{e}} {RUNE.confidence} "{{conf!r}}"{_DOUBLE} .',
-        f'{{e}} {RUNE.difficult} "{{difficult}}"{_INTEGER} .',
-        f'{{e}} {RUNE.area} "{{area!r}}"{_DOUBLE} .',
-        f'{{e}} {RUNE.centroidX} "{{cx!r}}"{_DOUBLE} .',
-        f'{{e}} {RUNE.centroidY} "{{cy!r}}"{_DOUBLE} .',
-        f'{{e}} {RUNE.longSide} "{{long!r}}"{_DOUBLE} .',
-        f'{{e}} {RUNE.heading} "{{heading!r}}"{_DOUBLE} .',
-        f"{{e}} <{GEO}hasGeometry> {{g}} .",
-        f'{{g}} <{GEO}asWKT> "{{wkt}}"^^<{GEO}wktLiteral> .',
-    ]
-    return "\n".join(lines) + "\n"
+class _Terms:
+    """The entity triples' fixed terms, as N-Triples text."""
+
+    a, entity = str(RDF_TYPE), str(RUNE.Entity)
+    class_name, in_image, generated = (
+        str(RUNE.className),
+        str(RUNE.inImage),
+        f"<{PROV}wasGeneratedBy>",
+    )
+    confidence, difficult, area = str(RUNE.confidence), str(RUNE.difficult), str(RUNE.area)
+    cx, cy, long_side, heading = (
+        str(RUNE.centroidX),
+        str(RUNE.centroidY),
+        str(RUNE.longSide),
+        str(RUNE.heading),
+    )
+    radius, geometry, wkt = str(RUNE.boundingRadius), f"<{GEO}hasGeometry>", f"<{GEO}asWKT>"
+    wkt_type, box_crs = f"^^<{GEO}wktLiteral>", f"<{RUNE.ImagePixelCRS.value}>"
 
 
-_ENTITY = _entity_template()
+def _entity_ntriples(
+    e: str, types: str, obj: DotaObject, img: str, run: str, values: list, wkt: str
+) -> str:
+    """N-Triples of one entity: IRI `e`, its rdf:type lines `types`, `values` its area,
+    centroid, long side, heading and bounding radius, `wkt` its pixel geometry."""
+    t = _Terms
+    area, cx, cy, long_side, heading, radius = values
+    return (
+        f"{e} {t.a} {t.entity} .\n{types}"
+        f'{e} {t.class_name} "{obj.class_name}" .\n'
+        f"{e} {t.in_image} {img} .\n"
+        f"{e} {t.generated} {run} .\n"
+        f'{e} {t.confidence} "{float(obj.confidence)!r}"{_DOUBLE} .\n'
+        f'{e} {t.difficult} "{obj.difficult}"{_INTEGER} .\n'
+        f'{e} {t.area} "{area!r}"{_DOUBLE} .\n'
+        f'{e} {t.cx} "{cx!r}"{_DOUBLE} .\n'
+        f'{e} {t.cy} "{cy!r}"{_DOUBLE} .\n'
+        f'{e} {t.long_side} "{long_side!r}"{_DOUBLE} .\n'
+        f'{e} {t.heading} "{heading!r}"{_DOUBLE} .\n'
+        f'{e} {t.radius} "{radius!r}"{_DOUBLE} .\n'
+        f"{e} {t.geometry} {e[:-1]}/geometry> .\n"
+        f'{e[:-1]}/geometry> {t.wkt} "{wkt}"{t.wkt_type} .\n'
+    )
+
+
+_ENTITY_TRIPLES = 14  # besides the types
+
+
+def _box_wkt(corners: list[float]) -> str:
+    """A box's WKT from its 8 corner coordinates (exact float text, closed ring)."""
+    x0, y0, x1, y1, x2, y2, x3, y3 = corners
+    return (
+        f"{_Terms.box_crs} POLYGON(({x0!r} {y0!r}, {x1!r} {y1!r}, {x2!r} {y2!r}, "
+        f"{x3!r} {y3!r}, {x0!r} {y0!r}))"
+    )
 
 
 def _stored_relations(relations: PairRelations) -> list[tuple[ox.NamedNode, np.ndarray]]:
@@ -117,13 +150,6 @@ def _class_counts(image: DotaImage, source: str, img: ox.NamedNode) -> tuple[str
             f"{node} {RUNE.count} {_literal(n)} .",
         ]
     return "".join(line + "\n" for line in lines), len(lines)
-
-
-def _pixel_wkt(boxes: Boxes, k: int) -> str:
-    outline = boxes.outline(k)
-    if outline is None:
-        return polygon_wkt(boxes.corners[k])
-    return f"<{RUNE.ImagePixelCRS.value}> {outline.wkt}"
 
 
 def _world_geometries(
@@ -228,33 +254,23 @@ def image_ntriples(
     classes = ONTOLOGY.classes
     run = iris.run_iri(source)
     entity_base = iris.entity_iri(source, image.image_id, 0).value[:-1]
-    type_lines = {}
+    types_of: dict[str, tuple] = {}
+    columns = (boxes.area, boxes.cx, boxes.cy, boxes.long_side, boxes.heading, boxes.radius)
+    values = np.stack(columns, axis=1).tolist()
+    corners = boxes.corners.reshape(-1, 8).tolist()
+    img_text, run_text = str(img), str(run)
     for k, obj in enumerate(image.objects):
         e = f"<{entity_base}{k}>"
-        if obj.class_name not in type_lines:
+        if obj.class_name not in types_of:
             cls = classes[obj.class_name]
-            type_lines[obj.class_name] = (cls.iri, *cls.ancestors)
-        types = type_lines[obj.class_name]
-        parts.append(
-            _ENTITY.format(
-                e=e,
-                g=f"<{entity_base}{k}/geometry>",
-                img=img,
-                run=run,
-                cls=obj.class_name,
-                types="\n".join(f"{e} {RDF_TYPE} {t} ." for t in types),
-                conf=float(obj.confidence),
-                difficult=obj.difficult,
-                area=float(boxes.area[k]),
-                cx=float(boxes.cx[k]),
-                cy=float(boxes.cy[k]),
-                long=float(boxes.long_side[k]),
-                heading=float(boxes.heading[k]),
-                wkt=_pixel_wkt(boxes, k),
-            )
-        )
-        count += 13 + len(types)
-        if boxes.outline(k) is not None:
+            types_of[obj.class_name] = (cls.iri, *cls.ancestors)
+        types = types_of[obj.class_name]
+        outline = boxes.outline(k)
+        wkt = _box_wkt(corners[k]) if outline is None else f"{_Terms.box_crs} {outline.wkt}"
+        type_text = "".join(f"{e} {_Terms.a} {t} .\n" for t in types)
+        parts.append(_entity_ntriples(e, type_text, obj, img_text, run_text, values[k], wkt))
+        count += _ENTITY_TRIPLES + len(types)
+        if outline is not None:
             parts.append(f'{e} {RUNE.isPolygon} "true"^^<{XSD}boolean> .\n')
             count += 1
         if obj.derived_from is not None:  # a layer's feature laid onto the image
@@ -262,8 +278,8 @@ def image_ntriples(
             count += 1
         if gsd is not None and georef is not None:  # a georeferenced image's entities
             parts.append(
-                f'{e} {RUNE.lengthMetres} "{float(boxes.long_side[k]) * gsd!r}"{_DOUBLE} .\n'
-                f'{e} {RUNE.areaSquareMetres} "{float(boxes.area[k]) * gsd * gsd!r}"{_DOUBLE} .\n'
+                f'{e} {RUNE.lengthMetres} "{values[k][3] * gsd!r}"{_DOUBLE} .\n'
+                f'{e} {RUNE.areaSquareMetres} "{values[k][0] * gsd * gsd!r}"{_DOUBLE} .\n'
             )
             count += 2
     if georef is not None or any(o.world is not None for o in image.objects):
@@ -277,7 +293,8 @@ def image_ntriples(
     counts_text, counts_triples = _class_counts(image, source, img)
     parts.append(counts_text)
     count += counts_triples
+    entities = [f"<{entity_base}{k}>" for k in range(len(image.objects))]
     for prop, pairs in _stored_relations(relations):
-        parts += [f"<{entity_base}{i}> {prop} <{entity_base}{j}> .\n" for i, j in pairs.tolist()]
+        parts += [f"{entities[i]} {prop} {entities[j]} .\n" for i, j in pairs.tolist()]
         count += len(pairs)
     return "".join(parts), count

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Iterator
+import os
+import tempfile
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,7 +24,8 @@ from .store import (
     write_quads,
 )
 
-BULK_BYTES = 150_000_000  # N-Quads per call of the bulk loader (about 720,000 quads)
+BULK_BYTES = 40_000_000  # N-Quads per call of the bulk loader (about 190,000 quads)
+BULK_LOADS = 2  # calls at a time
 
 
 class Store:
@@ -96,30 +100,27 @@ class Store:
         """Store each (graph, N-Triples) pair, replacing what the graph held; returns how many.
 
         The pairs are consumed lazily. A graph already present is replaced in one transaction.
-        New graphs stream into Oxigraph's bulk loader, a call per BULK_BYTES of N-Quads: the
-        loader's memory grows with the size of a call (1.6 GB for DOTA v1.0's 3 million
-        triples in one), its speed with fewer calls. Should the process die during a call,
-        running the same ingest again replaces those graphs whole. Nothing is written, the
-        revision included, when `graphs` is empty.
+        New graphs go to Oxigraph's bulk loader as N-Quads files of about BULK_BYTES, each
+        loaded in a background thread while the next is written: the loader's memory grows
+        with the size of a file (1.6 GB for DOTA v1.0's 3 million triples in one), its speed
+        with fewer files. Should the process die during a load, running the same ingest again
+        replaces those graphs whole. Nothing is written, the revision included, when `graphs`
+        is empty.
         """
+        present = set(self._store.named_graphs())
         written = 0
-
-        def new_graphs() -> Iterator[bytes]:
-            nonlocal written
+        with _BulkFiles(self._store, BULK_BYTES, BULK_LOADS) as bulk:
             for graph, ntriples in graphs:
                 written += 1
-                if self._store.contains_named_graph(graph):
+                if graph in present:
+                    bulk.wait()  # nothing else writes while a graph is replaced
                     self._store.update(
                         f"DROP SILENT GRAPH {graph} ; "
                         f"INSERT DATA {{ GRAPH {graph} {{ {ntriples} }} }}"
                     )
                 else:  # N-Triples -> N-Quads: a line ends with " .\n", as no literal does
-                    yield ntriples.replace(" .\n", f" {graph} .\n").encode()
-
-        stream = _Stream(new_graphs(), BULK_BYTES)
-        while not stream.exhausted:
-            # lenient: the text is ours, every outside term in it escaped by pyoxigraph
-            self._store.bulk_load(stream.call(), format=ox.RdfFormat.N_QUADS, lenient=True)
+                    bulk.add(ntriples.replace(" .\n", f" {graph} .\n").encode())
+                    present.add(graph)
         if written:
             self.generation += 1
             self._store.update(revision_update())
@@ -167,36 +168,61 @@ class Store:
         return ox.serialize(result, format=graph_format)
 
 
-class _Stream:
-    """The byte chunks of an iterator, handed to the bulk loader a call at a time (`call`)."""
+class _BulkFiles:
+    """N-Quads for the bulk loader, written to temporary files of about `limit` bytes; each full
+    file is loaded in a background thread (Oxigraph releases the GIL while it loads) as the next
+    ones are written, `parallel` loads at a time. Leaving the `with` block loads the rest and
+    waits."""
 
-    def __init__(self, chunks: Iterator[bytes], limit: int):
-        self.chunks, self.limit = chunks, limit
-        self.pending = memoryview(b"")
-        self.exhausted = False
+    def __init__(self, store: ox.Store, limit: int, parallel: int):
+        self.store, self.limit = store, limit
+        self.folder = tempfile.TemporaryDirectory(prefix="rune-bulk-")
+        self.loader = ThreadPoolExecutor(parallel, thread_name_prefix="rune-bulk")
+        self.parallel = parallel
+        self.loading: deque[Future] = deque()
+        self.file: BinaryIO | None = None
+        self.files = 0
 
-    def call(self) -> io.BufferedReader:
-        """A reader that ends once it has given `limit` bytes, at a chunk's end."""
-        return io.BufferedReader(_Call(self), 1 << 20)
+    def add(self, nquads: bytes) -> None:
+        if self.file is None:
+            self.files += 1
+            self.file = open(Path(self.folder.name) / f"{self.files}.nq", "wb")  # noqa: SIM115
+        self.file.write(nquads)
+        if self.file.tell() >= self.limit:
+            self._hand_over()
 
+    def wait(self) -> None:
+        """Load what was added so far, and wait until it is in the store."""
+        self._hand_over()
+        while self.loading:
+            self.loading.popleft().result()  # raises a load's error
 
-class _Call(io.RawIOBase):
-    def __init__(self, stream: _Stream):
-        self.stream, self.given = stream, 0
+    def _hand_over(self) -> None:
+        if self.file is None:
+            return
+        self.file.close()
+        path, self.file = self.file.name, None
+        if len(self.loading) >= self.parallel:
+            self.loading.popleft().result()
+        self.loading.append(self.loader.submit(self._load, path))
 
-    def readable(self) -> bool:
-        return True
+    def _load(self, path: str) -> None:
+        # lenient: the text is ours, every outside term in it escaped by pyoxigraph
+        self.store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS, lenient=True)
+        os.unlink(path)
 
-    def readinto(self, buffer) -> int:
-        stream = self.stream
-        if not stream.pending:
-            chunk = None if self.given >= stream.limit else next(stream.chunks, None)
-            if chunk is None:
-                stream.exhausted = self.given < stream.limit
-                return 0
-            stream.pending = memoryview(chunk)
-        size = min(len(buffer), len(stream.pending))
-        buffer[:size] = stream.pending[:size]
-        stream.pending = stream.pending[size:]
-        self.given += size
-        return size
+    def __enter__(self) -> _BulkFiles:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            if kind is None:
+                self.wait()
+            else:
+                for load in self.loading:
+                    load.exception()  # let the running loads end before their files go
+        finally:
+            if self.file is not None:
+                self.file.close()
+            self.loader.shutdown()
+            self.folder.cleanup()

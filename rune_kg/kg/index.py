@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pyoxigraph as ox
 
+from ..errors import StoreError
 from ..vocab import ONTOLOGY, descendants, materialised
 from . import iris
 from .geometry import Boxes, PairRelations, sorted_unique
@@ -34,8 +35,8 @@ CODES = {name: code for code, name in enumerate(CLASSES)}
 
 # The stored relations, from the catalogue; the index keeps symmetric ones in both directions.
 STORED = tuple(r.name for r in materialised())
-INDEX_PREFIX = "rune-index-v2-"  # + the store's revision: the folder of one saved index
-_COLUMNS = ("cls", "conf", "corners", "cx", "cy", "area", "long", "heading", "polygon")
+INDEX_PREFIX = "rune-index-v3-"  # + the store's revision: the folder of one saved index
+_COLUMNS = ("cls", "conf", "corners", "cx", "cy", "area", "long", "heading", "radius", "polygon")
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class EntityIndex:
     area: np.ndarray
     long: np.ndarray
     heading: np.ndarray
+    radius: np.ndarray  # Boxes.radius: far_from's bound
     polygon: np.ndarray  # (N,) bool: a polygon outline (its WKT in the store), not a box
     pairs: dict[str, np.ndarray] = field(default_factory=dict)  # STORED name -> (M, 2) rows, sorted
 
@@ -243,7 +245,7 @@ def _empty(revision: str | None) -> EntityIndex:
         np.zeros(0, np.int16),
         np.zeros(0),
         np.zeros((0, 8)),
-        *(np.zeros(0) for _ in range(5)),
+        *(np.zeros(0) for _ in range(6)),
         np.zeros(0, dtype=bool),
         pairs={name: np.zeros((0, 2), np.int64) for name in STORED},
     )
@@ -283,7 +285,7 @@ def from_worlds(worlds: list[WorldEntities], revision: str | None) -> EntityInde
         np.concatenate([b.corners.reshape(-1, 8) for b in boxes]),
         *(
             np.concatenate([getattr(b, a) for b in boxes])
-            for a in ("cx", "cy", "area", "long_side", "heading")
+            for a in ("cx", "cy", "area", "long_side", "heading", "radius")
         ),
         np.concatenate(
             [
@@ -318,9 +320,19 @@ _WORLDS = "SELECT ?g WHERE { %s GRAPH ?g { ?i a rune:Image } }"
 _RELATIONS = "SELECT ?g ?p ?a ?b WHERE { %s GRAPH ?g { VALUES ?p { %s } ?a ?p ?b } }"
 
 
+_OLD_FORMAT = """ASK { { SELECT ?e WHERE { ?e a rune:Entity } LIMIT 1 }
+  FILTER NOT EXISTS { ?e rune:boundingRadius ?r } }"""
+
+
 def from_store(store: KnowledgeGraph, progress: bool = True) -> EntityIndex:
-    """Rebuild the index from the graph (slow at scale: every IRI is read back)."""
+    """Rebuild the index from the graph (slow at scale: every IRI is read back). A store written
+    before far_from's bound (no rune:boundingRadius) is refused: its far_from pairs differ."""
     revision = store.revision
+    if store.query(_OLD_FORMAT):
+        raise StoreError(
+            f"the store {store.location} was written by an older rune-kg (its entities have no "
+            "rune:boundingRadius, which far_from reads): ingest its files again into a new store"
+        )
     return from_worlds(_read_worlds(store, progress), revision)
 
 

@@ -125,9 +125,7 @@ def relation(
         return _stored(index, stored.name, j, i) if swapped else _stored(index, stored.name, i, j)
     result = measured(name, lambda m: getattr(index, m)[i], lambda m: getattr(index, m)[j], t)
     if name == "far_from":
-        return (result & ~_stored(index, "not_far_despite_centroids", i, j)) | _stored(
-            index, "far_despite_centroids", i, j
-        )
+        return result | _stored(index, "far_within_bound", i, j)
     return result
 
 

@@ -44,6 +44,7 @@ _ATTRIBUTES = {
     "area": (RUNE.area, "AREA"),
     "long": (RUNE.longSide, "LONG"),
     "heading": (RUNE.heading, "HEADING"),
+    "radius": (RUNE.boundingRadius, "RADIUS"),
     "cls": (RUNE.className, "CLS"),
 }
 _RELATION_ATTRIBUTES = {
@@ -51,7 +52,7 @@ _RELATION_ATTRIBUTES = {
     "right_of": ("cx", "cy"),
     "above": ("cx", "cy"),
     "below": ("cx", "cy"),
-    "far_from": ("cx", "cy", "long"),
+    "far_from": ("cx", "cy", "long", "radius"),
     "larger_than": ("area",),
     "parallel": ("heading",),
     "same_class": ("cls",),
@@ -241,13 +242,11 @@ class _Compiler:
             return f"({d} <= {limit} || 180.0e0 - {d} <= {limit})"
         if p == "far_from":
             lx, ly = attr(x, "long"), attr(y, "long")
-            reach = f"({_double(self.t.far_factor)} * IF({lx} >= {ly}, {lx}, {ly}))"
-            by_centroids = f"({dx} * {dx} + {dy} * {dy} > {reach} * {reach})"
-            far, not_far = term(RUNE.farDespiteCentroids), term(RUNE.notFarDespiteCentroids)
-            return (
-                f"(EXISTS {{ {var(x)} {far}|^{far} {var(y)} }} || "
-                f"({by_centroids} && NOT EXISTS {{ {var(x)} {not_far}|^{not_far} {var(y)} }}))"
-            )
+            longest = f"({_double(self.t.far_factor)} * IF({lx} >= {ly}, {lx}, {ly}))"
+            reach = f"({longest} + {attr(x, 'radius')} + {attr(y, 'radius')})"
+            by_bound = f"({dx} * {dx} + {dy} * {dy} > {reach} * {reach})"
+            far = term(RUNE.farWithinBound)
+            return f"({by_bound} || EXISTS {{ {var(x)} {far}|^{far} {var(y)} }})"
         raise QueryError(f"no SPARQL for predicate {p}")
 
 

@@ -16,7 +16,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from ..errors import AnswerTimeout, QueryError
-from ..kg.geometry import Thresholds, centroids_far
+from ..kg.geometry import Thresholds, bound_far
 from ..kg.index import EntityIndex, class_table
 from ..vocab import predicates, stored_predicates
 from .formula import (
@@ -93,10 +93,7 @@ class World:
             stored, swapped = predicates()[name].stored_as
             return self.relation(stored.name).T.copy() if swapped else self._stored(stored.name)
         if name == "far_from":
-            by_centroids = self._measured(name)
-            return (by_centroids & ~self._stored("not_far_despite_centroids")) | self._stored(
-                "far_despite_centroids"
-            )
+            return self._measured(name) | self._stored("far_within_bound")
         return self._measured(name)
 
     def _measured(self, name: str) -> np.ndarray:
@@ -109,9 +106,9 @@ def measured(
     name: str, a: Callable[[str], np.ndarray], b: Callable[[str], np.ndarray], t: Thresholds
 ) -> np.ndarray:
     """name(a, b) for the relations computed from per-entity measures. a(m) and b(m) give
-    measure m (cx, cy, area, long, heading, cls: the index's columns) of the first and second
-    arguments, as arrays that broadcast together. far_from is the centroid test only: the
-    caller corrects it with the stored exceptions."""
+    measure m (cx, cy, area, long, heading, radius, cls: the index's columns) of the first and
+    second arguments, as arrays that broadcast together. far_from is its bound only: the caller
+    adds the stored far_within_bound pairs."""
     match name:
         case "same_class":
             return a("cls") == b("cls")
@@ -131,7 +128,7 @@ def measured(
         case "below":
             return (dy > 0) & (np.abs(dx) <= np.abs(dy))
         case "far_from":
-            return centroids_far(dx, dy, a("long"), b("long"), t.far_factor)
+            return bound_far(dx, dy, a("long"), b("long"), a("radius"), b("radius"), t.far_factor)
     raise QueryError(f"unknown relation {name}")
 
 

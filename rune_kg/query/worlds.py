@@ -56,6 +56,8 @@ class World:
         self.conf = index.conf[rows]
         self._relations: dict[str, np.ndarray] = {}
         self._classes: dict[str, np.ndarray] = {}
+        self._columns: dict[str, np.ndarray] = {}  # index columns of the subset's rows
+        self._pairs: dict[str, np.ndarray] = {}  # stored pairs as (n, n) matrices
 
     def class_mask(self, name: str) -> np.ndarray:
         if name not in self._classes:
@@ -75,8 +77,34 @@ class World:
             self._relations[name] = matrix
         return self._relations[name]
 
+    def block(self, name: str, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """name(a, b) for a in positions `first` (axis 0) and b in `second` (axis 1), distinct
+        entities only. A block of a measured relation that is a small part of the whole
+        matrix (a few rows or columns of a large subset) is computed alone; otherwise the
+        whole matrix is computed once, kept, and sliced."""
+        small = len(first) * len(second) * 4 < self.n * self.n
+        if name in self._relations or name in _STORED or not small:
+            return self.relation(name)[first][:, second]
+        result = measured(
+            name,
+            lambda m: self._column(m)[first, None],
+            lambda m: self._column(m)[None, second],
+            self.t,
+        )
+        if name == "far_from":
+            result |= self._stored_matrix("far_within_bound")[first][:, second]
+        result &= first[:, None] != second[None, :]
+        return result
+
     def _column(self, attribute: str) -> np.ndarray:
-        return getattr(self.index, attribute)[self.rows]
+        if attribute not in self._columns:
+            self._columns[attribute] = getattr(self.index, attribute)[self.rows]
+        return self._columns[attribute]
+
+    def _stored_matrix(self, name: str) -> np.ndarray:
+        if name not in self._pairs:
+            self._pairs[name] = self._stored(name)
+        return self._pairs[name]
 
     def _stored(self, name: str) -> np.ndarray:
         pairs = self.index.pair_slice(name, self.w) - self.start
@@ -93,7 +121,7 @@ class World:
             stored, swapped = predicates()[name].stored_as
             return self.relation(stored.name).T.copy() if swapped else self._stored(stored.name)
         if name == "far_from":
-            return self._measured(name) | self._stored("far_within_bound")
+            return self._measured(name) | self._stored_matrix("far_within_bound")
         return self._measured(name)
 
     def _measured(self, name: str) -> np.ndarray:
@@ -247,6 +275,9 @@ def matrix(world: World, f: Formula, env: Env, v: str, u: str, rows: np.ndarray)
         case Not(body=body):
             return ~matrix(world, body, env, v, u, rows)
         case And(parts=parts):
+            narrowed = _narrowed(world, parts, env, v, u, rows)
+            if narrowed is not None:
+                return narrowed
             result = np.ones(shape, dtype=bool)
             for part in parts:
                 result &= matrix(world, part, env, v, u, rows)
@@ -259,6 +290,48 @@ def matrix(world: World, f: Formula, env: Env, v: str, u: str, rows: np.ndarray)
         case Implies(premise=p, conclusion=c):
             return ~matrix(world, p, env, v, u, rows) | matrix(world, c, env, v, u, rows)
     raise TypeError(f"not a quantifier-free formula: {f!r}")
+
+
+def _narrowed(
+    world: World, parts: tuple[Formula, ...], env: Env, v: str, u: str, rows: np.ndarray
+) -> np.ndarray | None:
+    """A conjunction whose class atoms on u leave few columns (harbor(c) & ~far_from(c, a) in
+    a world of ships): its relations computed on those columns only (World.block). None when
+    it has no such atom or they leave most columns."""
+    on_u = [q for q in parts if isinstance(q, Atom) and q.args == (u,)]
+    if not on_u or not len(rows):
+        return None
+    keep = np.logical_and.reduce([world.class_mask(q.predicate) for q in on_u])
+    cols = np.flatnonzero(keep)
+    if len(cols) * 4 >= world.n:
+        return None
+    result = np.zeros((len(rows), world.n), dtype=bool)
+    block = np.ones((len(rows), len(cols)), dtype=bool)
+    for part in parts:
+        if part not in on_u:
+            block &= _on_columns(world, part, env, v, u, rows, cols)
+    result[:, cols] = block
+    return result
+
+
+def _on_columns(
+    world: World, f: Formula, env: Env, v: str, u: str, rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """matrix() of f restricted to the columns `cols`, relations computed on that block."""
+    shape = (len(rows), len(cols))
+    match f:
+        case Atom(predicate=p, args=(x, y)) if x != y:
+            axis = {v: 0, u: 1}
+
+            def positions(z: str) -> np.ndarray:
+                return (rows, cols)[axis[z]] if z in axis else np.array([env[z]])
+
+            block = world.block(p, positions(x), positions(y))
+            swapped = axis.get(x) == 1 or axis.get(y) == 0
+            return np.broadcast_to(block.T if swapped else block, shape)
+        case Not(body=body):
+            return ~_on_columns(world, body, env, v, u, rows, cols)
+    return matrix(world, f, env, v, u, rows)[:, cols]
 
 
 def holds(world: World, f: Formula, env: Env) -> bool:

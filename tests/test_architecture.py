@@ -142,6 +142,7 @@ def test_a_query_loads_no_heavy_module(store_dir):
         "PIL",
         "SPARQLWrapper",
         "tqdm",
+        "regex",
     }
     argv = ["query", "--fol", "ship(a) & harbor(b) & near(a, b)", "--store", str(store_dir)]
     script = (

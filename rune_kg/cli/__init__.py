@@ -5,6 +5,7 @@ RuneError: printed as one line, exit status 2."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .. import __version__
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
     except (RuneError, OSError) as err:
         print(f"rune {args.command}: {err}", file=sys.stderr)
         return 2
@@ -51,3 +52,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if argv is None and getattr(args, "exit_at_once", False):
+        # a read-only command run as a process: its output is out, nothing is left to close,
+        # so skip Python's teardown of every module and object (about 30 ms of `rune query`)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

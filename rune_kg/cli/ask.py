@@ -233,7 +233,7 @@ def register(sub) -> None:
         "same store) or a SPARQL endpoint URL (reached with SERVICE)",
     )
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_query)
+    p.set_defaults(func=cmd_query, exit_at_once=True)
     p = sub.add_parser(
         "explain", help="why an image matches a formula: its witness, facts and a drawing"
     )

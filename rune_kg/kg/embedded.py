@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -175,11 +173,14 @@ class _BulkFiles:
     waits."""
 
     def __init__(self, store: ox.Store, limit: int, parallel: int):
+        import tempfile  # here, as concurrent.futures: a query does not need them (10 ms)
+        from concurrent.futures import ThreadPoolExecutor
+
         self.store, self.limit = store, limit
         self.folder = tempfile.TemporaryDirectory(prefix="rune-bulk-")
         self.loader = ThreadPoolExecutor(parallel, thread_name_prefix="rune-bulk")
         self.parallel = parallel
-        self.loading: deque[Future] = deque()
+        self.loading: deque = deque()  # Futures of the loads running
         self.file: BinaryIO | None = None
         self.files = 0
 

@@ -347,7 +347,10 @@ _FOOTPRINTS = """SELECT ?image ?wkt WHERE {{ VALUES ?image {{ {images} }}
   ?image geo:hasDefaultGeometry/geo:asWKT ?wkt }}"""
 
 
-_GEOREFERENCED = "ASK { ?image a rune:Image ; geo:hasDefaultGeometry ?footprint }"
+# the footprints first: a plain join starts from every image (190 ms on DOTA v1.0, which has none)
+_GEOREFERENCED = (
+    "ASK { ?image geo:hasDefaultGeometry ?footprint FILTER EXISTS { ?image a rune:Image } }"
+)
 
 
 def _placed(store: KnowledgeGraph, results: list[Result]) -> list[Result]:

@@ -17,9 +17,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
-
 from ..errors import FormulaError
 from ..vocab import ONTOLOGY, predicates
 from .formula import (
@@ -34,6 +31,17 @@ from .formula import (
     Or,
     free_variables,
     variables,
+)
+from .lark_import import (
+    Lark,
+    Token,
+    Transformer,
+    Tree,
+    UnexpectedCharacters,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+    v_args,
 )
 
 _GRAMMAR = Path(__file__).with_name("formula.lark")

@@ -1,12 +1,14 @@
 """Ingest on DOTA v1.0: time, peak memory and store size, against a bulk load of the same quads.
 
     python benchmarks/ingest.py [--labels DIR] [--times N] [--workdir DIR] [--no-bulk]
+        [--no-settle]
 
 Ingests the DOTA v1.0 train + val labels (benchmarks/data.py: --labels, else the repository's
 copy) into a fresh on-disk store in a child process (`rune ingest`, whose peak resident memory,
 workers included, is read from the OS), and prints images, entities, triples, seconds and the
 store's size twice: as ingest leaves it, and settled (after `Store.optimize()`, the compaction
-RocksDB would otherwise run in the background at the next opening). With --times N > 1 the
+RocksDB would otherwise run in the background at the next opening; --no-settle skips it, since
+compacting needs free disk beside the store). With --times N > 1 the
 collection is N times the real images, resampled (rune_kg.evaluation.synthetic), for scale.
 Unless --no-bulk, the store's quads are then exported as N-Quads and bulk-loaded by pyoxigraph
 into another fresh store, measured the same way: the floor that ingest is compared with.
@@ -74,6 +76,7 @@ def main() -> None:
     parser.add_argument("--times", type=int, default=1, help="resample to N x the real images")
     parser.add_argument("--workdir", type=Path, help="keep the stores here")
     parser.add_argument("--no-bulk", action="store_true", help="skip the bulk-load comparison")
+    parser.add_argument("--no-settle", action="store_true", help="skip the compaction")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="rune-bench-ingest-"))
     labels = dota_v1_labels(args.labels)
@@ -103,8 +106,9 @@ def main() -> None:
         "peak_mb": round(child_peak_mb()),
         "store_mb": round(store_mb(store_dir)),
         "index_mb": round(sum(folder_mb(p) for p in store_dir.glob("rune-index-*"))),
-        "settled_store_mb": round(settled_mb(store_dir)),
     }
+    if not args.no_settle:
+        result["settled_store_mb"] = round(settled_mb(store_dir))
     print(json.dumps(result), flush=True)
     if not args.no_bulk:
         quads, bulk_dir = workdir / "quads.nq", workdir / "bulk"
@@ -123,9 +127,10 @@ def main() -> None:
             "bulk_store_mb": round(store_mb(bulk_dir)),
             "bulk_settled_store_mb": round(settled_mb(bulk_dir)),
         }
-        result["settled_ratio"] = round(
-            result["settled_store_mb"] / result["bulk_settled_store_mb"], 2
-        )
+        if "settled_store_mb" in result:
+            result["settled_ratio"] = round(
+                result["settled_store_mb"] / result["bulk_settled_store_mb"], 2
+            )
         quads.unlink()
     print(json.dumps(result, indent=2))
 

@@ -8,6 +8,7 @@ from rune_kg.errors import FormulaError, QueryError
 from rune_kg.evaluation.reference import ReferenceWorld, satisfies
 from rune_kg.ingest import ingest
 from rune_kg.ingest.dota import read_label_file
+from rune_kg.query import worlds as worlds_module
 from rune_kg.query.engine import answer
 from rune_kg.query.parse import parse
 from rune_kg.query.sparql import naive
@@ -45,6 +46,8 @@ FORMULAS = [
     "harbor(y) & exists=0 x: (ship(x) & near(x, y))",
     "small_vehicle(b) & larger_than(a, b) & exists<=0 c: plane(c)",
     "forall x: ~helicopter(x)",
+    "(exists a: harbor(a)) & forall a: (harbor(a) -> exists s: (ship(s) & near(s, a)))",
+    "exists>=2 h: (harbor(h) & ~exists s: (ship(s) & near(s, h))) & exists=0 p: plane(p)",
     "exists>=2 x: (large_vehicle(x) & exists>=2 y: (small_vehicle(y) & near(x, y)))",
     "ship(a) & ~parallel(a, a)",
     "ship(a) & (same_class(a, a) | near(a, a))",
@@ -165,6 +168,22 @@ def test_witnesses_satisfy_the_formula(store, worlds):
         assert world.classes[env["a"]] == "ship" and world.classes[env["b"]] == "harbor"
         assert world.relation("near")[env["a"], env["b"]]
         assert result.facts[0].predicate == "near"
+
+
+@pytest.mark.parametrize("budget", [1, 10_000])
+def test_searching_before_pruning_finds_the_same_witnesses(store, monkeypatch, budget):
+    """In a large world the search first tries the domains unpruned, up to a budget of steps
+    (worlds._LARGE, worlds._BUDGET); with every world taken as large, the witnesses are those
+    of pruning first, whether the budget runs out at once or never."""
+
+    def witnesses(text):
+        results = answer(text, store, mode="scored", limit=0).results
+        return [(r.image, [(w.variable, w.entity) for w in r.witness]) for r in results]
+
+    pruning_first = {text: witnesses(text) for text in FORMULAS}
+    monkeypatch.setattr(worlds_module, "_LARGE", 0)
+    monkeypatch.setattr(worlds_module, "_BUDGET", budget)
+    assert {text: witnesses(text) for text in FORMULAS} == pruning_first
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ side and heading are those of its minimum rotated rectangle, whose corners stand
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -76,7 +77,7 @@ class Boxes:
         all_outlines[rows] = shapes
         return cls(corners, cx, cy, area, long_side, heading, all_outlines)
 
-    @property
+    @cached_property
     def radius(self) -> np.ndarray:
         """An upper bound on the distance from each centroid to any point of its entity: the
         farthest corner of the box (an outline lies inside its rectangle's corners), enlarged by

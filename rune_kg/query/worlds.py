@@ -58,6 +58,7 @@ class World:
         self._classes: dict[str, np.ndarray] = {}
         self._columns: dict[str, np.ndarray] = {}  # index columns of the subset's rows
         self._pairs: dict[str, np.ndarray] = {}  # stored pairs as (n, n) matrices
+        self._lines: dict[tuple[str, int, int], np.ndarray] = {}  # (name, axis, position)
 
     def class_mask(self, name: str) -> np.ndarray:
         if name not in self._classes:
@@ -76,6 +77,21 @@ class World:
             np.fill_diagonal(matrix, False)
             self._relations[name] = matrix
         return self._relations[name]
+
+    def line(self, name: str, axis: int, position: int) -> np.ndarray:
+        """name(position, b) for every b (axis 0: a row) or name(a, position) for every a
+        (axis 1: a column): sliced from the matrix when it is kept, else a measured relation's
+        line computed alone, so a search that ends early never builds the (n, n) matrix."""
+        if name in self._relations or name in _STORED:
+            matrix = self.relation(name)
+            return matrix[position] if axis == 0 else matrix[:, position]
+        key = (name, axis, position)
+        if key not in self._lines:
+            one = np.array([position])
+            every = np.arange(self.n)
+            block = self.block(name, one, every) if axis == 0 else self.block(name, every, one)
+            self._lines[key] = block.ravel()
+        return self._lines[key]
 
     def block(self, name: str, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """name(a, b) for a in positions `first` (axis 0) and b in `second` (axis 1), distinct
@@ -170,18 +186,17 @@ def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.
         case Atom(predicate=p, args=(x, y)):
             if x == v and y == v:
                 return np.zeros(world.n, dtype=bool)
-            matrix = world.relation(p)
             if x == v:
-                return matrix[:, env[y]]
+                return world.line(p, 1, env[y])
             if y == v:
-                return matrix[env[x], :]
-            return np.full(world.n, matrix[env[x], env[y]])
+                return world.line(p, 0, env[x])
+            return np.full(world.n, world.relation(p)[env[x], env[y]])
         case Not(body=body):
             return ~vector(world, body, env, v, where)
         case And(parts=parts):
             result = where.copy()
             for part in parts:
-                if not result.any():
+                if not np.count_nonzero(result):
                     break
                 result &= vector(world, part, env, v, result)
             return result
@@ -189,7 +204,7 @@ def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.
             result = np.zeros(world.n, dtype=bool)
             for part in parts:
                 open_ = where & ~result
-                if not open_.any():
+                if not np.count_nonzero(open_):
                     break
                 result |= vector(world, part, env, v, open_) & open_
             return result
@@ -202,7 +217,7 @@ def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.
     if quantified is not None:
         return _quantified_vector(world, *quantified, env, v, where)
     result = np.zeros(world.n, dtype=bool)
-    for i in np.flatnonzero(where):
+    for i in where.nonzero()[0]:
         result[i] = holds(world, f, {**env, v: int(i)})
     return result
 
@@ -234,7 +249,7 @@ def _quantified_vector(
 ) -> np.ndarray:
     """A counting quantifier over u for every value of v at once: a (rows, n) matrix of the body,
     u distinct from v and from env, counted per row."""
-    rows = np.flatnonzero(where)
+    rows = where.nonzero()[0]
     truth = matrix(world, body, env, v, u, rows) & _unused(world, env)[None, :]
     truth[np.arange(len(rows)), rows] = False
     k = np.count_nonzero(truth, axis=1)
@@ -302,7 +317,7 @@ def _narrowed(
     if not on_u or not len(rows):
         return None
     keep = np.logical_and.reduce([world.class_mask(q.predicate) for q in on_u])
-    cols = np.flatnonzero(keep)
+    cols = keep.nonzero()[0]
     if len(cols) * 4 >= world.n:
         return None
     result = np.zeros((len(rows), world.n), dtype=bool)
@@ -387,31 +402,44 @@ def _levels(variables: tuple[str, ...], body: Formula):
     return tuple(closed), tuple(map(tuple, unary)), tuple(map(tuple, later)), tuple(pairs)
 
 
-def _domains(
-    world: World, variables: tuple[str, ...], env: Env, unary, pairs
-) -> list[np.ndarray] | None:
-    """Each variable's candidates: its one-variable conditions, then one round of pruning by
-    every two-variable condition (a value stays if some value of the other variable fits)."""
+def _domains(world: World, variables: tuple[str, ...], env: Env, unary) -> list[np.ndarray] | None:
+    """Each variable's candidates by its one-variable conditions; None when one has none."""
     free = _unused(world, env)
     domains = []
     for v, parts in zip(variables, unary):
         mask = free.copy()
         for part in parts:
             mask &= vector(world, part, env, v, mask)
-            if not mask.any():
+            if not np.count_nonzero(mask):
                 return None
         domains.append(mask)
+    return domains
+
+
+def _pruned(world: World, variables: tuple[str, ...], env: Env, domains, pairs) -> bool:
+    """One round of pruning of the domains, in place, by every two-variable condition (a value
+    stays if some value of the other variable fits); False when a domain empties."""
     position = {v: i for i, v in enumerate(variables)}
     for part, x, y in pairs:
         dx, dy = domains[position[x]], domains[position[y]]
-        rows = np.flatnonzero(dx)
-        fits = matrix(world, part, env, x, y, rows) & dy[None, :]
-        fits[np.arange(len(rows)), rows] = False
-        dx[rows] = fits.any(axis=1)
-        dy &= fits.any(axis=0)
-        if not dx.any() or not dy.any():
-            return None
-    return domains
+        rows = dx.nonzero()[0]
+        if isinstance(part, Atom) and world.n >= _LARGE:
+            # In a large world, a measured relation on the domains' block alone.
+            cols = dy.nonzero()[0]
+            if part.args == (x, y):
+                fits = world.block(part.predicate, rows, cols)
+            else:
+                fits = world.block(part.predicate, cols, rows).T
+            dx[rows] = fits.any(axis=1)
+            dy[cols] = fits.any(axis=0)
+        else:
+            fits = matrix(world, part, env, x, y, rows) & dy[None, :]
+            fits[np.arange(len(rows)), rows] = False
+            dx[rows] = fits.any(axis=1)
+            dy &= fits.any(axis=0)
+        if not np.count_nonzero(dx) or not np.count_nonzero(dy):
+            return False
+    return True
 
 
 def check_deadline(deadline: float | None) -> None:
@@ -429,29 +457,60 @@ def search(
     deadline: float | None = None,
 ) -> Env | None:
     """The first assignment of `variables` (pairwise distinct, distinct from env) where body
-    holds, or None. Each conjunct is checked at the level of its last variable, after the
-    domains are pruned (`_domains`). With best_first, candidates are tried most confident
-    first, so the assignment returned is the greedy witness: each variable the most confident
-    entity that still has a completion. Past `deadline` (time.monotonic()), AnswerTimeout."""
+    holds, or None. Each conjunct is checked at the level of its last variable. The domains
+    are pruned by the two-variable conditions first (`_pruned`), except in a large world,
+    where up to _BUDGET steps are tried unpruned before. With best_first, candidates are tried
+    most confident first, so the assignment returned is the greedy witness: each variable the
+    most confident entity that still has a completion. Past `deadline` (time.monotonic()),
+    AnswerTimeout."""
     closed, unary, later, pairs = _levels(variables, body)
     if not all(holds(world, part, env) for part in closed):
         return None
-    domains = _domains(world, variables, env, unary, pairs)
+    domains = _domains(world, variables, env, unary)
     if domains is None:
         return None
+    if pairs and world.n >= _LARGE:
+        # Optimistic first in a large world: a witness is often among the first candidates,
+        # found from a few lines of the relations without the (n, n) matrices that pruning
+        # needs; past the budget, prune.
+        try:
+            return _first(world, variables, later, domains, env, best_first, deadline, _BUDGET)
+        except _OverBudget:
+            pass
+    if not _pruned(world, variables, env, domains, pairs):
+        return None
+    return _first(world, variables, later, domains, env, best_first, deadline, None)
+
+
+_LARGE = 200  # entities in a world from which search tries without pruning first
+_BUDGET = 32  # search steps tried before the domains are pruned
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _first(world, variables, later, domains, env, best_first, deadline, budget) -> Env | None:
+    """search()'s backtracking over the domains; _OverBudget past `budget` steps (None: none)."""
+    steps = 0
 
     def extend(i: int, env: Env) -> Env | None:
+        nonlocal steps
         if i == len(variables):
             return env
         check_deadline(deadline)
+        steps += 1
+        if budget is not None and steps > budget:
+            raise _OverBudget
         v = variables[i]
-        mask = domains[i] & _unused(world, env)
+        mask = domains[i].copy()
+        mask[list(env.values())] = False
         for part in later[i]:
             mask &= vector(world, part, env, v, mask)
-            if not mask.any():
+            if not np.count_nonzero(mask):
                 return None
         candidates = (
-            world.by_confidence[mask[world.by_confidence]] if best_first else np.flatnonzero(mask)
+            world.by_confidence[mask[world.by_confidence]] if best_first else mask.nonzero()[0]
         )
         for c in candidates:
             found = extend(i + 1, {**env, v: int(c)})

@@ -346,6 +346,9 @@ def _on_columns(
             return np.broadcast_to(block.T if swapped else block, shape)
         case Not(body=body):
             return ~_on_columns(world, body, env, v, u, rows, cols)
+        case And(parts=parts) | Or(parts=parts):
+            blocks = [_on_columns(world, part, env, v, u, rows, cols) for part in parts]
+            return (np.logical_and if isinstance(f, And) else np.logical_or).reduce(blocks)
     return matrix(world, f, env, v, u, rows)[:, cols]
 
 

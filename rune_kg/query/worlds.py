@@ -80,9 +80,10 @@ class World:
 
     def line(self, name: str, axis: int, position: int) -> np.ndarray:
         """name(position, b) for every b (axis 0: a row) or name(a, position) for every a
-        (axis 1: a column): sliced from the matrix when it is kept, else a measured relation's
-        line computed alone, so a search that ends early never builds the (n, n) matrix."""
-        if name in self._relations or name in _STORED:
+        (axis 1: a column): sliced from the matrix, except that in a large world a measured
+        relation's line is computed alone until the matrix is, so that a search that ends
+        early never builds the (n, n) matrix."""
+        if name in self._relations or name in _STORED or self.n < _LARGE:
             matrix = self.relation(name)
             return matrix[position] if axis == 0 else matrix[:, position]
         key = (name, axis, position)

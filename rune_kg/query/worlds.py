@@ -191,7 +191,7 @@ def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.
                 return world.line(p, 1, env[y])
             if y == v:
                 return world.line(p, 0, env[x])
-            return np.full(world.n, world.relation(p)[env[x], env[y]])
+            return np.full(world.n, world.line(p, 0, env[x])[env[y]])
         case Not(body=body):
             return ~vector(world, body, env, v, where)
         case And(parts=parts):
@@ -359,7 +359,7 @@ def holds(world: World, f: Formula, env: Env) -> bool:
         case Atom(predicate=p, args=(x,)):
             return bool(world.class_mask(p)[env[x]])
         case Atom(predicate=p, args=(x, y)):
-            return bool(world.relation(p)[env[x], env[y]])
+            return bool(world.line(p, 0, env[x])[env[y]])
         case Not(body=body):
             return not holds(world, body, env)
         case And(parts=parts):
@@ -494,7 +494,16 @@ class _OverBudget(Exception):
     pass
 
 
-def _first(world, variables, later, domains, env, best_first, deadline, budget) -> Env | None:
+def _first(
+    world: World,
+    variables: tuple[str, ...],
+    later: tuple[tuple[Formula, ...], ...],
+    domains: list[np.ndarray],
+    env: Env,
+    best_first: bool,
+    deadline: float | None,
+    budget: int | None,
+) -> Env | None:
     """search()'s backtracking over the domains; _OverBudget past `budget` steps (None: none)."""
     steps = 0
 

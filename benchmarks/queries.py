@@ -103,6 +103,9 @@ SUITE = [
     "small_vehicle(a) & small_vehicle(b) & near(a, b) & ~exists c: (large_vehicle(c) & "
     "(near(c, a) | near(c, b)))",
     "ship(a) & ship(b) & near(a, b) & forall c: (harbor(c) -> far_from(c, a))",
+    # quantified variables of the same class as a later variable (c is neither a nor b)
+    "ship(a) & ship(b) & near(a, b) & ~exists c: (ship(c) & near(c, a))",
+    "harbor(h) & ship(a) & near(a, h) & ~exists s: (ship(s) & near(s, h))",
 ]
 
 _NAIVE_CHILD = """

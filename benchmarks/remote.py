@@ -171,7 +171,7 @@ def main() -> None:
             timed(lambda: list(embedded.query(sparql)), args.repeat)[0] * 1000, 1
         )
         report["sparql_join_remote_ms"] = round(
-            timed(lambda: remote.query(sparql), args.repeat)[0] * 1000, 1
+            timed(lambda: list(remote.query(sparql)), args.repeat)[0] * 1000, 1
         )
     finally:
         process.terminate()

@@ -15,6 +15,14 @@ from rune_kg.query.sparql import naive
 
 from .conftest import LABELS
 
+# Each holds on some sample images only under distinct-entity semantics (checked by the naive
+# SPARQL too): "two ships near each other, no third ship near the first", "exactly one ship",
+# "a harbor with exactly one ship near it".
+SCOPE = [
+    "ship(a) & ship(b) & near(a, b) & ~exists c: (ship(c) & near(c, a))",
+    "ship(a) & exists<=0 x: ship(x)",
+    "harbor(h) & ship(a) & near(a, h) & ~exists s: (ship(s) & near(s, h))",
+]
 FORMULAS = [
     "ship(a)",
     "car(a) & truck(b)",
@@ -51,6 +59,11 @@ FORMULAS = [
     "exists>=2 x: (large_vehicle(x) & exists>=2 y: (small_vehicle(y) & near(x, y)))",
     "ship(a) & ~parallel(a, a)",
     "ship(a) & (same_class(a, a) | near(a, a))",
+    # A quantified variable differs from every variable in scope, also from those bound after it
+    # in the search order: c is neither a nor b, x is not a, s is not a.
+    *SCOPE,
+    "car(a) & car(b) & near(a, b) & exists<=0 c: (car(c) & near(c, a))",
+    "plane(a) & plane(b) & forall c: (plane(c) -> parallel(c, a))",
 ]
 # Formulas whose full SPARQL runs in seconds on the sample (stored relations, counts).
 RERUN = [
@@ -62,6 +75,7 @@ RERUN = [
     "exists<=0 x: plane(x)",
     "tennis_court(t) & exists>=2 x: (car(x) & near(x, t))",
     "ship(a) & ~parallel(a, a)",
+    *SCOPE,
 ]
 
 IDS = sorted(p.stem for p in LABELS.glob("*.txt"))

@@ -112,18 +112,18 @@ def cmd_demo(args) -> int:
     )
     for row in store.query(query):
         print(f"   {row['id'].value}: {row['ships'].value} ships near a harbor")
+    path = str(store.path)
+    del store  # closed before the commands open it read-only: its compactions delete files
     question = "a ship with no other ship near it"
     print(f"== a question in English, translated to logic (rune query '{question}' --mode crisp)")
-    _run(["query", question, "--store", str(store.path), "--mode", "crisp", "--limit", "5"])
+    _run(["query", question, "--store", path, "--mode", "crisp", "--limit", "5"])
     fol = "ship(s) & harbor(h) & near(s, h) & left_of(s, h)"
     print(
         "== why P0706 has a ship left of a harbor, drawn on its picture (rune explain P0706 "
         f"--fol '{fol}' --out {args.out})"
     )
-    status = _run(
-        ["explain", "P0706", "--fol", fol, "--store", str(store.path), "--out", str(args.out)]
-    )
-    print(f"== browse it, search it and query it over HTTP: rune serve --store {store.path}")
+    status = _run(["explain", "P0706", "--fol", fol, "--store", path, "--out", str(args.out)])
+    print(f"== browse it, search it and query it over HTTP: rune serve --store {path}")
     return status
 
 

@@ -73,15 +73,17 @@ def flood_demo(args, run) -> int:
             f"   {row['event'].value}{kind}, {row['phase'].value}: {row['images'].value} images, "
             f"{row['damaged'].value} damaged buildings"
         )
+    path = str(store.path)
+    del store  # closed before the commands open it read-only: its compactions delete files
     for question in QUESTIONS:
         print(f"== rune query '{question}' --mode crisp")
-        run(["query", question, "--store", str(store.path), "--mode", "crisp", "--limit", "3"])
+        run(["query", question, "--store", path, "--mode", "crisp", "--limit", "3"])
     after = [label for label in labels if label.stem.endswith("_post_disaster")]
     if after:
         image = after[0].stem
         fol = "destroyed_building(a) & major_damage_building(b) & near(a, b)"
         print(f"== why {image} matches, drawn (rune explain {image} --fol '{fol}')")
-        return run(["explain", image, "--fol", fol, "--store", str(store.path), "--out", args.out])
+        return run(["explain", image, "--fol", fol, "--store", path, "--out", args.out])
     return 0
 
 

@@ -141,27 +141,87 @@ def assignments(
 ):
     """Every assignment of `variables` to entities distinct from each other and from env where
     body holds (lazily, in index order). Backtracking: each conjunct of body is checked as soon
-    as its variables are assigned."""
+    as its variables are assigned, except that a quantified variable must also differ from the
+    variables assigned later (all are in scope): a count of one variable over a quantifier-free
+    body keeps its witnesses until the end, without those the later variables took; any other
+    conjunct with a quantifier is checked at the end."""
     parts = conjuncts(body)
-    pending = [(p, set(free_variables(p))) for p in parts]
+    pending = [(p, set(free_variables(p)), _quantifies(p)) for p in parts]
 
-    def extend(i: int, env: dict[str, int]):
+    def check(p: Formula, quantified: bool, env: dict[str, int], last: list) -> bool:
+        """Check p now, or add to `last` what the end must check."""
+        if not quantified:
+            return holds(world, p, env)
+        counted = _witnesses(world, p, env)
+        last.append((p, None) if counted is None else counted)
+        return True
+
+    def complete(env: dict[str, int], last: list) -> bool:
+        taken = set(env.values())
+        return all(
+            holds(world, p, env) if test is None else test(len(p - taken)) for p, test in last
+        )
+
+    def extend(i: int, env: dict[str, int], last: list):
         if i == len(variables):
-            yield dict(env)
+            if complete(env, last):
+                yield dict(env)
             return
         v = variables[i]
         known = set(env) | {v}
-        checks = [p for p, fv in pending if v in fv and fv <= known]
+        checks = [(p, q) for p, fv, q in pending if v in fv and fv <= known]
         used = set(env.values())
         for e in range(len(world.classes)):
             if e not in used:
-                trial = {**env, v: e}
-                if all(holds(world, p, trial) for p in checks):
-                    yield from extend(i + 1, trial)
+                trial, more = {**env, v: e}, list(last)
+                if all(check(p, q, trial, more) for p, q in checks):
+                    yield from extend(i + 1, trial, more)
 
-    closed = [p for p, fv in pending if not fv & set(variables)]
-    if all(holds(world, p, env) for p in closed):
-        yield from extend(0, env)
+    last: list = []
+    closed = [(p, q) for p, fv, q in pending if not fv & set(variables)]
+    if all(check(p, q, env, last) for p, q in closed):
+        yield from extend(0, env, last)
+
+
+def _witnesses(world: ReferenceWorld, f: Formula, env: dict[str, int]):
+    """For f counting one variable over a quantifier-free body (exists, forall, exists>=N and
+    the like, or their negation): (the entities other than env's that make the body true, the
+    test that their number must pass); else None."""
+    negated = isinstance(f, Not)
+    match f.body if negated else f:
+        case Exists(variables=(u,), body=body):
+            op, n = ">=", 1
+        case ForAll(variables=(u,), body=body):
+            op, n, body = "<=", 0, Not(body)
+        case Count(op=op, n=n, variable=u, body=body):
+            pass
+        case _:
+            return None
+    if _quantifies(body):
+        return None
+    used = set(env.values())
+    found = {
+        e for e in range(len(world.classes)) if e not in used and holds(world, body, {**env, u: e})
+    }
+
+    def test(k: int) -> bool:
+        passed = k >= n if op == ">=" else k <= n if op == "<=" else k == n
+        return passed != negated
+
+    return found, test
+
+
+def _quantifies(f: Formula) -> bool:
+    match f:
+        case Exists() | ForAll() | Count():
+            return True
+        case Not(body=body):
+            return _quantifies(body)
+        case And(parts=parts) | Or(parts=parts):
+            return any(_quantifies(p) for p in parts)
+        case Implies(premise=p, conclusion=c):
+            return _quantifies(p) or _quantifies(c)
+    return False
 
 
 def satisfies(world: ReferenceWorld, formula: Formula) -> dict[str, int] | None:

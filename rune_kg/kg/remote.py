@@ -49,19 +49,6 @@ _FORM = re.compile(
 )
 
 
-def _term(binding: dict):
-    kind, value = binding["type"], binding["value"]
-    if kind == "uri":
-        return ox.NamedNode(value)
-    if kind == "bnode":
-        return ox.BlankNode(value) if re.fullmatch(r"[A-Za-z0-9_]+", value) else ox.BlankNode()
-    if "xml:lang" in binding:
-        return ox.Literal(value, language=binding["xml:lang"])
-    if "datatype" in binding:
-        return ox.Literal(value, datatype=ox.NamedNode(binding["datatype"]))
-    return ox.Literal(value)
-
-
 def with_values(sparql: str, substitutions: dict) -> str:
     """The query with `VALUES (?v ...) { (term ...) }` opening its WHERE clause."""
     found = _WHERE.search(sparql)
@@ -149,8 +136,9 @@ class RemoteStore:
         named_graphs: list[ox.NamedNode] | None = None,
         check: bool = True,
     ):
-        """SELECT: a list of rows (variable -> term); ASK: a bool; CONSTRUCT/DESCRIBE: a list of
-        triples. Raises SyntaxError for a query the endpoint rejects, StoreError if it is down."""
+        """SELECT: pyoxigraph QuerySolutions, read from the response as they are iterated (as an
+        embedded store's); ASK: a bool; CONSTRUCT/DESCRIBE: a list of triples. Raises
+        SyntaxError for a query the endpoint rejects, StoreError if it is down."""
         if check:
             self._check_union()
         if substitutions:
@@ -167,14 +155,14 @@ class RemoteStore:
             body = self._send(wrapper, retry=True).response.read()
             return [q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)]
         wrapper.setReturnFormat(JSON)
-        data = self._send(wrapper, retry=True).convert()
-        if "boolean" in data:
-            return bool(data["boolean"])
-        names = data["head"].get("vars", [])  # unbound ones None, as in a pyoxigraph solution
-        return [
-            {name: _term(row[name]) if name in row else None for name in names}
-            for row in data["results"]["bindings"]
-        ]
+        response = self._send(wrapper, retry=True).response
+        media_type = response.headers.get("Content-Type", "application/sparql-results+json")
+        results_format = ox.QueryResultsFormat.from_media_type(media_type)
+        if results_format is None:
+            raise StoreError(f"SPARQL endpoint answered a SELECT or ASK with {media_type}")
+        # parsed as the response arrives: a result of millions of rows is never held whole
+        results = ox.parse_query_results(response, results_format)
+        return bool(results) if isinstance(results, ox.QueryBoolean) else results
 
     def raw_query(self, sparql: str, accept: str) -> tuple[bytes, str]:
         """The endpoint's own serialization of a query's results: (body, media type)."""
@@ -222,8 +210,10 @@ class RemoteStore:
 
     @property
     def revision(self) -> str | None:
-        rows = self.query(
-            f"SELECT ?r WHERE {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} ?r }} }}"
+        rows = list(
+            self.query(
+                f"SELECT ?r WHERE {{ GRAPH {META_GRAPH} {{ {STORE_NODE} {RUNE.revision} ?r }} }}"
+            )
         )
         return rows[0]["r"].value if rows else None
 
@@ -235,9 +225,8 @@ class RemoteStore:
         return folder
 
     def __len__(self) -> int:
-        return int(
-            self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"].value
-        )
+        count = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(next(iter(count))["n"].value)
 
     def quads(self):
         rows = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")

@@ -78,6 +78,23 @@ def _variable_ranges(f: Formula, top: tuple[str, ...]) -> list[frozenset[str]]:
     return ranges
 
 
+def waits_for(part: Formula, variables: tuple[str, ...], parts: tuple[Formula, ...]) -> list[int]:
+    """Positions of `variables` (searched in that order, ranging where the conjunction `parts`
+    holds) that must be bound before its conjunct `part` can be checked: those free in it and,
+    when it quantifies variables of its own, every one whose entity they could denote. A
+    quantified variable differs from every variable in scope, bound yet or not: in "ship(a) &
+    ship(b) & near(a, b) & ~exists c: (ship(c) & near(c, a))", c is neither a nor b."""
+    positions = [i for i, v in enumerate(variables) if v in free_variables(part)]
+    inner = frozenset().union(*_variable_ranges(part, ()))
+    if inner:
+        positions += [
+            i
+            for i, v in enumerate(variables)
+            if i not in positions and class_range(v, parts) & inner
+        ]
+    return positions
+
+
 def _requirements(
     variables: tuple[str, ...], parts: tuple[Formula, ...]
 ) -> tuple[tuple[str, int], ...]:

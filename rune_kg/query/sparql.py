@@ -33,7 +33,7 @@ from .formula import (
     negate,
     rename,
 )
-from .plan import Clause
+from .plan import Clause, waits_for
 
 PREFIX = "PREFIX rune: <https://w3id.org/rune-kg/ontology#>\n"
 
@@ -125,11 +125,11 @@ class _Compiler:
         return self._level(variables, 0, scope, self._assign(variables, scope, parts), ordering)
 
     def _assign(self, variables, scope, parts) -> list[list[Formula]]:
-        """Each conjunct goes to the level where its last variable is bound (level 0 if closed)."""
+        """Each conjunct goes to the level where the last variable it waits for is bound
+        (plan.waits_for; level 0 if none)."""
         levels: list[list[Formula]] = [[] for _ in variables]
         for part in parts:
-            own = [variables.index(v) for v in free_variables(part) if v in variables]
-            levels[max(own, default=0)].append(part)
+            levels[max(waits_for(part, variables, parts), default=0)].append(part)
         return levels
 
     def _level(self, variables, i, scope, levels, ordering) -> str:

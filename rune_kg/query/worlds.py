@@ -34,6 +34,7 @@ from .formula import (
     free_variables,
     negate,
 )
+from .plan import waits_for
 
 Env = dict[str, int]  # variable -> position in the world's subset
 _STORED = stored_predicates()
@@ -212,8 +213,10 @@ def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.
         case Implies(premise=p, conclusion=c):
             premise = vector(world, p, env, v, where) & where
             return ~premise | vector(world, c, env, v, premise)
-    if v not in free_variables(f):
+    if v not in free_variables(f) and quantifier_free(f):
         return np.full(world.n, holds(world, f, env))
+    # With a quantifier, f depends on v even where v is not free in it: its quantified
+    # variables must denote other entities than v's.
     quantified = _single_quantified(f)
     if quantified is not None:
         return _quantified_vector(world, *quantified, env, v, where)
@@ -390,11 +393,14 @@ def _levels(variables: tuple[str, ...], body: Formula):
     """How search checks body's conjuncts: those without any of `variables` (once, first); per
     variable, those whose only search variable it is (they fix its domain); the other ones at
     the position of their last variable; and the quantifier-free ones that link exactly two
-    variables (they prune the domains before the search)."""
+    variables (they prune the domains before the search). A conjunct that quantifies
+    variables of its own also waits for every variable they could denote (plan.waits_for);
+    what it implies before those are bound (_relaxed) is checked where its own variables are."""
     closed, unary, later = [], [[] for _ in variables], [[] for _ in variables]
     pairs = []
-    for part in conjuncts(body):
-        own = [variables.index(x) for x in free_variables(part) if x in variables]
+    parts = conjuncts(body)
+
+    def place(part: Formula, own: list[int]) -> None:
         if not own:
             closed.append(part)
         elif len(set(own)) == 1:
@@ -403,7 +409,39 @@ def _levels(variables: tuple[str, ...], body: Formula):
             later[max(own)].append(part)
             if len(set(own)) == 2 and quantifier_free(part):
                 pairs.append((part, variables[min(own)], variables[max(own)]))
+
+    for part in parts:
+        waits = waits_for(part, variables, parts)
+        own = [i for i, v in enumerate(variables) if v in free_variables(part)]
+        for bound in _relaxed(part, len(waits) - len(own)):
+            place(bound, own)
+        place(part, waits)
     return tuple(closed), tuple(map(tuple, unary)), tuple(map(tuple, later)), tuple(pairs)
+
+
+def _relaxed(part: Formula, others: int) -> tuple[Formula, ...]:
+    """Counts that `part`, a count of one variable u (exists, forall, not of them), implies
+    while `others` more variables that u could denote are unbound: they may take up to that
+    many of its witnesses, so "at least n" needs n of them already, and "at most n" allows
+    n + others. A ship whose near ships are counted thus is pruned before its partner is
+    chosen."""
+    if not others:
+        return ()
+    negated = isinstance(part, Not)
+    quantified = _single_quantified(part.body if negated else part)
+    if quantified is None:
+        return ()
+    op, n, u, body = quantified
+    if negated:
+        if op == "=":
+            return ()
+        op, n = ("<=", n - 1) if op == ">=" else (">=", n + 1)
+    bounds = []
+    if op in (">=", "=") and n > 0:
+        bounds.append(Count(">=", n, u, body))
+    if op in ("<=", "="):
+        bounds.append(Count("<=", n + others, u, body))
+    return tuple(bounds)
 
 
 def _domains(world: World, variables: tuple[str, ...], env: Env, unary) -> list[np.ndarray] | None:

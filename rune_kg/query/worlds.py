@@ -395,14 +395,19 @@ def _levels(variables: tuple[str, ...], body: Formula):
     the position of their last variable; and the quantifier-free ones that link exactly two
     variables (they prune the domains before the search). A conjunct that quantifies
     variables of its own also waits for every variable they could denote (plan.waits_for);
-    what it implies before those are bound (_relaxed) is checked where its own variables are."""
+    what it implies before those are bound (_relaxed) is checked where its own variables are.
+    A conjunct that vector() would evaluate candidate by candidate anyway is checked lazily
+    instead, on each candidate the search tries (it stops at the first witness)."""
     closed, unary, later = [], [[] for _ in variables], [[] for _ in variables]
+    lazy: list[list[Formula]] = [[] for _ in variables]
     pairs = []
     parts = conjuncts(body)
 
     def place(part: Formula, own: list[int]) -> None:
         if not own:
             closed.append(part)
+        elif not _vectorized(part):
+            lazy[max(own)].append(part)
         elif len(set(own)) == 1:
             unary[own[0]].append(part)
         else:
@@ -416,7 +421,58 @@ def _levels(variables: tuple[str, ...], body: Formula):
         for bound in _relaxed(part, len(waits) - len(own)):
             place(bound, own)
         place(part, waits)
-    return tuple(closed), tuple(map(tuple, unary)), tuple(map(tuple, later)), tuple(pairs)
+    levels = tuple(tuple(tuple(p) for p in level) for level in (unary, later, lazy))
+    return (tuple(closed), *levels, tuple(pairs))
+
+
+def _relaxed_universal(part: Formula, others: int) -> tuple[Formula, ...]:
+    """For `part` saying that no u makes a body with quantifiers true (forall, not exists):
+    when excluding more entities can only make that body truer (_truer), the later variables
+    remove at most `others` of its counterexamples, so at most that many are allowed."""
+    match part:
+        case ForAll(variables=(u,), body=body):
+            counterexample = negate(body)
+        case Not(body=Exists(variables=(u,), body=counterexample)):
+            pass
+        case _:
+            return ()
+    return (Count("<=", others, u, counterexample),) if _truer(counterexample, True) else ()
+
+
+def _truer(f: Formula, truer: bool) -> bool:
+    """Excluding more entities from f's quantifiers can only make f truer (or, with `truer`
+    false, only falser): fewer witnesses for an exists, fewer cases for a forall."""
+    match f:
+        case Not(body=body):
+            return _truer(body, not truer)
+        case And(parts=parts) | Or(parts=parts):
+            return all(_truer(p, truer) for p in parts)
+        case Implies(premise=p, conclusion=c):
+            return _truer(p, not truer) and _truer(c, truer)
+        case Exists(body=body):
+            return not truer and _truer(body, False)
+        case ForAll(body=body):
+            return truer and _truer(body, True)
+        case Count(op="<=", body=body):
+            return truer and _truer(body, False)
+        case Count(op=">=", body=body):
+            return not truer and _truer(body, False)
+        case Count():
+            return False
+    return True
+
+
+def _vectorized(f: Formula) -> bool:
+    """vector() evaluates f for every value at once, without its candidate-by-candidate
+    fallback."""
+    match f:
+        case Not(body=body):
+            return _vectorized(body)
+        case And(parts=parts) | Or(parts=parts):
+            return all(_vectorized(p) for p in parts)
+        case Implies(premise=p, conclusion=c):
+            return _vectorized(p) and _vectorized(c)
+    return quantifier_free(f) or _single_quantified(f) is not None
 
 
 def _relaxed(part: Formula, others: int) -> tuple[Formula, ...]:
@@ -430,7 +486,7 @@ def _relaxed(part: Formula, others: int) -> tuple[Formula, ...]:
     negated = isinstance(part, Not)
     quantified = _single_quantified(part.body if negated else part)
     if quantified is None:
-        return ()
+        return _relaxed_universal(part, others)
     op, n, u, body = quantified
     if negated:
         if op == "=":
@@ -505,7 +561,7 @@ def search(
     most confident first, so the assignment returned is the greedy witness: each variable the
     most confident entity that still has a completion. Past `deadline` (time.monotonic()),
     AnswerTimeout."""
-    closed, unary, later, pairs = _levels(variables, body)
+    closed, unary, later, lazy, pairs = _levels(variables, body)
     if not all(holds(world, part, env) for part in closed):
         return None
     domains = _domains(world, variables, env, unary)
@@ -516,12 +572,14 @@ def search(
         # found from a few lines of the relations without the (n, n) matrices that pruning
         # needs; past the budget, prune.
         try:
-            return _first(world, variables, later, domains, env, best_first, deadline, _BUDGET)
+            return _first(
+                world, variables, (later, lazy), domains, env, best_first, deadline, _BUDGET
+            )
         except _OverBudget:
             pass
     if not _pruned(world, variables, env, domains, pairs):
         return None
-    return _first(world, variables, later, domains, env, best_first, deadline, None)
+    return _first(world, variables, (later, lazy), domains, env, best_first, deadline, None)
 
 
 _LARGE = 200  # entities in a world from which search tries without pruning first
@@ -535,14 +593,16 @@ class _OverBudget(Exception):
 def _first(
     world: World,
     variables: tuple[str, ...],
-    later: tuple[tuple[Formula, ...], ...],
+    checks: tuple[tuple[tuple[Formula, ...], ...], ...],
     domains: list[np.ndarray],
     env: Env,
     best_first: bool,
     deadline: float | None,
     budget: int | None,
 ) -> Env | None:
-    """search()'s backtracking over the domains; _OverBudget past `budget` steps (None: none)."""
+    """search()'s backtracking over the domains, checking at each level its (later, lazy)
+    conjuncts of `checks`; _OverBudget past `budget` steps (None: none)."""
+    later, lazy = checks
     steps = 0
 
     def extend(i: int, env: Env) -> Env | None:
@@ -564,9 +624,11 @@ def _first(
             world.by_confidence[mask[world.by_confidence]] if best_first else mask.nonzero()[0]
         )
         for c in candidates:
-            found = extend(i + 1, {**env, v: int(c)})
-            if found is not None:
-                return found
+            trial = {**env, v: int(c)}
+            if all(holds(world, part, trial) for part in lazy[i]):
+                found = extend(i + 1, trial)
+                if found is not None:
+                    return found
         return None
 
     return extend(0, env)

@@ -25,6 +25,7 @@ from ..query.formula import (
     Implies,
     Not,
     Or,
+    children,
     conjuncts,
     free_variables,
 )
@@ -212,16 +213,7 @@ def _witnesses(world: ReferenceWorld, f: Formula, env: dict[str, int]):
 
 
 def _quantifies(f: Formula) -> bool:
-    match f:
-        case Exists() | ForAll() | Count():
-            return True
-        case Not(body=body):
-            return _quantifies(body)
-        case And(parts=parts) | Or(parts=parts):
-            return any(_quantifies(p) for p in parts)
-        case Implies(premise=p, conclusion=c):
-            return _quantifies(p) or _quantifies(c)
-    return False
+    return isinstance(f, (Exists, ForAll, Count)) or any(_quantifies(c) for c in children(f))
 
 
 def satisfies(world: ReferenceWorld, formula: Formula) -> dict[str, int] | None:

@@ -132,8 +132,7 @@ def holds(world: ReferenceWorld, f: Formula, env: dict[str, int]) -> bool:
             return next(assignments(world, vs, Not(body), env), None) is None
         case Count(op=op, n=n, variable=v, body=body):
             free = [i for i in range(len(world.classes)) if i not in env.values()]
-            k = sum(holds(world, body, {**env, v: i}) for i in free)
-            return k >= n if op == ">=" else k <= n if op == "<=" else k == n
+            return _compare(sum(holds(world, body, {**env, v: i}) for i in free), op, n)
     raise TypeError(f"not a formula: {f!r}")
 
 
@@ -205,11 +204,12 @@ def _witnesses(world: ReferenceWorld, f: Formula, env: dict[str, int]):
         e for e in range(len(world.classes)) if e not in used and holds(world, body, {**env, u: e})
     }
 
-    def test(k: int) -> bool:
-        passed = k >= n if op == ">=" else k <= n if op == "<=" else k == n
-        return passed != negated
+    return found, lambda k: _compare(k, op, n) != negated
 
-    return found, test
+
+def _compare(k: int, op: str, n: int) -> bool:
+    """k >= n, k <= n or k == n, as op says."""
+    return k >= n if op == ">=" else k <= n if op == "<=" else k == n
 
 
 def _quantifies(f: Formula) -> bool:

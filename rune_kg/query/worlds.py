@@ -573,13 +573,13 @@ def search(
         # needs; past the budget, prune.
         try:
             return _first(
-                world, variables, (later, lazy), domains, env, best_first, deadline, _BUDGET
+                world, variables, later, lazy, domains, env, best_first, deadline, _BUDGET
             )
         except _OverBudget:
             pass
     if not _pruned(world, variables, env, domains, pairs):
         return None
-    return _first(world, variables, (later, lazy), domains, env, best_first, deadline, None)
+    return _first(world, variables, later, lazy, domains, env, best_first, deadline, None)
 
 
 _LARGE = 200  # entities in a world from which search tries without pruning first
@@ -593,16 +593,17 @@ class _OverBudget(Exception):
 def _first(
     world: World,
     variables: tuple[str, ...],
-    checks: tuple[tuple[tuple[Formula, ...], ...], ...],
+    later: tuple[tuple[Formula, ...], ...],
+    lazy: tuple[tuple[Formula, ...], ...],
     domains: list[np.ndarray],
     env: Env,
     best_first: bool,
     deadline: float | None,
     budget: int | None,
 ) -> Env | None:
-    """search()'s backtracking over the domains, checking at each level its (later, lazy)
-    conjuncts of `checks`; _OverBudget past `budget` steps (None: none)."""
-    later, lazy = checks
+    """search()'s backtracking over the domains, checking at each level its `later`
+    conjuncts on all candidates at once and its `lazy` ones on each candidate tried;
+    _OverBudget past `budget` steps (None: none)."""
     steps = 0
 
     def extend(i: int, env: Env) -> Env | None:

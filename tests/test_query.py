@@ -8,6 +8,7 @@ from rune_kg.errors import FormulaError, QueryError
 from rune_kg.evaluation.reference import ReferenceWorld, satisfies
 from rune_kg.ingest import ingest
 from rune_kg.ingest.dota import read_label_file
+from rune_kg.query import pairs as pairs_module
 from rune_kg.query import worlds as worlds_module
 from rune_kg.query.engine import answer
 from rune_kg.query.parse import parse
@@ -64,6 +65,9 @@ FORMULAS = [
     *SCOPE,
     "car(a) & car(b) & near(a, b) & exists<=0 c: (car(c) & near(c, a))",
     "plane(a) & plane(b) & forall c: (plane(c) -> parallel(c, a))",
+    # "with no partner" conditions in two-variable clauses (query/pairs.py), split over "or"
+    "car(a) & car(b) & near(a, b) & ~exists c: (truck(c) & (near(c, a) | near(c, b)))",
+    "ship(a) & vehicle(b) & ~exists c: (vehicle(c) & (near(a, c) | overlaps(c, b)))",
 ]
 # Formulas whose full SPARQL runs in seconds on the sample (stored relations, counts).
 RERUN = [
@@ -184,20 +188,28 @@ def test_witnesses_satisfy_the_formula(store, worlds):
         assert result.facts[0].predicate == "near"
 
 
+def witnesses(store, text):
+    results = answer(text, store, mode="scored", limit=0).results
+    return [(r.image, [(w.variable, w.entity) for w in r.witness]) for r in results]
+
+
 @pytest.mark.parametrize("budget", [1, 10_000])
 def test_searching_before_pruning_finds_the_same_witnesses(store, monkeypatch, budget):
     """In a large world the search first tries the domains unpruned, up to a budget of steps
     (worlds._LARGE, worlds._BUDGET); with every world taken as large, the witnesses are those
     of pruning first, whether the budget runs out at once or never."""
-
-    def witnesses(text):
-        results = answer(text, store, mode="scored", limit=0).results
-        return [(r.image, [(w.variable, w.entity) for w in r.witness]) for r in results]
-
-    pruning_first = {text: witnesses(text) for text in FORMULAS}
+    pruning_first = {text: witnesses(store, text) for text in FORMULAS}
     monkeypatch.setattr(worlds_module, "_LARGE", 0)
     monkeypatch.setattr(worlds_module, "_BUDGET", budget)
-    assert {text: witnesses(text) for text in FORMULAS} == pruning_first
+    assert {text: witnesses(store, text) for text in FORMULAS} == pruning_first
+
+
+def test_two_variable_clauses_at_once_find_the_searchs_witnesses(store, monkeypatch):
+    """The clauses query/pairs.py decides over every world at once get the witnesses that the
+    search world by world finds."""
+    at_once = {text: witnesses(store, text) for text in FORMULAS}
+    monkeypatch.setattr(pairs_module, "applies", lambda clause: False)
+    assert {text: witnesses(store, text) for text in FORMULAS} == at_once
 
 
 @pytest.mark.parametrize(

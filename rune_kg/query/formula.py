@@ -171,6 +171,29 @@ def conjuncts(f: Formula) -> tuple[Formula, ...]:
     return (f,)
 
 
+@lru_cache(maxsize=4096)
+def split_conjuncts(f: Formula) -> tuple[Formula, ...]:
+    """conjuncts(f), with each "no u such that C(u) & (p | q)" (or "forall u: C(u) -> ~(p |
+    q)") split into "no u: C(u) & p" and "no u: C(u) & q": the same truth (exists distributes
+    over or, and u keeps its scope), in parts that may each depend on fewer variables."""
+    split = []
+    for part in conjuncts(f):
+        match part:
+            case Not(body=Exists(variables=(u,), body=body)):
+                inner = conjuncts(body)
+            case ForAll(variables=(u,), body=body):
+                inner = conjuncts(negate(body))
+            case _:
+                inner = ()
+        choices = [p for p in inner if isinstance(p, Or)]
+        if len(choices) != 1:
+            split.append(part)
+            continue
+        rest = tuple(p for p in inner if p is not choices[0])
+        split += [Not(Exists((u,), And((*rest, *conjuncts(c))))) for c in choices[0].parts]
+    return tuple(split)
+
+
 def rename(f: Formula, old: str, new: str) -> Formula:
     """f with free occurrences of variable `old` renamed to `new`."""
     match f:

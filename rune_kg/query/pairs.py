@@ -1,4 +1,5 @@
-"""Two-variable clauses without quantifiers, decided over every candidate world at once.
+"""Two-variable clauses, decided over every candidate world at once: their conditions are
+quantifier-free, or say that one variable has no partner of some class by a stored relation.
 
 "a ship left of a harbor" is the commonest query shape. Instead of a search per world, every
 (x, y) pair of the right classes within the same world is listed in one array, the clause's
@@ -8,6 +9,8 @@ The result equals evaluate.search's on every world.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,11 +24,13 @@ from .formula import (
     Implies,
     Not,
     Or,
-    conjuncts,
     free_variables,
     is_class_atom,
+    rename,
+    split_conjuncts,
 )
-from .plan import Clause, class_range
+from .plan import Clause, class_range, waits_for
+from .unary import Lonely, no_partner, partner_counts
 from .worlds import measured, quantifier_free
 
 MAX_PAIRS = 4_000_000  # above this, the per-world search uses less memory
@@ -34,19 +39,54 @@ STORED = stored_predicates()
 
 
 def applies(clause: Clause) -> bool:
-    """Two variables, and every condition quantifier-free (class atoms on one variable)."""
+    """Two variables; every condition quantifier-free (class atoms on one variable) or a "with
+    no partner" condition on one variable (_lonely)."""
     if len(clause.variables) != 2:
         return False
     return all(
-        quantifier_free(part) and (len(free_variables(part)) == 2 or is_class_atom(part))
-        for part in conjuncts(clause.formula)
+        (quantifier_free(part) and (len(free_variables(part)) == 2 or is_class_atom(part)))
+        or _lonely(clause, part) is not None
+        for part in split_conjuncts(clause.formula)
     )
 
 
-def _rows(index: EntityIndex, worlds: np.ndarray, classes: frozenset[str]) -> np.ndarray:
+@dataclass(frozen=True)
+class _Lonely:
+    """`variable` has no partner of the kind `partners` rules out (unary.no_partner). When the
+    clause's other variable could be such a partner, `other` is the condition it must then
+    meet (the partner's conditions with the other variable in its place): it is not counted,
+    as distinct entities go."""
+
+    variable: str
+    partners: Lonely
+    other: Formula | None
+
+
+def _lonely(clause: Clause, part: Formula) -> _Lonely | None:
+    """`part` as a no-partner condition on one of the clause's variables, or None."""
+    own = [v for v in clause.variables if v in free_variables(part)]
+    if len(own) != 1:
+        return None
+    partners = no_partner(part, own[0])
+    if partners is None:
+        return None
+    other = None
+    if len(waits_for(part, clause.variables, split_conjuncts(clause.formula))) > 1:
+        (u,), body = part.body.variables, part.body.body
+        other = rename(body, u, next(v for v in clause.variables if v != own[0]))
+    return _Lonely(own[0], partners, other)
+
+
+def _rows(
+    index: EntityIndex, worlds: np.ndarray, classes: frozenset[str], lonely: list[_Lonely]
+) -> np.ndarray:
+    """The rows of `worlds` of `classes` without any partner that `lonely` rules out."""
     in_worlds = np.zeros(index.worlds, dtype=bool)
     in_worlds[worlds] = True
-    return np.flatnonzero(class_table(classes)[index.cls] & in_worlds[index.world_of_row])
+    keep = class_table(classes)[index.cls] & in_worlds[index.world_of_row]
+    for lone in lonely:
+        keep &= partner_counts(index, lone.partners) == 0
+    return np.flatnonzero(keep)
 
 
 def _pair_arrays(
@@ -154,11 +194,13 @@ def decide(
 ) -> dict[int, dict[str, int]] | None:
     """world -> witness (variable -> global row) for every world where the clause holds; None
     when the pairs would not fit in MAX_PAIRS (then search world by world)."""
-    parts = conjuncts(clause.formula)
+    parts = split_conjuncts(clause.formula)
     x, y = order
+    lonely = [_lonely(clause, part) for part in parts if not quantifier_free(part)]
+    alone = [lone for lone in lonely if lone.other is None]
     first, second = (
-        _rows(index, worlds, class_range(x, parts)),
-        _rows(index, worlds, class_range(y, parts)),
+        _rows(index, worlds, class_range(v, parts), [lone for lone in alone if lone.variable == v])
+        for v in (x, y)
     )
     listed = _linked(index, parts, x, y, first, second) or _pair_arrays(index, first, second)
     if listed is None:
@@ -167,9 +209,14 @@ def decide(
     rows = {x: i, y: j}
     keep = np.ones(len(i), dtype=bool)
     for part in parts:
-        if is_class_atom(part):
-            continue  # the rows are of class_range, which every class atom allows
+        if is_class_atom(part) or not quantifier_free(part):
+            continue  # the rows are of class_range, without the partners lonely rules out
         keep[keep] = truth(index, part, {v: r[keep] for v, r in rows.items()}, t)
+    for lone in lonely:
+        if lone.other is not None:  # no partner but perhaps the other variable's entity
+            kept = {v: r[keep] for v, r in rows.items()}
+            counts = partner_counts(index, lone.partners)[kept[lone.variable]]
+            keep[keep] = counts == truth(index, lone.other, kept, t)
     return _greedy_witnesses(index, i[keep], j[keep], x, y)
 
 

@@ -29,6 +29,7 @@ from .formula import (
     conjuncts,
     is_class_atom,
     negate,
+    split_conjuncts,
 )
 from .plan import Clause
 from .worlds import Env
@@ -81,19 +82,17 @@ def _members(
 ) -> np.ndarray | None:
     """The rows of the candidate worlds that make f true of `variable`, when f is a
     conjunction of class conditions and "with no partner" conditions on it; else None."""
-    parts = conjuncts(f)
+    parts = split_conjuncts(f)
     tables = [_table(p, variable) for p in parts]
-    lonely = [_no_partner(p, variable) for p, t in zip(parts, tables) if t is None]
+    lonely = [no_partner(p, variable) for p, t in zip(parts, tables) if t is None]
     classes = [t for t in tables if t is not None]
     if not classes or None in lonely:
         return None
     in_candidates = np.zeros(index.worlds, dtype=bool)
     in_candidates[candidates] = True
     keep = np.logical_and.reduce(classes)[index.cls] & in_candidates[index.world_of_row]
-    for name, second, partner in lonely:
-        pairs = index.pairs[name]
-        mine, theirs = (pairs[:, 1], pairs[:, 0]) if second else (pairs[:, 0], pairs[:, 1])
-        keep[mine[partner[index.cls[theirs]]]] = False  # has such a partner
+    for lonely_one in lonely:
+        keep &= partner_counts(index, lonely_one) == 0
     return np.flatnonzero(keep)
 
 
@@ -118,7 +117,16 @@ def _table(f: Formula, variable: str) -> np.ndarray | None:
 Lonely = tuple[str, bool, np.ndarray]
 
 
-def _no_partner(f: Formula, variable: str) -> Lonely | None:
+def partner_counts(index: EntityIndex, lonely: Lonely) -> np.ndarray:
+    """Per index row, how many partners of the kind `lonely` rules out it has (counted on the
+    stored pairs: 0 is the anti-join)."""
+    name, second, partner = lonely
+    pairs = index.pairs[name]
+    mine, theirs = (pairs[:, 1], pairs[:, 0]) if second else (pairs[:, 0], pairs[:, 1])
+    return np.bincount(mine[partner[index.cls[theirs]]], minlength=len(index))
+
+
+def no_partner(f: Formula, variable: str) -> Lonely | None:
     """not exists b: (class atoms on b & one stored relation between `variable` and b)."""
     if not (isinstance(f, Not) and isinstance(f.body, Exists) and len(f.body.variables) == 1):
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -388,8 +389,21 @@ def _unused(world: World, env: Env) -> np.ndarray:
     return free
 
 
+@dataclass(frozen=True)
+class _Levels:
+    """How search checks a body's conjuncts (_levels); the per-variable fields have one tuple
+    per search variable."""
+
+    closed: tuple[Formula, ...]  # without search variables: once, first
+    unary: tuple[tuple[Formula, ...], ...]  # fix the variable's domain
+    later: tuple[tuple[Formula, ...], ...]  # on all candidates at once, at the level
+    lazy: tuple[tuple[Formula, ...], ...]  # on each candidate the search tries
+    taken: tuple[tuple[tuple[str, Formula], ...], ...]  # (u, counterexample): see _levels
+    pairs: tuple[tuple[Formula, str, str], ...]  # (conjunct, x, y): prune the domains first
+
+
 @lru_cache(maxsize=4096)
-def _levels(variables: tuple[str, ...], body: Formula):
+def _levels(variables: tuple[str, ...], body: Formula) -> _Levels:
     """How search checks body's conjuncts: those without any of `variables` (once, first); per
     variable, those whose only search variable it is (they fix its domain); the other ones at
     the position of their last variable; and the quantifier-free ones that link exactly two
@@ -397,9 +411,12 @@ def _levels(variables: tuple[str, ...], body: Formula):
     variables of its own also waits for every variable they could denote (plan.waits_for);
     what it implies before those are bound (_relaxed) is checked where its own variables are.
     A conjunct that vector() would evaluate candidate by candidate anyway is checked lazily
-    instead, on each candidate the search tries (it stops at the first witness)."""
-    closed, unary, later = [], [[] for _ in variables], [[] for _ in variables]
-    lazy: list[list[Formula]] = [[] for _ in variables]
+    instead, on each candidate the search tries (it stops at the first witness). When such a
+    conjunct says "no counterexample" and the variable it waits for last is not its own, the
+    counterexamples there are before that variable is bound can only stay (_universal), so it
+    must take the one there is, if any (`taken`)."""
+    closed: list[Formula] = []
+    unary, later, lazy, taken = ([[] for _ in variables] for _ in range(4))
     pairs = []
     parts = conjuncts(body)
 
@@ -421,22 +438,41 @@ def _levels(variables: tuple[str, ...], body: Formula):
         for bound in _relaxed(part, len(waits) - len(own)):
             place(bound, own)
         place(part, waits)
-    levels = tuple(tuple(tuple(p) for p in level) for level in (unary, later, lazy))
-    return (tuple(closed), *levels, tuple(pairs))
+        universal = _universal(part)
+        if waits and max(waits) not in own and universal is not None:
+            taken[max(waits)].append(universal)
+
+    def frozen(levels: list[list]) -> tuple[tuple, ...]:
+        return tuple(tuple(level) for level in levels)
+
+    return _Levels(
+        tuple(closed), frozen(unary), frozen(later), frozen(lazy), frozen(taken), tuple(pairs)
+    )
 
 
-def _relaxed_universal(part: Formula, others: int) -> tuple[Formula, ...]:
-    """For `part` saying that no u makes a body with quantifiers true (forall, not exists):
-    when excluding more entities can only make that body truer (_truer), the later variables
-    remove at most `others` of its counterexamples, so at most that many are allowed."""
+def _universal(part: Formula) -> tuple[str, Formula] | None:
+    """(u, counterexample) when `part` says that no u makes `counterexample` true (forall, not
+    exists) and excluding more entities can only make the counterexample truer (_truer): then
+    later variables can remove its counterexamples only by taking them."""
     match part:
         case ForAll(variables=(u,), body=body):
             counterexample = negate(body)
         case Not(body=Exists(variables=(u,), body=counterexample)):
             pass
         case _:
-            return ()
-    return (Count("<=", others, u, counterexample),) if _truer(counterexample, True) else ()
+            return None
+    return (u, counterexample) if _truer(counterexample, True) else None
+
+
+def _relaxed_universal(part: Formula, others: int) -> tuple[Formula, ...]:
+    """For `part` saying that no u makes a body with quantifiers true (_universal), the later
+    variables remove at most `others` of its counterexamples, so at most that many are
+    allowed."""
+    universal = _universal(part)
+    if universal is None:
+        return ()
+    u, counterexample = universal
+    return (Count("<=", others, u, counterexample),)
 
 
 def _truer(f: Formula, truer: bool) -> bool:
@@ -561,25 +597,23 @@ def search(
     most confident first, so the assignment returned is the greedy witness: each variable the
     most confident entity that still has a completion. Past `deadline` (time.monotonic()),
     AnswerTimeout."""
-    closed, unary, later, lazy, pairs = _levels(variables, body)
-    if not all(holds(world, part, env) for part in closed):
+    levels = _levels(variables, body)
+    if not all(holds(world, part, env) for part in levels.closed):
         return None
-    domains = _domains(world, variables, env, unary)
+    domains = _domains(world, variables, env, levels.unary)
     if domains is None:
         return None
-    if pairs and world.n >= _LARGE:
+    if levels.pairs and world.n >= _LARGE:
         # Optimistic first in a large world: a witness is often among the first candidates,
         # found from a few lines of the relations without the (n, n) matrices that pruning
         # needs; past the budget, prune.
         try:
-            return _first(
-                world, variables, later, lazy, domains, env, best_first, deadline, _BUDGET
-            )
+            return _first(world, variables, levels, domains, env, best_first, deadline, _BUDGET)
         except _OverBudget:
             pass
-    if not _pruned(world, variables, env, domains, pairs):
+    if not _pruned(world, variables, env, domains, levels.pairs):
         return None
-    return _first(world, variables, later, lazy, domains, env, best_first, deadline, None)
+    return _first(world, variables, levels, domains, env, best_first, deadline, None)
 
 
 _LARGE = 200  # entities in a world from which search tries without pruning first
@@ -593,17 +627,16 @@ class _OverBudget(Exception):
 def _first(
     world: World,
     variables: tuple[str, ...],
-    later: tuple[tuple[Formula, ...], ...],
-    lazy: tuple[tuple[Formula, ...], ...],
+    levels: _Levels,
     domains: list[np.ndarray],
     env: Env,
     best_first: bool,
     deadline: float | None,
     budget: int | None,
 ) -> Env | None:
-    """search()'s backtracking over the domains, checking at each level its `later`
-    conjuncts on all candidates at once and its `lazy` ones on each candidate tried;
-    _OverBudget past `budget` steps (None: none)."""
+    """search()'s backtracking over the domains: at each level, the counterexamples the
+    variable must take (levels.taken), then its `later` conjuncts on all candidates at once and
+    its `lazy` ones on each candidate tried; _OverBudget past `budget` steps (None: none)."""
     steps = 0
 
     def extend(i: int, env: Env) -> Env | None:
@@ -617,7 +650,14 @@ def _first(
         v = variables[i]
         mask = domains[i].copy()
         mask[list(env.values())] = False
-        for part in later[i]:
+        for u, counterexample in levels.taken[i]:
+            unused = _unused(world, env)
+            found = vector(world, counterexample, env, u, unused) & unused
+            if np.count_nonzero(found) > 1:
+                return None
+            if np.count_nonzero(found):
+                mask &= found
+        for part in levels.later[i]:
             mask &= vector(world, part, env, v, mask)
             if not np.count_nonzero(mask):
                 return None
@@ -626,7 +666,7 @@ def _first(
         )
         for c in candidates:
             trial = {**env, v: int(c)}
-            if all(holds(world, part, trial) for part in lazy[i]):
+            if all(holds(world, part, trial) for part in levels.lazy[i]):
                 found = extend(i + 1, trial)
                 if found is not None:
                     return found

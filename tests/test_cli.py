@@ -54,6 +54,16 @@ def test_updates_name_their_graphs_as_on_the_server(tmp_path):
     assert '"boolean":false' in left.stdout.replace(" ", "")
 
 
+def test_ingest_compacts_the_store_on_request(tmp_path):
+    store = str(tmp_path / "db")
+    done = rune("ingest", str(LABELS), "--store", store, "--quiet", "--compact")
+    assert done.returncode == 0 and "compacted in" in done.stdout
+    found = rune("query", "--fol", "ship(a) & harbor(b) & near(a, b)", "--store", store, "--json")
+    assert json.loads(found.stdout)["matched"] > 0
+    remote = rune("ingest", str(LABELS), "--endpoint", "http://127.0.0.1:9/q", "--compact")
+    assert remote.returncode == 2 and "--compact is for an embedded store" in remote.stderr
+
+
 def test_query_errors_are_one_line(store_dir):
     out = rune("query", "--fol", "ship(a) & harbour(b) & to_left(a, b)", "--store", str(store_dir))
     assert (

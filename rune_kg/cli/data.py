@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from ..errors import CommandError
-from ..kg import KnowledgeGraph, iris
+from ..kg import KnowledgeGraph, Store, iris
 from ..kg.store import GRAPH_FORMATS, RESULT_FORMATS
 from .common import open_from_args, plural, store_options
 
@@ -45,6 +46,8 @@ def cmd_ingest(args) -> int:
         load_class_map(args.class_map) if args.class_map else None, args.min_area, args.simplify
     )
     store = open_from_args(args)
+    if args.compact and not isinstance(store, Store):
+        raise CommandError("--compact is for an embedded store (--store DIR), not an endpoint")
     report = ingest(
         args.paths,
         store,
@@ -56,7 +59,13 @@ def cmd_ingest(args) -> int:
         masks=masks,
         overlays=tuple(read_overlay(spec) for spec in args.overlay),
     )
-    return ingest_summary(report, store)
+    status = ingest_summary(report, store)
+    if args.compact:
+        started = time.perf_counter()
+        print("compacting the store ...", flush=True)
+        store.compact()
+        print(f"compacted in {time.perf_counter() - started:.1f} s")
+    return status
 
 
 def ingest_summary(report, store: KnowledgeGraph) -> int:
@@ -308,6 +317,12 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: all cores)"
+    )
+    p.add_argument(
+        "--compact",
+        action="store_true",
+        help="compact the embedded store afterwards: SPARQL scans 3-5 times faster, e.g. before "
+        "`rune serve` (DOTA v1.0: 14 s more)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)

@@ -65,9 +65,12 @@ FORMULAS = [
     *SCOPE,
     "car(a) & car(b) & near(a, b) & exists<=0 c: (car(c) & near(c, a))",
     "plane(a) & plane(b) & forall c: (plane(c) -> parallel(c, a))",
-    # "with no partner" conditions in two-variable clauses (query/pairs.py), split over "or"
+    # counts of partners in two-variable clauses (query/pairs.py), "no partner" split over "or"
     "car(a) & car(b) & near(a, b) & ~exists c: (truck(c) & (near(c, a) | near(c, b)))",
     "ship(a) & vehicle(b) & ~exists c: (vehicle(c) & (near(a, c) | overlaps(c, b)))",
+    "car(a) & car(b) & left_of(a, b) & exists>=2 c: (car(c) & near(c, a))",
+    "ship(a) & harbor(b) & forall c: (ship(c) -> ~near(c, b))",
+    "harbor(h) & ship(a) & ~exists<=1 s: (ship(s) & near(s, h))",
 ]
 # Formulas whose full SPARQL runs in seconds on the sample (stored relations, counts).
 RERUN = [

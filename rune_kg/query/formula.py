@@ -216,10 +216,11 @@ def rename(f: Formula, old: str, new: str) -> Formula:
 
 def negate(f: Formula) -> Formula:
     """not f, with the negation pushed through an implication so that its premise stays a
-    conjunction (forall x: C(x) -> F  is  not exists x: C(x) & not F)."""
+    conjunction (forall x: C(x) -> F  is  not exists x: C(x) & not F), and a double negation
+    dropped."""
     match f:
         case Implies(premise=p, conclusion=c):
-            return And((*conjuncts(p), Not(c)))
+            return And((*conjuncts(p), negate(c)))
         case Not(body=body):
             return body
     return Not(f)

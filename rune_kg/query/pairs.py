@@ -1,5 +1,5 @@
 """Two-variable clauses, decided over every candidate world at once: their conditions are
-quantifier-free, or say that one variable has no partner of some class by a stored relation.
+quantifier-free, or count one variable's partners of some classes by a stored relation.
 
 "a ship left of a harbor" is the commonest query shape. Instead of a search per world, every
 (x, y) pair of the right classes within the same world is listed in one array, the clause's
@@ -30,8 +30,8 @@ from .formula import (
     split_conjuncts,
 )
 from .plan import Clause, class_range, waits_for
-from .unary import Lonely, no_partner, partner_counts
-from .worlds import measured, quantifier_free
+from .unary import Partners, counted_partners, partner_counts
+from .worlds import count_form, measured, quantifier_free
 
 MAX_PAIRS = 4_000_000  # above this, the per-world search uses less memory
 
@@ -39,53 +39,53 @@ STORED = stored_predicates()
 
 
 def applies(clause: Clause) -> bool:
-    """Two variables; every condition quantifier-free (class atoms on one variable) or a "with
-    no partner" condition on one variable (_lonely)."""
+    """Two variables; every condition quantifier-free (class atoms on one variable) or a count
+    of one variable's partners (_counted)."""
     if len(clause.variables) != 2:
         return False
     return all(
         (quantifier_free(part) and (len(free_variables(part)) == 2 or is_class_atom(part)))
-        or _lonely(clause, part) is not None
+        or _counted(clause, part) is not None
         for part in split_conjuncts(clause.formula)
     )
 
 
 @dataclass(frozen=True)
-class _Lonely:
-    """`variable` has no partner of the kind `partners` rules out (unary.no_partner). When the
-    clause's other variable could be such a partner, `other` is the condition it must then
-    meet (the partner's conditions with the other variable in its place): it is not counted,
-    as distinct entities go."""
+class _Counted:
+    """The partners of `variable` must meet a count (unary.Partners). When the clause's other
+    variable could be such a partner, `other` is the condition under which it is one (the
+    partner's conditions with the other variable in its place): it does not count, as
+    distinct entities go."""
 
     variable: str
-    partners: Lonely
+    partners: Partners
     other: Formula | None
 
 
-def _lonely(clause: Clause, part: Formula) -> _Lonely | None:
-    """`part` as a no-partner condition on one of the clause's variables, or None."""
+def _counted(clause: Clause, part: Formula) -> _Counted | None:
+    """`part` as a count of the partners of one of the clause's variables, or None."""
     own = [v for v in clause.variables if v in free_variables(part)]
     if len(own) != 1:
         return None
-    partners = no_partner(part, own[0])
+    partners = counted_partners(part, own[0])
     if partners is None:
         return None
     other = None
     if len(waits_for(part, clause.variables, split_conjuncts(clause.formula))) > 1:
-        (u,), body = part.body.variables, part.body.body
+        _, _, u, body = count_form(part)
         other = rename(body, u, next(v for v in clause.variables if v != own[0]))
-    return _Lonely(own[0], partners, other)
+    return _Counted(own[0], partners, other)
 
 
 def _rows(
-    index: EntityIndex, worlds: np.ndarray, classes: frozenset[str], lonely: list[_Lonely]
+    index: EntityIndex, worlds: np.ndarray, classes: frozenset[str], counted: list[_Counted]
 ) -> np.ndarray:
-    """The rows of `worlds` of `classes` without any partner that `lonely` rules out."""
+    """The rows of `worlds` of `classes` whose partners meet the `counted` counts."""
     in_worlds = np.zeros(index.worlds, dtype=bool)
     in_worlds[worlds] = True
     keep = class_table(classes)[index.cls] & in_worlds[index.world_of_row]
-    for lone in lonely:
-        keep &= partner_counts(index, lone.partners) == 0
+    for count in counted:
+        keep &= count.partners.met(partner_counts(index, count.partners))
     return np.flatnonzero(keep)
 
 
@@ -196,10 +196,10 @@ def decide(
     when the pairs would not fit in MAX_PAIRS (then search world by world)."""
     parts = split_conjuncts(clause.formula)
     x, y = order
-    lonely = [_lonely(clause, part) for part in parts if not quantifier_free(part)]
-    alone = [lone for lone in lonely if lone.other is None]
+    counted = [_counted(clause, part) for part in parts if not quantifier_free(part)]
+    alone = [c for c in counted if c.other is None]
     first, second = (
-        _rows(index, worlds, class_range(v, parts), [lone for lone in alone if lone.variable == v])
+        _rows(index, worlds, class_range(v, parts), [c for c in alone if c.variable == v])
         for v in (x, y)
     )
     listed = _linked(index, parts, x, y, first, second) or _pair_arrays(index, first, second)
@@ -210,13 +210,13 @@ def decide(
     keep = np.ones(len(i), dtype=bool)
     for part in parts:
         if is_class_atom(part) or not quantifier_free(part):
-            continue  # the rows are of class_range, without the partners lonely rules out
+            continue  # the rows are of class_range, their partners counted (_rows)
         keep[keep] = truth(index, part, {v: r[keep] for v, r in rows.items()}, t)
-    for lone in lonely:
-        if lone.other is not None:  # no partner but perhaps the other variable's entity
+    for count in counted:
+        if count.other is not None:  # the partners but the other variable's entity
             kept = {v: r[keep] for v, r in rows.items()}
-            counts = partner_counts(index, lone.partners)[kept[lone.variable]]
-            keep[keep] = counts == truth(index, lone.other, kept, t)
+            partners = partner_counts(index, count.partners)[kept[count.variable]]
+            keep[keep] = count.partners.met(partners - truth(index, count.other, kept, t))
     return _greedy_witnesses(index, i[keep], j[keep], x, y)
 
 

@@ -218,7 +218,7 @@ def vector(world: World, f: Formula, env: Env, v: str, where: np.ndarray) -> np.
         return np.full(world.n, holds(world, f, env))
     # With a quantifier, f depends on v even where v is not free in it: its quantified
     # variables must denote other entities than v's.
-    quantified = _single_quantified(f)
+    quantified = single_quantified(f)
     if quantified is not None:
         return _quantified_vector(world, *quantified, env, v, where)
     result = np.zeros(world.n, dtype=bool)
@@ -236,7 +236,7 @@ def quantifier_free(f: Formula) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _single_quantified(f: Formula) -> tuple[str, int, str, Formula] | None:
+def single_quantified(f: Formula) -> tuple[str, int, str, Formula] | None:
     """(op, n, u, body) when f says "at least / at most / exactly n values of one variable u
     make the quantifier-free body true" (exists u and forall u are such counts), else None."""
     match f:
@@ -247,6 +247,18 @@ def _single_quantified(f: Formula) -> tuple[str, int, str, Formula] | None:
         case Count(op=op, n=n, variable=u, body=body) if quantifier_free(body):
             return (op, n, u, body)
     return None
+
+
+def count_form(f: Formula) -> tuple[str, int, str, Formula] | None:
+    """single_quantified(f), or for the negation of one the count it amounts to (not at least
+    n: at most n - 1; not at most n: at least n + 1); None for "not exactly n"."""
+    if not isinstance(f, Not):
+        return single_quantified(f)
+    counted = single_quantified(f.body)
+    if counted is None or counted[0] == "=":
+        return None
+    op, n, u, body = counted
+    return ("<=", n - 1, u, body) if op == ">=" else (">=", n + 1, u, body)
 
 
 def _quantified_vector(
@@ -508,7 +520,7 @@ def _vectorized(f: Formula) -> bool:
             return all(_vectorized(p) for p in parts)
         case Implies(premise=p, conclusion=c):
             return _vectorized(p) and _vectorized(c)
-    return quantifier_free(f) or _single_quantified(f) is not None
+    return quantifier_free(f) or single_quantified(f) is not None
 
 
 def _relaxed(part: Formula, others: int) -> tuple[Formula, ...]:
@@ -519,15 +531,10 @@ def _relaxed(part: Formula, others: int) -> tuple[Formula, ...]:
     chosen."""
     if not others:
         return ()
-    negated = isinstance(part, Not)
-    quantified = _single_quantified(part.body if negated else part)
-    if quantified is None:
+    counted = count_form(part)
+    if counted is None:
         return _relaxed_universal(part, others)
-    op, n, u, body = quantified
-    if negated:
-        if op == "=":
-            return ()
-        op, n = ("<=", n - 1) if op == ">=" else (">=", n + 1)
+    op, n, u, body = counted
     bounds = []
     if op in (">=", "=") and n > 0:
         bounds.append(Count(">=", n, u, body))

@@ -564,8 +564,8 @@ def _pruned(world: World, variables: tuple[str, ...], env: Env, domains, pairs) 
     for part, x, y in pairs:
         dx, dy = domains[position[x]], domains[position[y]]
         rows = dx.nonzero()[0]
-        if isinstance(part, Atom) and world.n >= _LARGE:
-            # In a large world, a measured relation on the domains' block alone.
+        if isinstance(part, Atom):
+            # The relation on the domains' block only (World.block).
             cols = dy.nonzero()[0]
             if part.args == (x, y):
                 fits = world.block(part.predicate, rows, cols)

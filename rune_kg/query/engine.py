@@ -172,7 +172,7 @@ def _decide_clause(
     unary.py and for two-variable clauses without quantifiers, else world by world on each
     world's subset."""
     candidates = _candidates(index, clause, worlds)
-    found = unary.decide(index, clause, candidates)
+    found = unary.decide(index, clause, candidates, thresholds)
     if found is not None:
         return found
     if pairs.applies(clause):

@@ -16,26 +16,18 @@ import numpy as np
 
 from ..kg.geometry import Thresholds
 from ..kg.index import EntityIndex, class_table
-from ..vocab import predicates, stored_predicates
+from ..vocab import predicates
 from .formula import (
-    And,
     Atom,
     Formula,
-    Implies,
-    Not,
-    Or,
     free_variables,
     is_class_atom,
     rename,
     split_conjuncts,
 )
 from .plan import Clause, class_range, waits_for
-from .unary import Partners, counted_partners, partner_counts
-from .worlds import count_form, measured, quantifier_free
-
-MAX_PAIRS = 4_000_000  # above this, the per-world search uses less memory
-
-STORED = stored_predicates()
+from .rowpairs import STORED, Partners, counted_partners, pair_arrays, partner_counts, truth
+from .worlds import count_form, quantifier_free
 
 
 def applies(clause: Clause) -> bool:
@@ -78,33 +70,23 @@ def _counted(clause: Clause, part: Formula) -> _Counted | None:
 
 
 def _rows(
-    index: EntityIndex, worlds: np.ndarray, classes: frozenset[str], counted: list[_Counted]
-) -> np.ndarray:
-    """The rows of `worlds` of `classes` whose partners meet the `counted` counts."""
+    index: EntityIndex,
+    worlds: np.ndarray,
+    classes: frozenset[str],
+    counted: list[_Counted],
+    t: Thresholds,
+) -> np.ndarray | None:
+    """The rows of `worlds` of `classes` whose partners meet the `counted` counts (None: too
+    many pairs to count them)."""
     in_worlds = np.zeros(index.worlds, dtype=bool)
     in_worlds[worlds] = True
-    keep = class_table(classes)[index.cls] & in_worlds[index.world_of_row]
+    rows = np.flatnonzero(class_table(classes)[index.cls] & in_worlds[index.world_of_row])
     for count in counted:
-        keep &= count.partners.met(partner_counts(index, count.partners))
-    return np.flatnonzero(keep)
-
-
-def _pair_arrays(
-    index: EntityIndex, first: np.ndarray, second: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Every (i, j), i in first and j in second, of the same world and i != j (rows sorted)."""
-    world_of_first, world_of_second = index.world_of_row[first], index.world_of_row[second]
-    per_world = np.bincount(world_of_second, minlength=index.worlds)
-    start = np.concatenate([[0], np.cumsum(per_world)])[:-1]
-    partners = per_world[world_of_first]
-    total = int(partners.sum())
-    if total > MAX_PAIRS:
-        return None
-    i = np.repeat(first, partners)
-    offset = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
-    j = second[np.repeat(start[world_of_first], partners) + offset]
-    keep = i != j
-    return i[keep], j[keep]
+        found = partner_counts(index, count.partners, rows, t)
+        if found is None:
+            return None
+        rows = rows[count.partners.met(found)]
+    return rows
 
 
 def _linked(
@@ -137,58 +119,6 @@ def _linked(
     return None
 
 
-def _stored(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Whether each (i[k], j[k]) is a stored pair of relation `name`. When the pairs asked are
-    sorted and outnumber the stored ones (the common case), the stored ones are looked up among
-    them rather than the reverse."""
-    codes = index.pair_codes[name]
-    wanted = i * len(index) + j
-    if not len(codes) or not len(wanted):
-        return np.zeros(len(wanted), dtype=bool)
-    if len(codes) < len(wanted) and bool(np.all(wanted[1:] > wanted[:-1])):
-        found = np.zeros(len(wanted), dtype=bool)
-        at = np.searchsorted(wanted, codes)
-        inside = at < len(wanted)
-        at, present = at[inside], codes[inside]
-        found[at[wanted[at] == present]] = True
-        return found
-    at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
-    return codes[at] == wanted
-
-
-def relation(
-    index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray, t: Thresholds
-) -> np.ndarray:
-    """name(i[k], j[k]) for global rows of distinct entities of the same world."""
-    if name in STORED:
-        stored, swapped = predicates()[name].stored_as
-        return _stored(index, stored.name, j, i) if swapped else _stored(index, stored.name, i, j)
-    result = measured(name, lambda m: getattr(index, m)[i], lambda m: getattr(index, m)[j], t)
-    if name == "far_from":
-        return result | _stored(index, "far_within_bound", i, j)
-    return result
-
-
-def truth(index: EntityIndex, f: Formula, rows: dict[str, np.ndarray], t: Thresholds) -> np.ndarray:
-    """The quantifier-free f on every pair; rows maps each variable to its row per pair."""
-    match f:
-        case Atom(predicate=p, args=(x,)):
-            return class_table(frozenset((p,)))[index.cls[rows[x]]]
-        case Atom(predicate=p, args=(x, y)):
-            if x == y:
-                return np.zeros(len(rows[x]), dtype=bool)
-            return relation(index, p, rows[x], rows[y], t)
-        case Not(body=body):
-            return ~truth(index, body, rows, t)
-        case And(parts=parts):
-            return np.logical_and.reduce([truth(index, p, rows, t) for p in parts])
-        case Or(parts=parts):
-            return np.logical_or.reduce([truth(index, p, rows, t) for p in parts])
-        case Implies(premise=p, conclusion=c):
-            return ~truth(index, p, rows, t) | truth(index, c, rows, t)
-    raise TypeError(f"not a quantifier-free formula: {f!r}")
-
-
 def decide(
     index: EntityIndex, clause: Clause, order: tuple[str, ...], worlds: np.ndarray, t: Thresholds
 ) -> dict[int, dict[str, int]] | None:
@@ -199,10 +129,12 @@ def decide(
     counted = [_counted(clause, part) for part in parts if not quantifier_free(part)]
     alone = [c for c in counted if c.other is None]
     first, second = (
-        _rows(index, worlds, class_range(v, parts), [c for c in alone if c.variable == v])
+        _rows(index, worlds, class_range(v, parts), [c for c in alone if c.variable == v], t)
         for v in (x, y)
     )
-    listed = _linked(index, parts, x, y, first, second) or _pair_arrays(index, first, second)
+    if first is None or second is None:
+        return None
+    listed = _linked(index, parts, x, y, first, second) or pair_arrays(index, first, second)
     if listed is None:
         return None
     i, j = listed
@@ -215,7 +147,9 @@ def decide(
     for count in counted:
         if count.other is not None:  # the partners but the other variable's entity
             kept = {v: r[keep] for v, r in rows.items()}
-            partners = partner_counts(index, count.partners)[kept[count.variable]]
+            partners = partner_counts(index, count.partners, kept[count.variable], t)
+            if partners is None:
+                return None
             keep[keep] = count.partners.met(partners - truth(index, count.other, kept, t))
     return _greedy_witnesses(index, i[keep], j[keep], x, y)
 

@@ -1,0 +1,173 @@
+"""Pairs of entities of the same world, over the whole entity index at once: listing them,
+the truth of a quantifier-free formula on each, and how many partners each entity has.
+
+A pair is two global rows of the index (i, j), i != j. These are the vectorised parts shared by
+unary.py (one-variable clauses) and pairs.py (two-variable clauses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..kg.geometry import Thresholds
+from ..kg.index import EntityIndex, class_table
+from ..vocab import predicates, stored_predicates
+from .formula import And, Atom, Formula, Implies, Not, Or, conjuncts, free_variables
+from .plan import class_range
+from .worlds import count_form, measured
+
+MAX_PAIRS = 4_000_000  # pairs listed at once at most (then the per-world search, in less memory)
+STORED = stored_predicates()
+_COMPARE = {">=": np.greater_equal, "<=": np.less_equal, "=": np.equal}
+
+
+def pair_arrays(
+    index: EntityIndex, first: np.ndarray, second: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every (i, j), i in first and j in second, of the same world and i != j (rows sorted)."""
+    world_of_first, world_of_second = index.world_of_row[first], index.world_of_row[second]
+    per_world = np.bincount(world_of_second, minlength=index.worlds)
+    start = np.concatenate([[0], np.cumsum(per_world)])[:-1]
+    partners = per_world[world_of_first]
+    total = int(partners.sum())
+    if total > MAX_PAIRS:
+        return None
+    i = np.repeat(first, partners)
+    offset = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
+    j = second[np.repeat(start[world_of_first], partners) + offset]
+    keep = i != j
+    return i[keep], j[keep]
+
+
+def _stored(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether each (i[k], j[k]) is a stored pair of relation `name`. When the pairs asked are
+    sorted and outnumber the stored ones (the common case), the stored ones are looked up among
+    them rather than the reverse."""
+    codes = index.pair_codes[name]
+    wanted = i * len(index) + j
+    if not len(codes) or not len(wanted):
+        return np.zeros(len(wanted), dtype=bool)
+    if len(codes) < len(wanted) and bool(np.all(wanted[1:] > wanted[:-1])):
+        found = np.zeros(len(wanted), dtype=bool)
+        at = np.searchsorted(wanted, codes)
+        inside = at < len(wanted)
+        at, present = at[inside], codes[inside]
+        found[at[wanted[at] == present]] = True
+        return found
+    at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
+    return codes[at] == wanted
+
+
+def relation(
+    index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray, t: Thresholds
+) -> np.ndarray:
+    """name(i[k], j[k]) for global rows of distinct entities of the same world."""
+    if name in STORED:
+        stored, swapped = predicates()[name].stored_as
+        return _stored(index, stored.name, j, i) if swapped else _stored(index, stored.name, i, j)
+    result = measured(name, lambda m: getattr(index, m)[i], lambda m: getattr(index, m)[j], t)
+    if name == "far_from":
+        return result | _stored(index, "far_within_bound", i, j)
+    return result
+
+
+def truth(index: EntityIndex, f: Formula, rows: dict[str, np.ndarray], t: Thresholds) -> np.ndarray:
+    """The quantifier-free f on every pair; rows maps each variable to its row per pair."""
+    match f:
+        case Atom(predicate=p, args=(x,)):
+            return class_table(frozenset((p,)))[index.cls[rows[x]]]
+        case Atom(predicate=p, args=(x, y)):
+            if x == y:
+                return np.zeros(len(rows[x]), dtype=bool)
+            return relation(index, p, rows[x], rows[y], t)
+        case Not(body=body):
+            return ~truth(index, body, rows, t)
+        case And(parts=parts):
+            return np.logical_and.reduce([truth(index, p, rows, t) for p in parts])
+        case Or(parts=parts):
+            return np.logical_or.reduce([truth(index, p, rows, t) for p in parts])
+        case Implies(premise=p, conclusion=c):
+            return ~truth(index, p, rows, t) | truth(index, c, rows, t)
+    raise TypeError(f"not a quantifier-free formula: {f!r}")
+
+
+@dataclass(frozen=True)
+class Partners:
+    """The entities u (the partners) of `classes` that make `body` true of a variable's entity:
+    their number must meet `op n`. When body's only relation is one stored relation, the
+    partners are counted on its stored pairs (`stored`: (relation, whether the variable is
+    the pairs' second)); otherwise body is evaluated on every pair of the variable's and the
+    partners' classes (MAX_PAIRS at most)."""
+
+    variable: str
+    partner: str
+    body: Formula
+    classes: np.ndarray = field(compare=False)  # booleans by class code
+    op: str
+    n: int
+    stored: tuple[str, bool] | None
+
+    def met(self, counts: np.ndarray) -> np.ndarray:
+        return _COMPARE[self.op](counts, self.n)
+
+
+def counted_partners(f: Formula, variable: str) -> Partners | None:
+    """f as a count of `variable`'s partners (worlds.count_form: exists, forall, counts and
+    their negations, of one variable u whose quantifier-free body speaks of u and `variable`
+    only); else None."""
+    counted = count_form(f)
+    if counted is None:
+        return None
+    op, n, partner, body = counted
+    if not set(free_variables(body)) <= {partner, variable}:
+        return None
+    parts = conjuncts(body)
+    classes = class_table(class_range(partner, parts))
+    links = [p for p in parts if class_condition(p, partner) is None]
+    stored = None
+    if len(links) == 1 and isinstance(links[0], Atom) and links[0].predicate in STORED:
+        link = links[0]
+        relation, swapped = predicates()[link.predicate].stored_as
+        stored = relation.name, (link.args[0] == variable) == swapped
+    return Partners(variable, partner, body, classes, op, n, stored)
+
+
+def partner_counts(
+    index: EntityIndex, partners: Partners, rows: np.ndarray, t: Thresholds
+) -> np.ndarray | None:
+    """How many partners each of `rows` has (None: more than MAX_PAIRS pairs to evaluate)."""
+    if partners.stored is not None:
+        name, second = partners.stored
+        pairs = index.pairs[name]
+        mine, theirs = (pairs[:, 1], pairs[:, 0]) if second else (pairs[:, 0], pairs[:, 1])
+        return np.bincount(mine[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
+    asked = np.unique(rows)  # `rows` may repeat a row
+    in_worlds = np.zeros(index.worlds, dtype=bool)
+    in_worlds[index.world_of_row[asked]] = True
+    candidates = np.flatnonzero(partners.classes[index.cls] & in_worlds[index.world_of_row])
+    listed = pair_arrays(index, asked, candidates)
+    if listed is None:
+        return None
+    i, j = listed
+    holds = truth(index, partners.body, {partners.variable: i, partners.partner: j}, t)
+    counts = np.bincount(i[holds], minlength=len(index))
+    return counts[rows]
+
+
+def class_condition(f: Formula, variable: str) -> np.ndarray | None:
+    """Booleans by class code: which classes make `f` true of `variable`, when `f` is
+    made of class atoms on it with and, or, not; else None."""
+    match f:
+        case Atom(predicate=name, args=(v,)) if v == variable:
+            return class_table(frozenset((name,)))
+        case Not(body=body):
+            inner = class_condition(body, variable)
+            return None if inner is None else ~inner
+        case And(parts=parts) | Or(parts=parts):
+            found = [class_condition(p, variable) for p in parts]
+            if any(t is None for t in found):
+                return None
+            return (np.logical_and if isinstance(f, And) else np.logical_or).reduce(found)
+    return None

@@ -169,7 +169,7 @@ def _decide_clause(
 ) -> dict[int, Env]:
     """world -> the clause's witness (variable -> index row; greedy, most confident first), for
     the worlds among `worlds` where it holds: all at once for the one-variable shapes of
-    unary.py and for two-variable clauses without quantifiers, else world by world on each
+    unary.py and the two-variable ones of pairs.py, else world by world on each
     world's subset."""
     candidates = _candidates(index, clause, worlds)
     found = unary.decide(index, clause, candidates, thresholds)

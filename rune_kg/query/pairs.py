@@ -1,11 +1,11 @@
 """Two-variable clauses, decided over every candidate world at once: their conditions are
-quantifier-free, or count one variable's partners of some classes by a stored relation.
+quantifier-free, or count one variable's partners (rowpairs.Partners).
 
 "a ship left of a harbor" is the commonest query shape. Instead of a search per world, every
 (x, y) pair of the right classes within the same world is listed in one array, the clause's
 conditions are evaluated on the whole array with numpy, and each world's greedy witness (the
 most confident x that has a partner, then its most confident partner) is picked by sorting.
-The result equals evaluate.search's on every world.
+The result equals worlds.search's on every world.
 """
 
 from __future__ import annotations

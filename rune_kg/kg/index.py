@@ -95,8 +95,16 @@ class EntityIndex:
         return np.repeat(np.arange(self.worlds), np.diff(self.offsets))
 
     @cached_property
-    def _pair_classes(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        return {name: (self.cls[p[:, 0]], self.cls[p[:, 1]]) for name, p in self.pairs.items()}
+    def _pair_keys(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per relation, each pair's classes as one code (first * len(CLASSES) + second) and
+        its world."""
+        return {
+            name: (
+                self.cls[p[:, 0]].astype(np.int32) * len(CLASSES) + self.cls[p[:, 1]],
+                self.world_of_row[p[:, 0]],
+            )
+            for name, p in self.pairs.items()
+        }
 
     @cached_property
     def pair_codes(self) -> dict[str, np.ndarray]:
@@ -108,10 +116,10 @@ class EntityIndex:
     ) -> np.ndarray:
         """(W,) booleans: the worlds holding a pair of relation `name` from a class in `first`
         to a class in `second` (class names)."""
-        a, b = self._pair_classes[name]
-        found = class_table(first)[a] & class_table(second)[b]
+        codes, worlds = self._pair_keys[name]
+        wanted = np.outer(class_table(first), class_table(second)).ravel()
         result = np.zeros(self.worlds, dtype=bool)
-        result[self.world_of_row[self.pairs[name][found, 0]]] = True
+        result[worlds[wanted[codes]]] = True
         return result
 
     def pair_slice(self, name: str, w: int) -> np.ndarray:

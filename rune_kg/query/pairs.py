@@ -96,9 +96,10 @@ def _linked(
     y: str,
     first: np.ndarray,
     second: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray] | None:
+) -> tuple[np.ndarray, np.ndarray, Atom] | None:
     """When a conjunct requires a stored relation between x and y, the pairs are that
-    relation's stored pairs between `first` and `second` rows (far fewer than all pairs)."""
+    relation's stored pairs between `first` and `second` rows (far fewer than all pairs), and
+    that conjunct holds on them."""
     for part in parts:
         if (
             isinstance(part, Atom)
@@ -115,7 +116,7 @@ def _linked(
             in_second = np.zeros(len(index), dtype=bool)
             in_second[second] = True
             keep = in_first[a] & in_second[b]
-            return a[keep], b[keep]
+            return a[keep], b[keep], part
     return None
 
 
@@ -134,15 +135,16 @@ def decide(
     )
     if first is None or second is None:
         return None
-    listed = _linked(index, parts, x, y, first, second) or pair_arrays(index, first, second)
+    linked = _linked(index, parts, x, y, first, second)
+    listed = linked[:2] if linked else pair_arrays(index, first, second)
     if listed is None:
         return None
     i, j = listed
     rows = {x: i, y: j}
     keep = np.ones(len(i), dtype=bool)
     for part in parts:
-        if is_class_atom(part) or not quantifier_free(part):
-            continue  # the rows are of class_range, their partners counted (_rows)
+        if is_class_atom(part) or not quantifier_free(part) or (linked and part is linked[2]):
+            continue  # true of the pairs listed: their rows' classes, partners and link
         keep[keep] = truth(index, part, {v: r[keep] for v, r in rows.items()}, t)
     for count in counted:
         if count.other is not None:  # the partners but the other variable's entity

@@ -252,6 +252,39 @@ def test_normal_form_equates_only_equivalent_spellings(first, second, same):
     assert (normal_form(parse(first)) == normal_form(parse(second))) is same
 
 
+@pytest.mark.parametrize(
+    "text, parts",
+    [
+        (
+            "small_vehicle(a) & ~exists c: (large_vehicle(c) & (near(c, a) | near(c, b)))",
+            [
+                "small_vehicle(a)",
+                "~(exists c: (large_vehicle(c) & near(c, a)))",
+                "~(exists c: (large_vehicle(c) & near(c, b)))",
+            ],
+        ),
+        (
+            "forall c: (large_vehicle(c) -> ~(near(c, a) | overlaps(a, c)))",
+            [
+                "~(exists c: (large_vehicle(c) & near(c, a)))",
+                "~(exists c: (large_vehicle(c) & overlaps(a, c)))",
+            ],
+        ),
+        (
+            "exists>=2 c: (large_vehicle(c) & (near(c, a) | near(c, b)))",
+            None,
+        ),  # a count does not split
+    ],
+)
+def test_no_partner_conditions_split_over_or(text, parts):
+    """formula.split_conjuncts: "no c with p or q" is "no c with p" and "no c with q"."""
+    from rune_kg.query.formula import canonical, conjuncts, split_conjuncts
+
+    formula = parse(text)
+    expected = [canonical(p) for p in conjuncts(formula)] if parts is None else parts
+    assert [canonical(p) for p in split_conjuncts(formula)] == expected
+
+
 def test_an_answer_past_its_seconds_stops_with_answer_timeout(store):
     from rune_kg.errors import AnswerTimeout
 

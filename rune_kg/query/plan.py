@@ -98,12 +98,13 @@ def waits_for(part: Formula, variables: tuple[str, ...], parts: tuple[Formula, .
 def _requirements(
     variables: tuple[str, ...], parts: tuple[Formula, ...]
 ) -> tuple[tuple[str, int], ...]:
-    """Class counts an image needs: n distinct variables that must be of (sub)class C need n C's."""
+    """Class counts an image needs: n distinct variables that must be of (sub)class C need n C's;
+    a count of "at least n" C's more (its entities differ from the variables)."""
     classes = ONTOLOGY.classes
     mentioned = {p.predicate for p in parts if isinstance(p, Atom) and p.predicate in classes}
     ranges = [class_range(v, parts) for v in variables]
     need: Counter[str] = Counter({c: sum(r <= descendants(c) for r in ranges) for c in mentioned})
-    for part in parts:  # exists>=N x: C(x) & ... needs N C's
+    for part in parts:  # exists>=N x: C(x) & ... needs N C's besides the variables that are C's
         if isinstance(part, Count) and part.op in (">=", "=") and part.n > 0:
             for atom in conjuncts(part.body):
                 if (
@@ -111,7 +112,8 @@ def _requirements(
                     and atom.args == (part.variable,)
                     and atom.predicate in classes
                 ):
-                    need[atom.predicate] = max(need[atom.predicate], part.n)
+                    besides = sum(r <= descendants(atom.predicate) for r in ranges)
+                    need[atom.predicate] = max(need[atom.predicate], part.n + besides)
     return tuple(sorted(need.items()))
 
 

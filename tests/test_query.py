@@ -9,6 +9,7 @@ from rune_kg.evaluation.reference import ReferenceWorld, satisfies
 from rune_kg.ingest import ingest
 from rune_kg.ingest.dota import read_label_file
 from rune_kg.query import pairs as pairs_module
+from rune_kg.query import rowpairs
 from rune_kg.query import worlds as worlds_module
 from rune_kg.query.engine import answer
 from rune_kg.query.parse import parse
@@ -71,6 +72,10 @@ FORMULAS = [
     "car(a) & car(b) & left_of(a, b) & exists>=2 c: (car(c) & near(c, a))",
     "ship(a) & harbor(b) & forall c: (ship(c) -> ~near(c, b))",
     "harbor(h) & ship(a) & ~exists<=1 s: (ship(s) & near(s, h))",
+    # ... over measured relations, on the pairs of two classes (query/rowpairs.py)
+    "harbor(h) & exists>=2 s: (ship(s) & left_of(s, h))",
+    "tennis_court(t) & forall c: (car(c) -> far_from(c, t))",
+    "car(a) & exists<=1 c: (car(c) & below(c, a))",
 ]
 # Formulas whose full SPARQL runs in seconds on the sample (stored relations, counts).
 RERUN = [
@@ -250,6 +255,13 @@ def test_normal_form_equates_only_equivalent_spellings(first, second, same):
     from rune_kg.query.formula import normal_form
 
     assert (normal_form(parse(first)) == normal_form(parse(second))) is same
+
+
+def test_partners_counted_a_few_pairs_at_a_time_count_the_same(store, monkeypatch):
+    """rowpairs.partner_counts evaluates at most MAX_PAIRS pairs at a time."""
+    at_once = {text: witnesses(store, text) for text in FORMULAS}
+    monkeypatch.setattr(rowpairs, "MAX_PAIRS", 7)
+    assert {text: witnesses(store, text) for text in FORMULAS} == at_once
 
 
 @pytest.mark.parametrize(

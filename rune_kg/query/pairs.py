@@ -75,17 +75,13 @@ def _rows(
     classes: frozenset[str],
     counted: list[_Counted],
     t: Thresholds,
-) -> np.ndarray | None:
-    """The rows of `worlds` of `classes` whose partners meet the `counted` counts (None: too
-    many pairs to count them)."""
+) -> np.ndarray:
+    """The rows of `worlds` of `classes` whose partners meet the `counted` counts."""
     in_worlds = np.zeros(index.worlds, dtype=bool)
     in_worlds[worlds] = True
     rows = np.flatnonzero(class_table(classes)[index.cls] & in_worlds[index.world_of_row])
     for count in counted:
-        found = partner_counts(index, count.partners, rows, t)
-        if found is None:
-            return None
-        rows = rows[count.partners.met(found)]
+        rows = rows[count.partners.met(partner_counts(index, count.partners, rows, t))]
     return rows
 
 
@@ -133,8 +129,6 @@ def decide(
         _rows(index, worlds, class_range(v, parts), [c for c in alone if c.variable == v], t)
         for v in (x, y)
     )
-    if first is None or second is None:
-        return None
     linked = _linked(index, parts, x, y, first, second)
     listed = linked[:2] if linked else pair_arrays(index, first, second)
     if listed is None:
@@ -150,8 +144,6 @@ def decide(
         if count.other is not None:  # the partners but the other variable's entity
             kept = {v: r[keep] for v, r in rows.items()}
             partners = partner_counts(index, count.partners, kept[count.variable], t)
-            if partners is None:
-                return None
             keep[keep] = count.partners.met(partners - truth(index, count.other, kept, t))
     return _greedy_witnesses(index, i[keep], j[keep], x, y)
 

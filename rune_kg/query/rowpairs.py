@@ -24,15 +24,16 @@ _COMPARE = {">=": np.greater_equal, "<=": np.less_equal, "=": np.equal}
 
 
 def pair_arrays(
-    index: EntityIndex, first: np.ndarray, second: np.ndarray
+    index: EntityIndex, first: np.ndarray, second: np.ndarray, limit: int | None = MAX_PAIRS
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Every (i, j), i in first and j in second, of the same world and i != j (rows sorted)."""
+    """Every (i, j), i in first and j in second (sorted), of the same world and i != j; None
+    when there would be more than `limit`."""
     world_of_first, world_of_second = index.world_of_row[first], index.world_of_row[second]
     per_world = np.bincount(world_of_second, minlength=index.worlds)
     start = np.concatenate([[0], np.cumsum(per_world)])[:-1]
     partners = per_world[world_of_first]
     total = int(partners.sum())
-    if total > MAX_PAIRS:
+    if limit is not None and total > limit:
         return None
     i = np.repeat(first, partners)
     offset = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
@@ -99,7 +100,7 @@ class Partners:
     their number must meet `op n`. When body's only relation is one stored relation, the
     partners are counted on its stored pairs (`stored`: (relation, whether the variable is
     the pairs' second)); otherwise body is evaluated on every pair of the variable's and the
-    partners' classes (MAX_PAIRS at most)."""
+    partners' classes, MAX_PAIRS at a time."""
 
     variable: str
     partner: str
@@ -136,8 +137,9 @@ def counted_partners(f: Formula, variable: str) -> Partners | None:
 
 def partner_counts(
     index: EntityIndex, partners: Partners, rows: np.ndarray, t: Thresholds
-) -> np.ndarray | None:
-    """How many partners each of `rows` has (None: more than MAX_PAIRS pairs to evaluate)."""
+) -> np.ndarray:
+    """How many partners each of `rows` has. Without stored pairs to count, the pairs are
+    evaluated MAX_PAIRS at a time at most."""
     if partners.stored is not None:
         name, second = partners.stored
         pairs = index.pairs[name]
@@ -147,12 +149,17 @@ def partner_counts(
     in_worlds = np.zeros(index.worlds, dtype=bool)
     in_worlds[index.world_of_row[asked]] = True
     candidates = np.flatnonzero(partners.classes[index.cls] & in_worlds[index.world_of_row])
-    listed = pair_arrays(index, asked, candidates)
-    if listed is None:
-        return None
-    i, j = listed
-    holds = truth(index, partners.body, {partners.variable: i, partners.partner: j}, t)
-    counts = np.bincount(i[holds], minlength=len(index))
+    per_world = np.bincount(index.world_of_row[candidates], minlength=index.worlds)
+    listed = np.cumsum(per_world[index.world_of_row[asked]])  # pairs up to each asked row
+    counts = np.zeros(len(index), dtype=np.int64)
+    start = 0
+    while start < len(asked):
+        done = listed[start - 1] if start else 0
+        end = max(start + 1, int(np.searchsorted(listed, done + MAX_PAIRS, side="right")))
+        i, j = pair_arrays(index, asked[start:end], candidates, limit=None)
+        holds = truth(index, partners.body, {partners.variable: i, partners.partner: j}, t)
+        counts += np.bincount(i[holds], minlength=len(index))
+        start = end
     return counts[rows]
 
 

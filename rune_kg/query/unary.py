@@ -78,8 +78,7 @@ def _members(
     index: EntityIndex, variable: str, f: Formula, candidates: np.ndarray, t: Thresholds
 ) -> np.ndarray | None:
     """The rows of the candidate worlds that make f true of `variable`, when f is a
-    conjunction of class conditions and partner counts on it; else None (also when a count
-    would list more than rowpairs.MAX_PAIRS pairs)."""
+    conjunction of class conditions and partner counts on it; else None."""
     parts = split_conjuncts(f)
     tables = [class_condition(p, variable) for p in parts]
     counts = [counted_partners(p, variable) for p, table in zip(parts, tables) if table is None]
@@ -91,10 +90,7 @@ def _members(
     keep = np.logical_and.reduce(classes)[index.cls] & in_candidates[index.world_of_row]
     rows = np.flatnonzero(keep)
     for partners in sorted(counts, key=lambda p: p.stored is None):  # stored ones: cheaper
-        found = partner_counts(index, partners, rows, t)
-        if found is None:
-            return None
-        rows = rows[partners.met(found)]
+        rows = rows[partners.met(partner_counts(index, partners, rows, t))]
     return rows
 
 

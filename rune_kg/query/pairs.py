@@ -44,7 +44,7 @@ def applies(clause: Clause) -> bool:
 
 @dataclass(frozen=True)
 class _Counted:
-    """The partners of `variable` must meet a count (unary.Partners). When the clause's other
+    """The partners of `variable` must meet a count (rowpairs.Partners). When the clause's other
     variable could be such a partner, `other` is the condition under which it is one (the
     partner's conditions with the other variable in its place): it does not count, as
     distinct entities go."""

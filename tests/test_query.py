@@ -76,6 +76,8 @@ FORMULAS = [
     "harbor(h) & exists>=2 s: (ship(s) & left_of(s, h))",
     "tennis_court(t) & forall c: (car(c) -> far_from(c, t))",
     "car(a) & exists<=1 c: (car(c) & below(c, a))",
+    # the partner's class conditions, negated ones too, count over stored pairs as well
+    "car(a) & ~exists c: (vehicle(c) & ~car(c) & near(c, a))",
 ]
 # Formulas whose full SPARQL runs in seconds on the sample (stored relations, counts).
 RERUN = [

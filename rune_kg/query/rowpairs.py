@@ -15,7 +15,7 @@ from ..kg.geometry import Thresholds
 from ..kg.index import EntityIndex, class_table
 from ..vocab import predicates, stored_predicates
 from .formula import And, Atom, Formula, Implies, Not, Or, conjuncts, free_variables
-from .plan import class_range
+from .plan import ALL_CLASSES
 from .worlds import count_form, measured
 
 MAX_PAIRS = 4_000_000  # pairs listed at once at most (then the per-world search, in less memory)
@@ -125,8 +125,10 @@ def counted_partners(f: Formula, variable: str) -> Partners | None:
     if not set(free_variables(body)) <= {partner, variable}:
         return None
     parts = conjuncts(body)
-    classes = class_table(class_range(partner, parts))
-    links = [p for p in parts if class_condition(p, partner) is None]
+    tables = [class_condition(p, partner) for p in parts]
+    conditions = [table for table in tables if table is not None]
+    classes = np.logical_and.reduce(conditions) if conditions else class_table(ALL_CLASSES)
+    links = [p for p, table in zip(parts, tables) if table is None]
     stored = None
     if len(links) == 1 and isinstance(links[0], Atom) and links[0].predicate in STORED:
         link = links[0]

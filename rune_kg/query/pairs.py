@@ -27,7 +27,7 @@ from .formula import (
 )
 from .plan import Clause, class_range, waits_for
 from .rowpairs import STORED, Partners, counted_partners, pair_arrays, partner_counts, truth
-from .worlds import count_form, quantifier_free
+from .worlds import quantifier_free
 
 
 def applies(clause: Clause) -> bool:
@@ -64,8 +64,8 @@ def _counted(clause: Clause, part: Formula) -> _Counted | None:
         return None
     other = None
     if len(waits_for(part, clause.variables, split_conjuncts(clause.formula))) > 1:
-        _, _, u, body = count_form(part)
-        other = rename(body, u, next(v for v in clause.variables if v != own[0]))
+        other_variable = next(v for v in clause.variables if v != own[0])
+        other = rename(partners.body, partners.partner, other_variable)
     return _Counted(own[0], partners, other)
 
 

@@ -20,7 +20,7 @@ from .worlds import count_form, measured
 
 MAX_PAIRS = 4_000_000  # pairs listed at once at most (then the per-world search, in less memory)
 STORED = stored_predicates()
-_COMPARE = {">=": np.greater_equal, "<=": np.less_equal, "=": np.equal}
+COMPARE = {">=": np.greater_equal, "<=": np.less_equal, "=": np.equal}  # a count's op
 
 
 def pair_arrays(
@@ -111,7 +111,7 @@ class Partners:
     stored: tuple[str, bool] | None
 
     def met(self, counts: np.ndarray) -> np.ndarray:
-        return _COMPARE[self.op](counts, self.n)
+        return COMPARE[self.op](counts, self.n)
 
 
 def counted_partners(f: Formula, variable: str) -> Partners | None:

@@ -27,10 +27,8 @@ from .formula import (
     split_conjuncts,
 )
 from .plan import Clause
-from .rowpairs import class_condition, counted_partners, partner_counts
+from .rowpairs import COMPARE, class_condition, counted_partners, partner_counts
 from .worlds import Env
-
-_COMPARE = {">=": np.greater_equal, "<=": np.less_equal, "=": np.equal}
 
 
 def decide(
@@ -66,7 +64,7 @@ def _counted(f: Formula) -> tuple[np.ufunc, int, str, Formula] | None:
     exists u, forall u (no u makes its negation true) and counts of one variable."""
     match f:
         case Count(op=op, n=n, variable=u, body=body):
-            return _COMPARE[op], n, u, body
+            return COMPARE[op], n, u, body
         case Exists(variables=(u,), body=body):
             return np.greater_equal, 1, u, body
         case ForAll(variables=(u,), body=body):

@@ -660,9 +660,10 @@ def _first(
         for u, counterexample in levels.taken[i]:
             unused = _unused(world, env)
             found = vector(world, counterexample, env, u, unused) & unused
-            if np.count_nonzero(found) > 1:
+            k = np.count_nonzero(found)
+            if k > 1:
                 return None
-            if np.count_nonzero(found):
+            if k:
                 mask &= found
         for part in levels.later[i]:
             mask &= vector(world, part, env, v, mask)

@@ -259,10 +259,14 @@ def test_normal_form_equates_only_equivalent_spellings(first, second, same):
     assert (normal_form(parse(first)) == normal_form(parse(second))) is same
 
 
-def test_partners_counted_a_few_pairs_at_a_time_count_the_same(store, monkeypatch):
-    """rowpairs.partner_counts evaluates at most MAX_PAIRS pairs at a time."""
+@pytest.mark.parametrize("searched", [7, 10**9])
+def test_pairs_listed_a_few_at_a_time_decide_the_same(store, monkeypatch, searched):
+    """rowpairs.partner_counts and pairs.decide list at most MAX_PAIRS pairs at a time, and
+    pairs.decide leaves the worlds of more than SEARCHED_PAIRS pairs to the per-world search:
+    neither changes a witness."""
     at_once = {text: witnesses(store, text) for text in FORMULAS}
     monkeypatch.setattr(rowpairs, "MAX_PAIRS", 7)
+    monkeypatch.setattr(rowpairs, "SEARCHED_PAIRS", searched)
     assert {text: witnesses(store, text) for text in FORMULAS} == at_once
 
 

@@ -169,18 +169,16 @@ def _decide_clause(
 ) -> dict[int, Env]:
     """world -> the clause's witness (variable -> index row; greedy, most confident first), for
     the worlds among `worlds` where it holds: all at once for the one-variable shapes of
-    unary.py and the two-variable ones of pairs.py, else world by world on each
-    world's subset."""
+    unary.py and the two-variable ones of pairs.py (but for worlds of too many pairs), else
+    world by world on each world's subset."""
     candidates = _candidates(index, clause, worlds)
     found = unary.decide(index, clause, candidates, thresholds)
     if found is not None:
         return found
-    if pairs.applies(clause):
-        found = pairs.decide(index, clause, order, candidates, thresholds)
-        if found is not None:
-            return found
-    universe = None if clause.universe >= ALL_CLASSES else clause.universe
     found = {}
+    if pairs.applies(clause):
+        found, candidates = pairs.decide(index, clause, order, candidates, thresholds)
+    universe = None if clause.universe >= ALL_CLASSES else clause.universe
     for w in candidates.tolist():
         check_deadline(deadline)
         world = World(index, w, universe, thresholds)

@@ -5,7 +5,8 @@ quantifier-free, or count one variable's partners (rowpairs.Partners).
 (x, y) pair of the right classes within the same world is listed in one array, the clause's
 conditions are evaluated on the whole array with numpy, and each world's greedy witness (the
 most confident x that has a partner, then its most confident partner) is picked by sorting.
-The result equals worlds.search's on every world.
+The result equals worlds.search's on every world. A world of many pairs (a dense class: 700
+storage tanks) is left to that search, which stops at its first witness.
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ from .formula import (
     split_conjuncts,
 )
 from .plan import Clause, class_range, waits_for
-from .rowpairs import STORED, Partners, counted_partners, pair_arrays, partner_counts, truth
+from .rowpairs import (
+    STORED,
+    Partners,
+    counted_partners,
+    pair_arrays,
+    partner_counts,
+    truth,
+    world_groups,
+)
 from .worlds import quantifier_free
 
 
@@ -118,9 +127,11 @@ def _linked(
 
 def decide(
     index: EntityIndex, clause: Clause, order: tuple[str, ...], worlds: np.ndarray, t: Thresholds
-) -> dict[int, dict[str, int]] | None:
-    """world -> witness (variable -> global row) for every world where the clause holds; None
-    when the pairs would not fit in MAX_PAIRS (then search world by world)."""
+) -> tuple[dict[int, dict[str, int]], np.ndarray]:
+    """world -> witness (variable -> global row) for every world where the clause holds, and
+    the worlds left to the per-world search: those of more than SEARCHED_PAIRS pairs, unless a
+    stored relation links the variables (then its pairs are few). The other worlds' pairs are
+    listed MAX_PAIRS at a time at most."""
     parts = split_conjuncts(clause.formula)
     x, y = order
     counted = [_counted(clause, part) for part in parts if not quantifier_free(part)]
@@ -130,14 +141,39 @@ def decide(
         for v in (x, y)
     )
     linked = _linked(index, parts, x, y, first, second)
-    listed = linked[:2] if linked else pair_arrays(index, first, second)
-    if listed is None:
-        return None
-    i, j = listed
+    if linked:
+        return _held(index, parts, counted, x, y, *linked, t), worlds[:0]
+    found: dict[int, dict[str, int]] = {}
+    groups, left = world_groups(index, first, second)
+    for group in groups:
+        in_group = np.zeros(index.worlds, dtype=bool)
+        in_group[group] = True
+        i, j = pair_arrays(
+            index,
+            first[in_group[index.world_of_row[first]]],
+            second[in_group[index.world_of_row[second]]],
+        )
+        found.update(_held(index, parts, counted, x, y, i, j, None, t))
+    return found, left
+
+
+def _held(
+    index: EntityIndex,
+    parts: tuple[Formula, ...],
+    counted: list[_Counted],
+    x: str,
+    y: str,
+    i: np.ndarray,
+    j: np.ndarray,
+    link: Atom | None,
+    t: Thresholds,
+) -> dict[int, dict[str, int]]:
+    """The witnesses among the listed pairs (i, j) of x's and y's rows; `link` a conjunct
+    known to hold on them."""
     rows = {x: i, y: j}
     keep = np.ones(len(i), dtype=bool)
     for part in parts:
-        if is_class_atom(part) or not quantifier_free(part) or (linked and part is linked[2]):
+        if is_class_atom(part) or not quantifier_free(part) or part is link:
             continue  # true of the pairs listed: their rows' classes, partners and link
         keep[keep] = truth(index, part, {v: r[keep] for v, r in rows.items()}, t)
     for count in counted:

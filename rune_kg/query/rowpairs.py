@@ -18,28 +18,51 @@ from .formula import And, Atom, Formula, Implies, Not, Or, conjuncts, free_varia
 from .plan import ALL_CLASSES
 from .worlds import count_form, measured
 
-MAX_PAIRS = 4_000_000  # pairs listed at once at most (then the per-world search, in less memory)
+MAX_PAIRS = 4_000_000  # pairs listed at once at most
+# A world with more pairs is searched instead (pairs.py): the search stops at its first
+# witness, where listing every pair costs more (benchmarks/queries.py: storage tanks far from
+# each other, 178 ms listed, 21 ms so).
+SEARCHED_PAIRS = 5_000
 STORED = stored_predicates()
 COMPARE = {">=": np.greater_equal, "<=": np.less_equal, "=": np.equal}  # a count's op
 
 
 def pair_arrays(
-    index: EntityIndex, first: np.ndarray, second: np.ndarray, limit: int | None = MAX_PAIRS
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Every (i, j), i in first and j in second (sorted), of the same world and i != j; None
-    when there would be more than `limit`."""
+    index: EntityIndex, first: np.ndarray, second: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (i, j), i in first and j in second (sorted), of the same world and i != j."""
     world_of_first, world_of_second = index.world_of_row[first], index.world_of_row[second]
     per_world = np.bincount(world_of_second, minlength=index.worlds)
     start = np.concatenate([[0], np.cumsum(per_world)])[:-1]
     partners = per_world[world_of_first]
     total = int(partners.sum())
-    if limit is not None and total > limit:
-        return None
     i = np.repeat(first, partners)
     offset = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
     j = second[np.repeat(start[world_of_first], partners) + offset]
     keep = i != j
     return i[keep], j[keep]
+
+
+def world_groups(
+    index: EntityIndex, first: np.ndarray, second: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """The worlds that hold pairs of `first` and `second` rows, in groups of at most MAX_PAIRS
+    pairs or of one world (the worlds of each group, in order), and apart the worlds of more
+    than SEARCHED_PAIRS pairs."""
+    per_world = np.bincount(index.world_of_row[first], minlength=index.worlds) * np.bincount(
+        index.world_of_row[second], minlength=index.worlds
+    )
+    worlds = np.flatnonzero(per_world)
+    too_many = per_world[worlds] > SEARCHED_PAIRS
+    worlds, left = worlds[~too_many], worlds[too_many]
+    ends = np.cumsum(per_world[worlds])
+    groups, start = [], 0
+    while start < len(worlds):
+        done = ends[start - 1] if start else 0
+        end = max(start + 1, int(np.searchsorted(ends, done + MAX_PAIRS, side="right")))
+        groups.append(worlds[start:end])
+        start = end
+    return groups, left
 
 
 def _stored(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -158,7 +181,7 @@ def partner_counts(
     while start < len(asked):
         done = listed[start - 1] if start else 0
         end = max(start + 1, int(np.searchsorted(listed, done + MAX_PAIRS, side="right")))
-        i, j = pair_arrays(index, asked[start:end], candidates, limit=None)
+        i, j = pair_arrays(index, asked[start:end], candidates)
         holds = truth(index, partners.body, {partners.variable: i, partners.partner: j}, t)
         counts += np.bincount(i[holds], minlength=len(index))
         start = end

@@ -10,7 +10,8 @@ store's size twice: as ingest leaves it, and settled (after `Store.optimize()`, 
 ingest --compact` runs and RocksDB would otherwise run in the background at the next opening
 read-write; its time is `compact_seconds`; --no-settle skips it, since compacting needs free
 disk beside the store). With --times N > 1 the
-collection is N times the real images, resampled (rune_kg.evaluation.synthetic), for scale.
+collection is N times the real images, drawn from them with replacement and mirrored
+(rune_kg.evaluation.synthetic.drawn_images), for scale: --times 54 is about 100,000 images.
 Unless --no-bulk, the store's quads are then exported as N-Quads and bulk-loaded by pyoxigraph
 into another fresh store, measured the same way: the floor that ingest is compared with.
 """
@@ -31,12 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from data import dota_v1_labels
 
-from rune_kg.evaluation.synthetic import (
-    CollectionSpec,
-    read_real,
-    synthetic_images,
-    write_label_files,
-)
+from rune_kg.evaluation.synthetic import drawn_images, read_real, write_label_files
 
 _BULK_CHILD = """
 import resource, sys, time, pyoxigraph as ox
@@ -86,7 +82,7 @@ def main() -> None:
     labels = dota_v1_labels(args.labels)
     if args.times > 1:
         real = read_real(labels)
-        images = synthetic_images(real, CollectionSpec(images=args.times * len(real)))
+        images = drawn_images(real, args.times * len(real))
         labels = workdir / "labelTxt"
         shutil.rmtree(labels, ignore_errors=True)
         write_label_files(images, labels)

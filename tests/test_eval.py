@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from rune_kg.errors import EvaluationError
@@ -17,7 +18,7 @@ from rune_kg.evaluation.metrics import (
 )
 from rune_kg.evaluation.perturb import perturb
 from rune_kg.evaluation.questions import LEVELS, TEMPLATES, generate, hand_written
-from rune_kg.evaluation.synthetic import read_real
+from rune_kg.evaluation.synthetic import drawn_images, read_real
 from rune_kg.ingest.dota import read_detection_files, write_detection_files
 from rune_kg.query.formula import alpha_normal
 from rune_kg.query.parse import parse
@@ -52,6 +53,40 @@ def _confused(images, noisy) -> list:
         for o, p in zip(a.objects, b.objects)
         if o.class_name != p.class_name
     ]
+
+
+def test_drawn_images_are_real_images_mirrored():
+    """synthetic.drawn_images: each image is a real one, its objects' classes, sizes and
+    corner turning kept, mirrored in one of four ways about its objects' extent."""
+    real = {image.image_id: image for image in read_real(LABELS)}
+    drawn = drawn_images(list(real.values()), 100, seed=3)
+    assert drawn == drawn_images(list(real.values()), 100, seed=3)
+
+    def corners(image):
+        return np.array([o.corners for o in image.objects]).reshape(-1, 4, 2)
+
+    def signed_areas(c):
+        x, y = c[:, :, 0], c[:, :, 1]
+        return (x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(axis=1) / 2
+
+    mirrors = set()
+    for image in drawn:
+        base = real[image.source_file.removeprefix("drawn from ")]
+        assert [o.class_name for o in image.objects] == [o.class_name for o in base.objects]
+        before, after = corners(base), corners(image)
+        assert signed_areas(after) == pytest.approx(signed_areas(before))
+        flips = []
+        for axis in (0, 1):
+            values = before[:, :, axis]
+            if np.allclose(after[:, 0, axis], values[:, 0]):
+                flips.append(False)
+            else:  # mirrored: the first corner stays first
+                assert after[:, 0, axis] == pytest.approx(
+                    values.min() + values.max() - values[:, 0]
+                )
+                flips.append(True)
+        mirrors.add(tuple(flips))
+    assert len(mirrors) == 4
 
 
 def test_perturbation_is_graded_and_seeded(tmp_path):

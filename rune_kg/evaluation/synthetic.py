@@ -1,10 +1,14 @@
 """Larger collections made from real DOTA annotations, for scale benchmarks.
 
-Each synthetic image copies the objects of one real image (its layout, co-occurrences and
-sizes intact), tiled side by side with a small random shift per tile, until it holds the
-number of objects drawn for it. Counts per image follow a log-normal distribution clipped to
-[min_objects, max_objects], skewed like DOTA's (most images hold tens of objects, a few
-thousands).
+- drawn_images, from a real collection (DOTA v1.0): each image is one of the real images,
+  drawn with replacement and mirrored at random, so the collection keeps the real
+  distribution of objects per image and of classes per image.
+- synthetic_images, from a few real images (the 25 of the sample): each image copies the
+  objects of one real image (its layout, co-occurrences and sizes intact), tiled side by side
+  with a small random shift per tile, until it holds the number of objects drawn for it.
+  Counts per image follow a log-normal distribution clipped to [min_objects, max_objects],
+  skewed like DOTA's (most images hold tens of objects, a few thousands). A tiled image may
+  hold far more objects of one class than any real image does.
 """
 
 from __future__ import annotations
@@ -37,6 +41,36 @@ def object_counts(spec: CollectionSpec) -> np.ndarray:
     )
     counts[rng.integers(spec.images)] = spec.max_objects  # one image at the maximum, as DOTA has
     return counts.astype(int)
+
+
+def drawn_images(real: list[DotaImage], images: int, seed: int = 0) -> list[DotaImage]:
+    """`images` images drawn from `real` with replacement, each mirrored left-right,
+    top-bottom, both or neither (at random) about the centre of its objects' extent; corners
+    keep their order around the box, the first corner first."""
+    rng = np.random.default_rng(seed)
+    sources = [im for im in real if im.objects]
+    drawn = []
+    for k, (pick, flip_x, flip_y) in enumerate(
+        zip(rng.integers(len(sources), size=images), *rng.integers(2, size=(2, images)))
+    ):
+        base = sources[pick]
+        corners = np.array([o.corners for o in base.objects]).reshape(-1, 4, 2)
+        for axis, flip in ((0, flip_x), (1, flip_y)):
+            if flip:
+                values = corners[:, :, axis]
+                corners[:, :, axis] = values.min() + values.max() - values
+        if flip_x != flip_y:  # one mirror reverses the corners' turning
+            corners = corners[:, [0, 3, 2, 1]]
+        objects = tuple(
+            DotaObject(o.class_name, tuple(c.reshape(-1).tolist()), o.confidence, o.difficult)
+            for o, c in zip(base.objects, corners)
+        )
+        drawn.append(
+            DotaImage(
+                f"D{k:06d}", f"drawn from {base.image_id}", objects, base.image_source, base.gsd
+            )
+        )
+    return drawn
 
 
 def synthetic_images(real: list[DotaImage], spec: CollectionSpec) -> list[DotaImage]:

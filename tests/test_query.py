@@ -10,6 +10,7 @@ from rune_kg.ingest import ingest
 from rune_kg.ingest.dota import read_label_file
 from rune_kg.query import pairs as pairs_module
 from rune_kg.query import rowpairs
+from rune_kg.query import trees as trees_module
 from rune_kg.query import worlds as worlds_module
 from rune_kg.query.engine import answer
 from rune_kg.query.parse import parse
@@ -78,6 +79,12 @@ FORMULAS = [
     "car(a) & exists<=1 c: (car(c) & below(c, a))",
     # the partner's class conditions, negated ones too, count over stored pairs as well
     "car(a) & ~exists c: (vehicle(c) & ~car(c) & near(c, a))",
+    # links in a tree (query/trees.py): a = c and a = b would fit but for distinct entities
+    "car(a) & car(b) & car(c) & near(a, b) & near(b, c)",
+    "ship(a) & ship(b) & harbor(h) & near(a, h) & near(b, h)",
+    "vehicle(a) & vehicle(b) & vehicle(c) & near(a, b) & parallel(a, b) & far_from(b, c)",
+    "tennis_court(a) & tennis_court(b) & swimming_pool(c) & left_of(a, b) & ~near(b, c)"
+    " & (court(c) | ~overlaps(c, c))",
 ]
 # Formulas whose full SPARQL runs in seconds on the sample (stored relations, counts).
 RERUN = [
@@ -214,11 +221,12 @@ def test_searching_before_pruning_finds_the_same_witnesses(store, monkeypatch, b
     assert {text: witnesses(store, text) for text in FORMULAS} == pruning_first
 
 
-def test_two_variable_clauses_at_once_find_the_searchs_witnesses(store, monkeypatch):
-    """The clauses query/pairs.py decides over every world at once get the witnesses that the
-    search world by world finds."""
+@pytest.mark.parametrize("module", [pairs_module, trees_module])
+def test_clauses_at_once_find_the_searchs_witnesses(store, monkeypatch, module):
+    """The clauses that query/pairs.py (two variables) and query/trees.py (links in a tree)
+    decide over every world at once get the witnesses that the search world by world finds."""
     at_once = {text: witnesses(store, text) for text in FORMULAS}
-    monkeypatch.setattr(pairs_module, "applies", lambda clause: False)
+    monkeypatch.setattr(module, "applies", lambda clause: False)
     assert {text: witnesses(store, text) for text in FORMULAS} == at_once
 
 
@@ -261,9 +269,9 @@ def test_normal_form_equates_only_equivalent_spellings(first, second, same):
 
 @pytest.mark.parametrize("searched", [7, 10**9])
 def test_pairs_listed_a_few_at_a_time_decide_the_same(store, monkeypatch, searched):
-    """rowpairs.partner_counts and pairs.decide list at most MAX_PAIRS pairs at a time, and
-    pairs.decide leaves the worlds of more than SEARCHED_PAIRS pairs to the per-world search:
-    neither changes a witness."""
+    """rowpairs.partner_counts, pairs.decide and trees.decide list at most MAX_PAIRS pairs at
+    a time, and pairs and trees leave the worlds of more than SEARCHED_PAIRS pairs to the
+    per-world search: neither changes a witness."""
     at_once = {text: witnesses(store, text) for text in FORMULAS}
     monkeypatch.setattr(rowpairs, "MAX_PAIRS", 7)
     monkeypatch.setattr(rowpairs, "SEARCHED_PAIRS", searched)

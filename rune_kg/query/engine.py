@@ -19,7 +19,7 @@ from ..kg.geometry import DEFAULT_THRESHOLDS, Thresholds
 from ..kg.index import CLASSES, EntityIndex, load_index
 from ..kg.wkt import polygon_wkt
 from ..vocab import ONTOLOGY, stored_predicates
-from . import pairs, unary
+from . import pairs, trees, unary
 from .consistency import contradiction
 from .formula import Atom, Formula, canonical, conjuncts
 from .parse import parse
@@ -169,8 +169,8 @@ def _decide_clause(
 ) -> dict[int, Env]:
     """world -> the clause's witness (variable -> index row; greedy, most confident first), for
     the worlds among `worlds` where it holds: all at once for the one-variable shapes of
-    unary.py and the two-variable ones of pairs.py (but for worlds of too many pairs), else
-    world by world on each world's subset."""
+    unary.py, the two-variable ones of pairs.py and the tree-shaped ones of trees.py (but for
+    the worlds they leave), else world by world on each world's subset."""
     candidates = _candidates(index, clause, worlds)
     found = unary.decide(index, clause, candidates, thresholds)
     if found is not None:
@@ -178,6 +178,8 @@ def _decide_clause(
     found = {}
     if pairs.applies(clause):
         found, candidates = pairs.decide(index, clause, order, candidates, thresholds)
+    elif trees.applies(clause):
+        found, candidates = trees.decide(index, clause, order, candidates, thresholds)
     universe = None if clause.universe >= ALL_CLASSES else clause.universe
     for w in candidates.tolist():
         check_deadline(deadline)

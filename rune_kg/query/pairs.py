@@ -17,7 +17,7 @@ import numpy as np
 
 from ..kg.geometry import Thresholds
 from ..kg.index import EntityIndex, class_table
-from ..vocab import predicates
+from . import rowpairs
 from .formula import (
     Atom,
     Formula,
@@ -28,11 +28,13 @@ from .formula import (
 )
 from .plan import Clause, class_range, waits_for
 from .rowpairs import (
-    STORED,
     Partners,
     counted_partners,
+    in_worlds,
     pair_arrays,
+    pairs_per_world,
     partner_counts,
+    stored_link,
     truth,
     world_groups,
 )
@@ -94,37 +96,6 @@ def _rows(
     return rows
 
 
-def _linked(
-    index: EntityIndex,
-    parts: tuple[Formula, ...],
-    x: str,
-    y: str,
-    first: np.ndarray,
-    second: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, Atom] | None:
-    """When a conjunct requires a stored relation between x and y, the pairs are that
-    relation's stored pairs between `first` and `second` rows (far fewer than all pairs), and
-    that conjunct holds on them."""
-    for part in parts:
-        if (
-            isinstance(part, Atom)
-            and part.predicate in STORED
-            and set(part.args) == {x, y}
-            and part.args[0] != part.args[1]
-        ):
-            stored, swapped = predicates()[part.predicate].stored_as
-            a, b = index.pairs[stored.name].T
-            if (part.args == (y, x)) != swapped:
-                a, b = b, a  # stored as (y, x)
-            in_first = np.zeros(len(index), dtype=bool)
-            in_first[first] = True
-            in_second = np.zeros(len(index), dtype=bool)
-            in_second[second] = True
-            keep = in_first[a] & in_second[b]
-            return a[keep], b[keep], part
-    return None
-
-
 def decide(
     index: EntityIndex, clause: Clause, order: tuple[str, ...], worlds: np.ndarray, t: Thresholds
 ) -> tuple[dict[int, dict[str, int]], np.ndarray]:
@@ -140,19 +111,14 @@ def decide(
         _rows(index, worlds, class_range(v, parts), [c for c in alone if c.variable == v], t)
         for v in (x, y)
     )
-    linked = _linked(index, parts, x, y, first, second)
+    linked = stored_link(index, parts, x, y, first, second)
     if linked:
         return _held(index, parts, counted, x, y, *linked, t), worlds[:0]
     found: dict[int, dict[str, int]] = {}
-    groups, left = world_groups(index, first, second)
+    per_world = pairs_per_world(index, first, second)
+    groups, left = world_groups(per_world, per_world > rowpairs.SEARCHED_PAIRS)
     for group in groups:
-        in_group = np.zeros(index.worlds, dtype=bool)
-        in_group[group] = True
-        i, j = pair_arrays(
-            index,
-            first[in_group[index.world_of_row[first]]],
-            second[in_group[index.world_of_row[second]]],
-        )
+        i, j = pair_arrays(index, in_worlds(index, first, group), in_worlds(index, second, group))
         found.update(_held(index, parts, counted, x, y, i, j, None, t))
     return found, left
 

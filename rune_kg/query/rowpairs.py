@@ -43,18 +43,20 @@ def pair_arrays(
     return i[keep], j[keep]
 
 
-def world_groups(
-    index: EntityIndex, first: np.ndarray, second: np.ndarray
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """The worlds that hold pairs of `first` and `second` rows, in groups of at most MAX_PAIRS
-    pairs or of one world (the worlds of each group, in order), and apart the worlds of more
-    than SEARCHED_PAIRS pairs."""
-    per_world = np.bincount(index.world_of_row[first], minlength=index.worlds) * np.bincount(
+def pairs_per_world(index: EntityIndex, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """How many (i, j), i in first and j in second, each world holds (i == j included)."""
+    return np.bincount(index.world_of_row[first], minlength=index.worlds) * np.bincount(
         index.world_of_row[second], minlength=index.worlds
     )
+
+
+def world_groups(per_world: np.ndarray, dense: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The worlds with pairs (`per_world`: how many, by world) in groups of at most MAX_PAIRS
+    pairs or of one world (the worlds of each group, in order), but the `dense` ones (booleans
+    by world), returned apart."""
     worlds = np.flatnonzero(per_world)
-    too_many = per_world[worlds] > SEARCHED_PAIRS
-    worlds, left = worlds[~too_many], worlds[too_many]
+    left = worlds[dense[worlds]]
+    worlds = worlds[~dense[worlds]]
     ends = np.cumsum(per_world[worlds])
     groups, start = [], 0
     while start < len(worlds):
@@ -63,6 +65,44 @@ def world_groups(
         groups.append(worlds[start:end])
         start = end
     return groups, left
+
+
+def in_worlds(index: EntityIndex, rows: np.ndarray, worlds: np.ndarray) -> np.ndarray:
+    """The rows of `rows` that belong to `worlds`."""
+    wanted = np.zeros(index.worlds, dtype=bool)
+    wanted[worlds] = True
+    return rows[wanted[index.world_of_row[rows]]]
+
+
+def stored_link(
+    index: EntityIndex,
+    parts: tuple[Formula, ...],
+    x: str,
+    y: str,
+    first: np.ndarray,
+    second: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, Atom] | None:
+    """When a conjunct requires a stored relation between x and y: that relation's stored
+    pairs (i, j) between `first` and `second` rows (far fewer than all pairs), and the
+    conjunct, which holds on them."""
+    for part in parts:
+        if (
+            isinstance(part, Atom)
+            and part.predicate in STORED
+            and set(part.args) == {x, y}
+            and part.args[0] != part.args[1]
+        ):
+            stored, swapped = predicates()[part.predicate].stored_as
+            a, b = index.pairs[stored.name].T
+            if (part.args == (y, x)) != swapped:
+                a, b = b, a  # stored as (y, x)
+            in_first = np.zeros(len(index), dtype=bool)
+            in_first[first] = True
+            in_second = np.zeros(len(index), dtype=bool)
+            in_second[second] = True
+            keep = in_first[a] & in_second[b]
+            return a[keep], b[keep], part
+    return None
 
 
 def _stored(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -7,5 +7,5 @@ METHODS = ("rune-scored", "rune-crisp", "rune-pipeline", "bag-of-classes", "text
 COLLECTIONS = {
     "dota-v1": "the labelTxt folder given with --labels: DOTA v1.0 train + val, 1,869 images",
     "sample": "the 25 real DOTA images bundled with rune-kg",
-    "dota-v1-x4": "4 x the images of --labels, resampled (rune_kg.evaluation.synthetic): scale",
+    "dota-v1-x4": "4 x the images of --labels, drawn with replacement and mirrored: scale",
 }

@@ -1,9 +1,8 @@
 """The collections the benchmark runs on, built and ingested once into a work folder:
 - dota-v1: a DOTA v1.0 labelTxt folder (--labels), the real data set: the default;
 - sample: the 25 real DOTA images bundled in rune_kg/data/sample (no download needed);
-- dota-v1-x4: four times as many images resampled from --labels (rune_kg.evaluation.synthetic:
-  each image copies one real image's objects, layout, co-occurrences and sizes intact, tiled),
-  only to measure scale.
+- dota-v1-x4: four times as many images resampled from --labels (synthetic.drawn_images: each
+  a real image drawn with replacement and mirrored at random), only to measure scale.
 Each holds the ground truth as source "dota" and one detection run per uncertainty level.
 """
 
@@ -22,7 +21,7 @@ from ..kg import KnowledgeGraph, Store
 from ..kg.stats import collection_stats
 from . import COLLECTIONS
 from .perturb import perturb
-from .synthetic import CollectionSpec, read_real, synthetic_images, write_label_files
+from .synthetic import drawn_images, read_real, write_label_files
 
 SAMPLE_LABELS = Path(__file__).resolve().parents[1] / "data" / "sample" / "labelTxt"
 GROUND_TRUTH = "dota"
@@ -74,7 +73,7 @@ def prepare(
         images = read_real(Path(labels))
     else:
         real = read_real(Path(labels))
-        images = synthetic_images(real, CollectionSpec(images=4 * len(real), seed=seed))
+        images = drawn_images(real, 4 * len(real), seed=seed)
         labels = folder / "labelTxt"
         if not labels.exists():
             write_label_files(images, labels)

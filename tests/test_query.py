@@ -85,6 +85,7 @@ FORMULAS = [
     "vehicle(a) & vehicle(b) & vehicle(c) & near(a, b) & parallel(a, b) & far_from(b, c)",
     "tennis_court(a) & tennis_court(b) & swimming_pool(c) & left_of(a, b) & ~near(b, c)"
     " & (court(c) | ~overlaps(c, c))",
+    "car(a) & car(b) & car(c) & near(a, b) & left_of(a, b) & above(a, b) & near(b, c)",  # none
 ]
 # Formulas whose full SPARQL runs in seconds on the sample (stored relations, counts).
 RERUN = [

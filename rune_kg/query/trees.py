@@ -183,6 +183,8 @@ def _greedy(
         _semijoin(alive, parent, child, edge)
     for parent, child, edge in tree:  # root to leaves
         _semijoin(alive, child, parent, edge)
+    if not alive[order[0]].any():
+        return {}, np.zeros(0, dtype=np.int64)
     world = index.world_of_row[rows]
     for v in order:
         candidates = np.flatnonzero(alive[v])

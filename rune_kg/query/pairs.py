@@ -88,9 +88,7 @@ def _rows(
     t: Thresholds,
 ) -> np.ndarray:
     """The rows of `worlds` of `classes` whose partners meet the `counted` counts."""
-    in_worlds = np.zeros(index.worlds, dtype=bool)
-    in_worlds[worlds] = True
-    rows = np.flatnonzero(class_table(classes)[index.cls] & in_worlds[index.world_of_row])
+    rows = in_worlds(index, np.flatnonzero(class_table(classes)[index.cls]), worlds)
     for count in counted:
         rows = rows[count.partners.met(partner_counts(index, count.partners, rows, t))]
     return rows

@@ -57,14 +57,19 @@ def world_groups(per_world: np.ndarray, dense: np.ndarray) -> tuple[list[np.ndar
     worlds = np.flatnonzero(per_world)
     left = worlds[dense[worlds]]
     worlds = worlds[~dense[worlds]]
-    ends = np.cumsum(per_world[worlds])
-    groups, start = [], 0
-    while start < len(worlds):
+    return [worlds[a:b] for a, b in _chunks(np.cumsum(per_world[worlds]))], left
+
+
+def _chunks(ends: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive [start, end) spans of items whose pairs number at most MAX_PAIRS together
+    (or one item); `ends` is the running total of pairs up to each item."""
+    spans, start = [], 0
+    while start < len(ends):
         done = ends[start - 1] if start else 0
         end = max(start + 1, int(np.searchsorted(ends, done + MAX_PAIRS, side="right")))
-        groups.append(worlds[start:end])
+        spans.append((start, end))
         start = end
-    return groups, left
+    return spans
 
 
 def in_worlds(index: EntityIndex, rows: np.ndarray, worlds: np.ndarray) -> np.ndarray:
@@ -211,20 +216,14 @@ def partner_counts(
         mine, theirs = (pairs[:, 1], pairs[:, 0]) if second else (pairs[:, 0], pairs[:, 1])
         return np.bincount(mine[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
     asked = np.unique(rows)  # `rows` may repeat a row
-    in_worlds = np.zeros(index.worlds, dtype=bool)
-    in_worlds[index.world_of_row[asked]] = True
-    candidates = np.flatnonzero(partners.classes[index.cls] & in_worlds[index.world_of_row])
+    classes = np.flatnonzero(partners.classes[index.cls])
+    candidates = in_worlds(index, classes, index.world_of_row[asked])
     per_world = np.bincount(index.world_of_row[candidates], minlength=index.worlds)
-    listed = np.cumsum(per_world[index.world_of_row[asked]])  # pairs up to each asked row
     counts = np.zeros(len(index), dtype=np.int64)
-    start = 0
-    while start < len(asked):
-        done = listed[start - 1] if start else 0
-        end = max(start + 1, int(np.searchsorted(listed, done + MAX_PAIRS, side="right")))
+    for start, end in _chunks(np.cumsum(per_world[index.world_of_row[asked]])):
         i, j = pair_arrays(index, asked[start:end], candidates)
         holds = truth(index, partners.body, {partners.variable: i, partners.partner: j}, t)
         counts += np.bincount(i[holds], minlength=len(index))
-        start = end
     return counts[rows]
 
 

@@ -118,12 +118,14 @@ def decide(
     parts = split_conjuncts(clause.formula)
     links = _links(clause)
     rows = _domains(index, clause, parts, worlds, t)
+    shapes = {link: _shape(link, rows) for link in links}
+    by_shape = {shape: link for link, shape in shapes.items()}  # one link of each shape
     stored, per_world = {}, np.zeros(index.worlds, dtype=np.int64)
     dense = np.zeros(index.worlds, dtype=bool)
-    for link in links:
+    for shape, link in by_shape.items():
         found = stored_link(index, link.parts, link.x, link.y, rows[link.x], rows[link.y])
         if found is not None:
-            stored[link] = found
+            stored[shape] = found
             per_world += np.bincount(index.world_of_row[found[0]], minlength=index.worlds)
         else:
             listed = pairs_per_world(index, rows[link.x], rows[link.y])
@@ -135,29 +137,27 @@ def decide(
     for group in groups:
         in_group = np.zeros(index.worlds, dtype=bool)
         in_group[group] = True
-        shared = {id(r): r[in_group[index.world_of_row[r]]] for r in rows.values()}
+        shared = {id(r): in_worlds(index, r, group) for r in rows.values()}
         members = {v: shared[id(r)] for v, r in rows.items()}
         group_rows = np.unique(np.concatenate(list(shared.values())))
         first = group_rows[0]  # global row -> position in group_rows, over their span only
         position = np.zeros(group_rows[-1] - first + 1, dtype=np.int64)
         position[group_rows - first] = np.arange(len(group_rows))
-        edges, listed = [], {}
-        for link in links:
-            shape = _shape(link, rows)
-            if shape not in listed:
-                if link in stored:
-                    i, j, atom = stored[link]
-                    keep = in_group[index.world_of_row[i]]
+        listed = {}
+        for shape, link in by_shape.items():
+            if shape in stored:
+                i, j, atom = stored[shape]
+                keep = in_group[index.world_of_row[i]]
+                i, j = i[keep], j[keep]
+            else:
+                i, j = pair_arrays(index, members[link.x], members[link.y])
+                atom = None
+            for part in link.parts:
+                if part is not atom:
+                    keep = truth(index, part, {link.x: i, link.y: j}, t)
                     i, j = i[keep], j[keep]
-                else:
-                    i, j = pair_arrays(index, members[link.x], members[link.y])
-                    atom = None
-                for part in link.parts:
-                    if part is not atom:
-                        keep = truth(index, part, {link.x: i, link.y: j}, t)
-                        i, j = i[keep], j[keep]
-                listed[shape] = position[i - first], position[j - first]
-            edges.append(_Edge(link, *listed[shape]))
+            listed[shape] = position[i - first], position[j - first]
+        edges = [_Edge(link, *listed[shapes[link]]) for link in links]
         found, again = _greedy(index, order, group_rows, edges)
         witnesses.update(found)
         repeated.append(again)

@@ -27,7 +27,7 @@ from .formula import (
     split_conjuncts,
 )
 from .plan import Clause
-from .rowpairs import COMPARE, class_condition, counted_partners, partner_counts
+from .rowpairs import COMPARE, class_condition, counted_partners, in_worlds, partner_counts
 from .worlds import Env
 
 
@@ -83,10 +83,7 @@ def _members(
     classes = [table for table in tables if table is not None]
     if not classes or None in counts:
         return None
-    in_candidates = np.zeros(index.worlds, dtype=bool)
-    in_candidates[candidates] = True
-    keep = np.logical_and.reduce(classes)[index.cls] & in_candidates[index.world_of_row]
-    rows = np.flatnonzero(keep)
+    rows = in_worlds(index, np.flatnonzero(np.logical_and.reduce(classes)[index.cls]), candidates)
     for partners in sorted(counts, key=lambda p: p.stored is None):  # stored ones: cheaper
         rows = rows[partners.met(partner_counts(index, partners, rows, t))]
     return rows

@@ -143,3 +143,11 @@ class EvaluationError(RuneError):
 
 class CommandError(RuneError):
     """A command-line usage error: options that do not go together, a file of unknown format."""
+
+
+class ServerRefused(CommandError):
+    """`rune query --server`: the server answered with an error, its HTTP status and JSON body."""
+
+    def __init__(self, status: int, body: dict):
+        super().__init__(f"the server answered {status}: {body.get('error', body)}")
+        self.status, self.body = status, body

@@ -13,18 +13,20 @@ PACKAGE = Path(__file__).resolve().parents[1] / "rune_kg"
 # Each top-level part of rune_kg and the parts it may import: lower layers never import higher.
 ALLOWED = {
     "errors": set(),
+    "options": set(),
     "vocab": {"errors"},
-    "kg": {"errors", "vocab"},
+    "kg": {"errors", "options", "vocab"},
     "ingest": {"errors", "vocab", "kg"},
     "detect": {"errors", "vocab", "kg", "ingest"},
-    "query": {"errors", "vocab", "kg"},
-    "translate": {"errors", "vocab", "kg", "query"},
+    "query": {"errors", "options", "vocab", "kg"},
+    "translate": {"errors", "options", "vocab", "kg", "query"},
     "ask": {"errors", "vocab", "kg", "query", "translate"},
     "endpoint": {"errors", "vocab", "kg"},
     "evaluation": {"errors", "vocab", "kg", "ingest", "query", "translate", "ask"},
-    "server": {"errors", "vocab", "kg", "query", "translate", "ask", "endpoint"},
+    "server": {"errors", "options", "vocab", "kg", "query", "translate", "ask", "endpoint"},
     "cli": {
         "errors",
+        "options",
         "vocab",
         "kg",
         "ingest",
@@ -156,3 +158,34 @@ def test_a_query_loads_no_heavy_module(store_dir):
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert not heavy & set(done.stdout.split())
+
+
+def test_the_options_name_what_the_stages_offer():
+    """rune_kg.options, which the command line offers without importing the stages, names what
+    the stages' own tables hold (the modes and translators the stages take from it)."""
+    from rune_kg import options
+    from rune_kg.kg.store import GRAPH_FORMATS, RESULT_FORMATS
+    from rune_kg.query.tnorms import TNORMS
+
+    assert tuple(TNORMS) == options.TNORMS
+    assert tuple(RESULT_FORMATS) == options.RESULT_FORMATS
+    assert tuple(GRAPH_FORMATS) == options.GRAPH_FORMATS
+
+
+def test_a_query_through_a_server_imports_no_stage():
+    """`rune query --server` is a client: it builds the command line and sends the question,
+    importing none of the stages, numpy or pyoxigraph (docs/benchmarks.md, start-up)."""
+    script = (
+        "import sys, contextlib, io\n"
+        "from rune_kg.cli import main\n"
+        "with contextlib.redirect_stderr(io.StringIO()):\n"
+        "    main(['query', '--fol', 'ship(a)', '--server', 'http://127.0.0.1:9'])\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    loaded = set(done.stdout.split())
+    ours = {m for m in loaded if m.startswith("rune_kg.") and not m.startswith("rune_kg.cli")}
+    assert ours <= {"rune_kg.errors", "rune_kg.options", "rune_kg.evaluation"}
+    assert not {"numpy", "pyoxigraph", "lark", "flask"} & loaded

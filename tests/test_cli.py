@@ -134,3 +134,43 @@ def test_untranslatable_question_names_nearby_questions(store_dir):
         "'red'" in out.stderr
         and "Nearby questions it understands: 'a car next to a harbor'" in out.stderr
     )
+
+
+def _printed(out: str) -> list[str]:
+    """`rune query`'s text, less the engine's time (which differs between two runs)."""
+    return [line.split(" (")[0] if " images match " in line else line for line in out.splitlines()]
+
+
+def test_query_through_a_server_answers_as_the_store(store_dir, live_server):
+    asked = ("a ship near a harbor", "--mode", "crisp", "--limit", "3")
+    own = rune("query", *asked, "--store", str(store_dir))
+    served = rune("query", *asked, "--server", live_server)
+    assert own.returncode == served.returncode == 0, served.stderr
+    assert _printed(served.stdout) == _printed(own.stdout)
+    assert "showing 3 of" in served.stdout
+    fol = ("--fol", "ship(a) & ~exists b: (ship(b) & near(a, b))", "--json", "--limit", "5")
+    own = json.loads(rune("query", *fol, "--store", str(store_dir)).stdout)
+    served = json.loads(rune("query", *fol, "--server", live_server.rstrip("/") + "/").stdout)
+    assert served["matched"] == own["matched"] > 0
+    def witnesses(answer):
+        return [[w["entity"] for w in r["witness"]] for r in answer["results"]]
+
+    assert witnesses(served) == witnesses(own)
+    assert served["results"][0]["href"]  # the server's links come along
+
+
+def test_query_through_a_server_says_what_went_wrong(live_server):
+    def error(*args):
+        out = rune("query", *args)
+        assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+        return out.stderr
+
+    assert "Nearby questions it understands" in error("a red car", "--server", live_server)
+    assert "400: expected ')'" in error("--fol", "ship(a", "--server", live_server)
+    assert "drop --store, --samples" in error(
+        "--fol", "ship(a)", "--server", live_server, "--store", "x", "--samples", "3"
+    )
+    assert "cannot reach the rune server" in error(
+        "--fol", "ship(a)", "--server", "http://127.0.0.1:9"
+    )
+    assert "takes the URL of a rune serve" in error("--fol", "ship(a)", "--server", "127.0.0.1:80")

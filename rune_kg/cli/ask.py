@@ -6,19 +6,29 @@ import argparse
 import json
 from pathlib import Path
 
-from ..errors import CommandError, ExplainError, TranslationError
-from ..translate import DEFAULT_SECONDS, TRANSLATORS
+from ..errors import CommandError, ExplainError, ServerRefused, TranslationError
+from ..options import LLM_SECONDS, MODES, TNORMS, TRANSLATORS
 from .common import open_from_args, store_options
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 def cmd_query(args) -> int:
+    if (args.question is None) == (args.fol is None):
+        raise CommandError("give a question in English or --fol FORMULA (one of them)")
+    reply = _served(args) if args.server else _answered(args)
+    if args.json:
+        print(json.dumps(reply, indent=2))
+    else:
+        _print_reply(reply)
+    return 0
+
+
+def _answered(args) -> dict:
+    """The answer of this process's own engine, on the store of --store or --endpoint."""
     from ..ask import ask  # the stages: imported by the command that runs them, not by `rune`
     from ..translate import open_translator
 
-    if (args.question is None) == (args.fol is None):
-        raise CommandError("give a question in English or --fol FORMULA (one of them)")
     store = open_from_args(args, read_only=True)
     try:
         translator = (
@@ -31,7 +41,7 @@ def cmd_query(args) -> int:
                 constrained=not args.unconstrained,
             )
         )
-        found = ask(
+        return ask(
             store,
             args.question,
             args.fol,
@@ -43,41 +53,81 @@ def cmd_query(args) -> int:
             source=args.source,
             limit=args.limit,
             gazetteer=args.gazetteer,
-        )
+        ).to_json()
     except TranslationError as err:
-        nearby = "; ".join(repr(q) for q in err.suggestions)
-        hint = f" Nearby questions it understands: {nearby}." if nearby else ""
-        raise CommandError(f"cannot translate {args.question!r}: {err}{hint}") from None
-    if args.json:
-        print(json.dumps(found.to_json(), indent=2))
-        return 0
-    translation, result = found.translation, found.answer
-    if translation:
+        raise _untranslated(args.question, str(err), err.suggestions) from None
+
+
+# what the server decides for itself: (option, its value when not given)
+_SERVER_OWN = (
+    ("store", None),
+    ("endpoint", None),
+    ("update_endpoint", None),
+    ("translator", "auto"),
+    ("model", None),
+    ("llm_url", None),
+    ("samples", 5),
+    ("llm_seconds", LLM_SECONDS),
+    ("unconstrained", False),
+    ("gazetteer", None),
+)
+
+
+def _served(args) -> dict:
+    """The answer of the rune server at --server (rune serve: its store, translator, gazetteer)."""
+    from .client import search
+
+    given = [name for name, default in _SERVER_OWN if getattr(args, name) != default]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise CommandError(
+            f"--server answers with the server's own store, translator and gazetteer: drop {flags}"
+        )
+    params = {"q": args.question, "fol": args.fol, "mode": args.mode, "tnorm": args.tnorm}
+    params.update(limit=args.limit, source=args.source)
+    try:
+        return search(args.server, params)
+    except ServerRefused as err:
+        if "suggestions" not in err.body:
+            raise
+        raise _untranslated(args.question, err.body["error"], err.body["suggestions"]) from None
+
+
+def _untranslated(question: str, why: str, suggestions: list[str]) -> CommandError:
+    nearby = "; ".join(repr(q) for q in suggestions)
+    hint = f" Nearby questions it understands: {nearby}." if nearby else ""
+    return CommandError(f"cannot translate {question!r}: {why}{hint}")
+
+
+def _print_reply(reply: dict) -> None:
+    """An answer as `rune query` prints it: the translation, the formula, the ranked images."""
+    if "translator" in reply:
+        candidates = reply["candidates"]
         votes = (
-            f", {max(c.votes for c in translation.candidates)} of {len(translation.candidates)} "
-            "candidates agree"
-            if translation.candidates
+            f", {max(c['votes'] for c in candidates)} of {len(candidates)} candidates agree"
+            if candidates
             else ""
         )
-        print(f"{translation.question!r} -> ({translation.translator}{votes})")
-        if translation.translator != "embedded":
+        print(f"{reply['question']!r} -> ({reply['translator']}{votes})")
+        if reply["translator"] != "embedded":
             print("  (written by an LLM: check that the formula says what you asked)")
-    print(result.fol)
-    if result.contradiction:
-        print(f"  no image can match: {result.contradiction}")
-    print(f"{result.matched} images match ({result.mode}, {result.timing_ms['total']:.1f} ms)")
-    several = len({r.source for r in result.results}) > 1  # the same image id in two sources
-    for r in result.results:
+    print(reply["fol"])
+    if reply["contradiction"]:
+        print(f"  no image can match: {reply['contradiction']}")
+    results, matched = reply["results"], reply["matched"]
+    print(f"{matched} images match ({reply['mode']}, {reply['timing_ms']['total']:.1f} ms)")
+    several = len({r["source"] for r in results}) > 1  # the same image id in two sources
+    for r in results:
         who = ", ".join(
-            f"{w.variable}={w.class_name}#{w.entity.rsplit('/', 1)[-1]}" for w in r.witness
+            f"{w['variable']}={w['class_name']}#{w['entity'].rsplit('/', 1)[-1]}"
+            for w in r["witness"]
         )
-        where = f" ({r.source})" if several else ""
-        print(f"  {r.image}{where}  score {r.score:.3f}  {who}")
-        if r.places:
-            print(f"    in {', '.join(p.name for p in r.places)}")
-    if len(result.results) < result.matched:
-        print(f"showing {len(result.results)} of {result.matched} (--limit 0 shows all)")
-    return 0
+        where = f" ({r['source']})" if several else ""
+        print(f"  {r['image']}{where}  score {r['score']:.3f}  {who}")
+        if r["places"]:
+            print(f"    in {', '.join(p['name'] for p in r['places'])}")
+    if len(results) < matched:
+        print(f"showing {len(results)} of {matched} (--limit 0 shows all)")
 
 
 def cmd_demo(args) -> int:
@@ -213,9 +263,9 @@ def register(sub) -> None:
     p.add_argument(
         "--llm-seconds",
         type=float,
-        default=DEFAULT_SECONDS,
+        default=LLM_SECONDS,
         help=f"LLM: start no sample after this many seconds once one is valid "
-        f"(default {DEFAULT_SECONDS:g})",
+        f"(default {LLM_SECONDS:g})",
     )
     p.add_argument(
         "--unconstrained",
@@ -223,14 +273,19 @@ def register(sub) -> None:
         help="transformers: sample freely instead of constraining decoding to the grammar",
     )
     store_options(p)
-    p.add_argument("--mode", default="scored", choices=["scored", "crisp"])
+    p.add_argument("--mode", default="scored", choices=MODES)
     p.add_argument("--limit", type=int, default=20, help="results to show (0: all)")
-    p.add_argument("--tnorm", default="product", choices=["product", "minimum", "lukasiewicz"])
+    p.add_argument("--tnorm", default="product", choices=TNORMS)
     p.add_argument("--source", help="only the entities of this source (default: every source)")
     p.add_argument(
         "--gazetteer",
         help="name the places georeferenced results lie in: 'store' (named features in the "
         "same store) or a SPARQL endpoint URL (reached with SERVICE)",
+    )
+    p.add_argument(
+        "--server",
+        help="ask a running `rune serve` at this URL (e.g. http://127.0.0.1:8000) instead of "
+        "opening a store: its warm engine answers, this process only starts a client",
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_query, exit_at_once=True)
@@ -247,8 +302,8 @@ def register(sub) -> None:
     p.add_argument(
         "--picture", type=Path, help="the image's picture file, if the store does not know it"
     )
-    p.add_argument("--mode", default="scored", choices=["scored", "crisp"])
-    p.add_argument("--tnorm", default="product", choices=["product", "minimum", "lukasiewicz"])
+    p.add_argument("--mode", default="scored", choices=MODES)
+    p.add_argument("--tnorm", default="product", choices=TNORMS)
     p.add_argument("--source", help="only the entities of this source")
     p.set_defaults(func=cmd_explain)
     p = sub.add_parser("demo", help="ingest the bundled DOTA sample and show what rune-kg does")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..kg import KnowledgeGraph, open_store
+if TYPE_CHECKING:
+    from ..kg import KnowledgeGraph
 
 
 def store_options(parser: argparse.ArgumentParser, remote: bool = True) -> None:
@@ -28,6 +30,8 @@ def store_options(parser: argparse.ArgumentParser, remote: bool = True) -> None:
 def open_from_args(args, read_only: bool = False, create: bool = True) -> KnowledgeGraph:
     """The embedded store (--store) or the remote endpoint (--endpoint); a missing store is
     created unless `read_only` or not `create`."""
+    from ..kg import open_store  # the store: opened by the commands that read it, not by `rune`
+
     return open_store(
         args.store,
         getattr(args, "endpoint", None),

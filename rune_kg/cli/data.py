@@ -6,33 +6,36 @@ import json
 import sys
 import time
 from pathlib import Path
-
-import pyoxigraph as ox
+from typing import TYPE_CHECKING
 
 from ..errors import CommandError
-from ..kg import KnowledgeGraph, Store, iris
-from ..kg.store import GRAPH_FORMATS, RESULT_FORMATS
+from ..options import GRAPH_FORMATS, RESULT_FORMATS
 from .common import open_from_args, plural, store_options
 
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from ..kg import KnowledgeGraph
+
 LAYER_SUFFIXES = (".geojson", ".gpkg", ".shp", ".fgb")  # GeoJSON, GeoPackage, Shapefile, FlatGeobuf
-LOAD_FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".json": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
+LOAD_FORMATS = {  # file ending -> the name of its pyoxigraph.RdfFormat
+    ".ttl": "TURTLE",
+    ".nt": "N_TRIPLES",
+    ".nq": "N_QUADS",
+    ".trig": "TRIG",
+    ".jsonld": "JSON_LD",
+    ".json": "JSON_LD",
+    ".rdf": "RDF_XML",
+    ".owl": "RDF_XML",
+    ".xml": "RDF_XML",
 }
-EXPORT_FORMATS = {
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
+EXPORT_FORMATS = {  # --format -> the name of its pyoxigraph.RdfFormat
+    "nquads": "N_QUADS",
+    "trig": "TRIG",
+    "turtle": "TURTLE",
+    "ntriples": "N_TRIPLES",
+    "jsonld": "JSON_LD",
+    "rdfxml": "RDF_XML",
 }
 
 
@@ -41,6 +44,7 @@ def cmd_ingest(args) -> int:
     from ..ingest.classmaps import load_class_map
     from ..ingest.masks import MaskOptions
     from ..ingest.overlay import read_overlay
+    from ..kg import Store
 
     masks = MaskOptions(
         load_class_map(args.class_map) if args.class_map else None, args.min_area, args.simplify
@@ -169,6 +173,10 @@ def cmd_sparql(args) -> int:
 
 
 def cmd_load(args) -> int:
+    import pyoxigraph as ox
+
+    from ..kg import iris
+
     fmt = LOAD_FORMATS.get(args.file.suffix.lower())
     if args.file.suffix.lower() in LAYER_SUFFIXES:
         from ..ingest.layers import layer_triples
@@ -188,7 +196,7 @@ def cmd_load(args) -> int:
     graphs: dict[ox.NamedNode, list[ox.Triple]] = {}
     try:
         with args.file.open("rb") as f:
-            for quad in ox.parse(f, format=fmt):
+            for quad in ox.parse(f, format=getattr(ox.RdfFormat, fmt)):
                 graph = (
                     default
                     if args.graph or isinstance(quad.graph_name, ox.DefaultGraph)
@@ -202,6 +210,8 @@ def cmd_load(args) -> int:
 
 def _put(args, graphs: dict[ox.NamedNode, list[ox.Triple]]) -> int:
     """Store each graph's triples, replacing what it held."""
+    import pyoxigraph as ox
+
     store = open_from_args(args)
     store.put_graphs(
         [(g, ox.serialize(t, format=ox.RdfFormat.N_TRIPLES).decode()) for g, t in graphs.items()]
@@ -234,7 +244,9 @@ def cmd_geo(args) -> int:
 
 
 def cmd_export(args) -> int:
-    fmt = EXPORT_FORMATS[args.format]
+    import pyoxigraph as ox
+
+    fmt = getattr(ox.RdfFormat, EXPORT_FORMATS[args.format])
     store = open_from_args(args, read_only=True)
     out = args.out.open("wb") if args.out else sys.stdout.buffer
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CommandError
-from ..translate import TRANSLATORS
+from ..options import TRANSLATORS
 from .common import store_options
 
 

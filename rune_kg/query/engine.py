@@ -18,6 +18,7 @@ from ..kg import KnowledgeGraph, iris
 from ..kg.geometry import DEFAULT_THRESHOLDS, Thresholds
 from ..kg.index import CLASSES, EntityIndex, load_index
 from ..kg.wkt import polygon_wkt
+from ..options import MODES
 from ..vocab import ONTOLOGY, stored_predicates
 from . import pairs, trees, unary
 from .consistency import contradiction
@@ -28,7 +29,6 @@ from .sparql import rewrite
 from .tnorms import TNORMS, TNorm
 from .worlds import Env, World, check_deadline, holds, search
 
-MODES = ("scored", "crisp")
 STORED_RELATIONS = stored_predicates()
 
 

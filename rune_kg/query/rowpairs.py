@@ -118,6 +118,10 @@ def _stored(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray) -> np.n
     wanted = i * len(index) + j
     if not len(codes) or not len(wanted):
         return np.zeros(len(wanted), dtype=bool)
+    # only the stored pairs within the range asked (a chunk's rows are a slice of the index)
+    codes = codes[slice(*np.searchsorted(codes, [wanted.min(), wanted.max() + 1]))]
+    if not len(codes):
+        return np.zeros(len(wanted), dtype=bool)
     if len(codes) < len(wanted) and bool(np.all(wanted[1:] > wanted[:-1])):
         found = np.zeros(len(wanted), dtype=bool)
         at = np.searchsorted(wanted, codes)
@@ -137,8 +141,9 @@ def relation(
         stored, swapped = predicates()[name].stored_as
         return _stored(index, stored.name, j, i) if swapped else _stored(index, stored.name, i, j)
     result = measured(name, lambda m: getattr(index, m)[i], lambda m: getattr(index, m)[j], t)
-    if name == "far_from":
-        return result | _stored(index, "far_within_bound", i, j)
+    if name == "far_from":  # the pairs the bound leaves open are far when stored so
+        open_ = np.flatnonzero(~result)
+        result[open_] = _stored(index, "far_within_bound", i[open_], j[open_])
     return result
 
 
@@ -215,7 +220,9 @@ def partner_counts(
         pairs = index.pairs[name]
         mine, theirs = (pairs[:, 1], pairs[:, 0]) if second else (pairs[:, 0], pairs[:, 1])
         return np.bincount(mine[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
-    asked = np.unique(rows)  # `rows` may repeat a row
+    asked = np.zeros(len(index), dtype=bool)
+    asked[rows] = True  # `rows` may repeat a row
+    asked = np.flatnonzero(asked)
     classes = np.flatnonzero(partners.classes[index.cls])
     candidates = in_worlds(index, classes, index.world_of_row[asked])
     per_world = np.bincount(index.world_of_row[candidates], minlength=index.worlds)

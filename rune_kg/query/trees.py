@@ -139,7 +139,10 @@ def decide(
         in_group[group] = True
         shared = {id(r): in_worlds(index, r, group) for r in rows.values()}
         members = {v: shared[id(r)] for v, r in rows.items()}
-        group_rows = np.unique(np.concatenate(list(shared.values())))
+        in_rows = np.zeros(len(index), dtype=bool)
+        for r in shared.values():
+            in_rows[r] = True
+        group_rows = np.flatnonzero(in_rows)
         first = group_rows[0]  # global row -> position in group_rows, over their span only
         position = np.zeros(group_rows[-1] - first + 1, dtype=np.int64)
         position[group_rows - first] = np.arange(len(group_rows))

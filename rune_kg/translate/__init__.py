@@ -19,16 +19,14 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import TranslationError
+from ..options import LLM_SECONDS as DEFAULT_SECONDS
+from ..options import TRANSLATORS
 from ..query.formula import Formula, canonical, normal_form
 
 if TYPE_CHECKING:
     from .vote import Candidate
 
-TRANSLATORS = ("auto", "embedded", "llama-cpp", "transformers", "openai")
 DEFAULT_SAMPLES = 5
-# LLM: once a candidate is valid, no sample is started after this many seconds (the vote counts
-# the samples drawn by then), so a question whose samples run long still answers in seconds.
-DEFAULT_SECONDS = 10.0
 MAX_QUESTION = 1000  # characters
 
 

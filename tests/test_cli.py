@@ -152,6 +152,7 @@ def test_query_through_a_server_answers_as_the_store(store_dir, live_server):
     own = json.loads(rune("query", *fol, "--store", str(store_dir)).stdout)
     served = json.loads(rune("query", *fol, "--server", live_server.rstrip("/") + "/").stdout)
     assert served["matched"] == own["matched"] > 0
+
     def witnesses(answer):
         return [[w["entity"] for w in r["witness"]] for r in answer["results"]]
 

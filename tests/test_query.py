@@ -86,6 +86,12 @@ FORMULAS = [
     "tennis_court(a) & tennis_court(b) & swimming_pool(c) & left_of(a, b) & ~near(b, c)"
     " & (court(c) | ~overlaps(c, c))",
     "car(a) & car(b) & car(c) & near(a, b) & left_of(a, b) & above(a, b) & near(b, c)",  # none
+    # links with cycles: a spanning tree, the other links checked on its witness
+    "car(a) & car(b) & car(c) & near(a, b) & near(b, c) & larger_than(a, c)",
+    "ship(a) & ship(b) & ship(c) & near(a, b) & near(b, c) & parallel(a, c)",
+    "plane(a) & plane(b) & plane(c) & left_of(a, b) & left_of(b, c) & parallel(a, c)",
+    "car(a) & car(b) & car(c) & car(d) & near(a, b) & near(b, c) & near(c, d) & near(d, a)",
+    "plane(a) & plane(b) & plane(c) & left_of(a, b) & left_of(b, c) & left_of(c, a)",  # none
 ]
 # Formulas whose full SPARQL runs in seconds on the sample (stored relations, counts).
 RERUN = [

@@ -1,19 +1,23 @@
 """Clauses of three or more variables whose conditions are quantifier-free and link the
-variables in a tree ("five small vehicles in a row", "four ships in a row, the first near a
-harbor"), decided over every candidate world at once.
+variables together ("five small vehicles in a row", "four ships in a row, the first near a
+harbor", "three ships near each other, the first parallel to the third"), decided over every
+candidate world at once.
 
-Each link of the tree (the conditions on one pair of variables) lists its pairs across the
-worlds: a stored relation's pairs, else every pair of the two variables' rows in a world,
-its conditions evaluated with numpy. Semi-joins along the tree then leave each variable the
-rows that have a completion (on a tree, one pass up and one down suffice). The witness is
-fixed variable by variable in the plan's order, each the most confident row left in its
-world (ties: the first row), and each choice is passed along the tree.
+The links (the conditions on one pair of variables) are split into a spanning tree, stored
+relations first, and the links that close a cycle. Each tree link lists its pairs across the
+worlds: a stored relation's pairs, else every pair of the two variables' rows in a world, its
+conditions evaluated with numpy. Semi-joins along the tree then leave each variable the rows
+that have a completion on the tree (one pass up and one down suffice). The witness is fixed
+variable by variable in the plan's order, each the most confident row left in its world (ties:
+the first row), and each choice is passed along the tree; the links that close a cycle are
+then checked on it.
 
-The semi-joins do not keep the entities distinct. A world whose witness repeats an entity is
-left to the per-world search, as is a world of more than rowpairs.SEARCHED_PAIRS pairs on a
-link without a stored relation (the search stops at its first witness there). Every other
-witness is the search's own: each of its entities is the most confident with a completion,
-distinct or not, and it has a distinct one, so it is the most confident with a distinct one.
+The semi-joins keep neither the entities distinct nor the cycles' links. A world whose witness
+repeats an entity or fails a cycle's link is left to the per-world search, as is a world of
+more than rowpairs.SEARCHED_PAIRS pairs on a tree link without a stored relation (the search
+stops at its first witness there). Every other witness is the search's own: each of its
+entities is the most confident with a completion on the tree, and the witness meets the whole
+clause, so each is the most confident with a completion of the clause.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import numpy as np
 from ..kg.geometry import Thresholds
 from ..kg.index import EntityIndex, class_table
 from . import rowpairs
-from .formula import Formula, canonical, free_variables, rename, split_conjuncts
+from .formula import Atom, Formula, canonical, free_variables, rename, split_conjuncts
 from .plan import Clause, class_range
 from .rowpairs import in_worlds, pair_arrays, pairs_per_world, stored_link, truth, world_groups
 from .worlds import quantifier_free
@@ -40,9 +44,10 @@ class _Link:
     parts: tuple[Formula, ...]
 
 
-def _links(clause: Clause) -> list[_Link] | None:
-    """The clause's links, when every conjunct is quantifier-free on one or two variables and
-    the links form a tree over the variables; else None."""
+def _links(clause: Clause) -> tuple[list[_Link], list[_Link]] | None:
+    """The clause's links, as a spanning tree over its variables (links with a stored relation
+    first) and the links that close cycles, when every conjunct is quantifier-free on one or
+    two variables and the links connect the variables; else None."""
     linked: dict[tuple[str, str], list[Formula]] = {}
     for part in split_conjuncts(clause.formula):
         own = free_variables(part)
@@ -50,16 +55,27 @@ def _links(clause: Clause) -> list[_Link] | None:
             return None
         if len(own) == 2:
             linked.setdefault(tuple(sorted(own)), []).append(part)
-    if len(linked) != len(clause.variables) - 1:
-        return None
-    reached, edges = {clause.variables[0]}, list(linked)
-    while edges:  # connected with n - 1 links: a tree
-        step = [e for e in edges if reached & set(e)]
-        if not step:
-            return None
-        reached.update(v for e in step for v in e)
-        edges = [e for e in edges if e not in step]
-    return [_Link(x, y, tuple(parts)) for (x, y), parts in linked.items()]
+    links = [_Link(x, y, tuple(parts)) for (x, y), parts in linked.items()]
+    links.sort(key=lambda link: not any(_stored_atom(p) for p in link.parts))  # stable
+    component = {v: v for v in clause.variables}  # union-find: variable -> a representative
+
+    def root(v: str) -> str:
+        while component[v] != v:
+            v = component[v]
+        return v
+
+    tree, cycles = [], []
+    for link in links:
+        x, y = root(link.x), root(link.y)
+        (cycles if x == y else tree).append(link)
+        component[x] = y
+    if len(tree) != len(clause.variables) - 1:
+        return None  # not connected
+    return tree, cycles
+
+
+def _stored_atom(part: Formula) -> bool:
+    return isinstance(part, Atom) and part.predicate in rowpairs.STORED
 
 
 def applies(clause: Clause) -> bool:
@@ -116,7 +132,7 @@ def decide(
     """world -> witness (variable -> global row) for every world where the clause holds, and
     the worlds left to the per-world search."""
     parts = split_conjuncts(clause.formula)
-    links = _links(clause)
+    links, cycles = _links(clause)
     rows = _domains(index, clause, parts, worlds, t)
     shapes = {link: _shape(link, rows) for link in links}
     by_shape = {shape: link for link, shape in shapes.items()}  # one link of each shape
@@ -161,7 +177,7 @@ def decide(
                     i, j = i[keep], j[keep]
             listed[shape] = position[i - first], position[j - first]
         edges = [_Edge(link, *listed[shapes[link]]) for link in links]
-        found, again = _greedy(index, order, group_rows, edges)
+        found, again = _greedy(index, order, group_rows, edges, cycles, t)
         witnesses.update(found)
         repeated.append(again)
     return witnesses, np.concatenate([left, *repeated])
@@ -172,9 +188,12 @@ def _greedy(
     order: tuple[str, ...],
     rows: np.ndarray,
     edges: list[_Edge],
+    cycles: list[_Link],
+    t: Thresholds,
 ) -> tuple[dict[int, dict[str, int]], np.ndarray]:
     """The greedy witnesses of one group of worlds (`rows`: its rows; the edges' positions are
-    into them), and the worlds whose witness repeats an entity."""
+    into them), and the worlds left to the search: those whose witness on the tree repeats an
+    entity or fails a link of `cycles`, and that the enumeration (_enumerated) leaves."""
     alive = {}
     for edge in edges:
         for v, side in ((edge.link.x, edge.x), (edge.link.y, edge.y)):
@@ -188,26 +207,132 @@ def _greedy(
         _semijoin(alive, child, parent, edge)
     if not alive[order[0]].any():
         return {}, np.zeros(0, dtype=np.int64)
+    consistent = {v: rows_alive.copy() for v, rows_alive in alive.items()}
     world = index.world_of_row[rows]
     for v in order:
         candidates = np.flatnonzero(alive[v])
-        ranked = candidates[
-            np.lexsort((candidates, -index.conf[rows[candidates]], world[candidates]))
-        ]
-        first = np.concatenate([[True], world[ranked][1:] != world[ranked][:-1]])
         alive[v] = np.zeros(len(rows), dtype=bool)
-        alive[v][ranked[first]] = True
+        alive[v][_best(index, rows, world, candidates)] = True
         for parent, child, edge in _walk(v, edges):
             _semijoin(alive, child, parent, edge)
     chosen = np.stack([rows[alive[v]] for v in order])  # one row per world, world order
     found = index.world_of_row[chosen[0]]
+    holds = _holds(index, order, chosen, cycles, t)
+    witnesses = _witnesses(order, found[holds], chosen[:, holds])
+    more, left = _enumerated(index, order, rows, edges, cycles, consistent, found[~holds], t)
+    witnesses.update(more)
+    return witnesses, left
+
+
+def _best(index: EntityIndex, rows: np.ndarray, world: np.ndarray, candidates: np.ndarray):
+    """The candidates (positions into `rows`, `world` by position) ranked as the search tries
+    them, most confident first and then by row, grouped by world; the first of each world."""
+    ranked = candidates[np.lexsort((candidates, -index.conf[rows[candidates]], world[candidates]))]
+    return ranked[np.concatenate([[True], world[ranked][1:] != world[ranked][:-1]])]
+
+
+def _holds(
+    index: EntityIndex,
+    order: tuple[str, ...],
+    chosen: np.ndarray,
+    cycles: list[_Link],
+    t: Thresholds,
+) -> np.ndarray:
+    """Whether each column of `chosen` (global rows, variables in `order`) has distinct entities
+    and meets the links of `cycles`."""
     ordered = np.sort(chosen, axis=0)
-    distinct = np.all(ordered[1:] != ordered[:-1], axis=0)
-    witnesses = {
+    holds = np.all(ordered[1:] != ordered[:-1], axis=0)
+    bound = dict(zip(order, chosen))
+    for link in cycles:
+        for part in link.parts:
+            holds &= truth(index, part, bound, t)
+    return holds
+
+
+def _witnesses(order: tuple[str, ...], worlds: np.ndarray, chosen: np.ndarray) -> dict:
+    return {
         int(w): {v: int(r) for v, r in zip(order, column)}  # in order, as search binds them
-        for w, column in zip(found[distinct], chosen[:, distinct].T)
+        for w, column in zip(worlds, chosen.T)
     }
-    return witnesses, found[~distinct]
+
+
+ROUNDS = 3  # candidates of the first variable a world's enumeration tries before the search
+
+
+def _enumerated(
+    index: EntityIndex,
+    order: tuple[str, ...],
+    rows: np.ndarray,
+    edges: list[_Edge],
+    cycles: list[_Link],
+    consistent: dict[str, np.ndarray],
+    worlds: np.ndarray,
+    t: Thresholds,
+) -> tuple[dict[int, dict[str, int]], np.ndarray]:
+    """The greedy witnesses of `worlds` by enumeration, and the worlds left to the search. In
+    each round, every world's next candidate for the first variable (ranked as the search tries
+    them, among the `consistent` rows) is extended along the tree in every way, and the
+    completions that keep the entities distinct and meet `cycles` are ranked as the search
+    would: a world with one takes the first. A world whose candidates run out has no witness;
+    one that still has a candidate after ROUNDS, or whose completions of a candidate number
+    more than rowpairs.SEARCHED_PAIRS, is left to the search."""
+    world = index.world_of_row[rows]
+    open_ = np.zeros(index.worlds, dtype=bool)
+    open_[worlds] = True
+    root = order[0]
+    candidates = np.flatnonzero(consistent[root] & open_[world])
+    ranked = candidates[np.lexsort((candidates, -index.conf[rows[candidates]], world[candidates]))]
+    starts = np.flatnonzero(np.concatenate([[True], world[ranked][1:] != world[ranked][:-1]]))
+    rank = np.arange(len(ranked)) - np.repeat(starts, np.diff(np.append(starts, len(ranked))))
+    tree = _walk(root, edges)
+    adjacency = [_adjacency(edge, parent, consistent[child]) for parent, child, edge in tree]
+    witnesses: dict[int, dict[str, int]] = {}
+    searched = np.zeros(index.worlds, dtype=bool)  # left to the search
+    for round_ in range(ROUNDS):
+        open_ &= ~searched
+        table = {root: ranked[(rank == round_) & open_[world[ranked]]]}
+        if not len(table[root]):
+            break
+        for (parent, child, _), (offsets, partners) in zip(tree, adjacency):
+            at = table[parent]
+            degree = offsets[at + 1] - offsets[at]
+            size = np.bincount(world[table[root]], weights=degree, minlength=index.worlds)
+            keep = size[world[table[root]]] <= rowpairs.SEARCHED_PAIRS
+            searched[world[table[root][~keep]]] = True
+            table = {v: column[keep] for v, column in table.items()}
+            at, degree = at[keep], degree[keep]
+            take = np.repeat(np.arange(len(at)), degree)
+            within = np.arange(len(take)) - np.repeat(np.cumsum(degree) - degree, degree)
+            table = {v: column[take] for v, column in table.items()}
+            table[child] = partners[offsets[at][take] + within]
+        chosen = np.stack([rows[table[v]] for v in order])
+        chosen = chosen[:, _holds(index, order, chosen, cycles, t)]
+        if not chosen.shape[1]:
+            continue
+        keys = [
+            k
+            for v in reversed(order[1:])
+            for k in (chosen[order.index(v)], -index.conf[chosen[order.index(v)]])
+        ]
+        chosen = chosen[:, np.lexsort((*keys, index.world_of_row[chosen[0]]))]
+        done = index.world_of_row[chosen[0]]
+        first = np.concatenate([[True], done[1:] != done[:-1]])
+        witnesses.update(_witnesses(order, done[first], chosen[:, first]))
+        open_[done] = False
+    searched[world[ranked[(rank >= ROUNDS) & open_[world[ranked]]]]] = True
+    return witnesses, np.flatnonzero(searched)
+
+
+def _adjacency(edge: _Edge, parent: str, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The edge's pairs from `parent` to the live rows of the other side, as compressed rows:
+    the partners of position p are partners[offsets[p]:offsets[p + 1]]."""
+    mine, theirs = edge.ends(parent)
+    keep = alive[theirs]
+    mine, theirs = mine[keep], theirs[keep]
+    by_parent = np.argsort(mine, kind="stable")
+    offsets = np.zeros(len(alive) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(mine, minlength=len(alive)), out=offsets[1:])
+    return offsets, theirs[by_parent]
 
 
 def _walk(root: str, edges: list[_Edge]) -> list[tuple[str, str, _Edge]]:

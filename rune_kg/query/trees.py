@@ -12,12 +12,14 @@ variable by variable in the plan's order, each the most confident row left in it
 the first row), and each choice is passed along the tree; the links that close a cycle are
 then checked on it.
 
-The semi-joins keep neither the entities distinct nor the cycles' links. A world whose witness
-repeats an entity or fails a cycle's link is left to the per-world search, as is a world of
-more than rowpairs.SEARCHED_PAIRS pairs on a tree link without a stored relation (the search
-stops at its first witness there). Every other witness is the search's own: each of its
-entities is the most confident with a completion on the tree, and the witness meets the whole
-clause, so each is the most confident with a completion of the clause.
+The semi-joins keep neither the entities distinct nor the cycles' links. A witness that keeps
+them is the search's own: each of its entities is the most confident with a completion on the
+tree, and the witness meets the whole clause, so each is the most confident with a completion
+of the clause. A world whose witness repeats an entity ("near" chains: a, b, then a again) or
+fails a cycle's link is enumerated instead (_enumerated): every completion of its first
+variable's best candidates, ranked as the search ranks them. A world the enumeration leaves
+undecided, and a world of more than rowpairs.SEARCHED_PAIRS pairs on a tree link without a
+stored relation (the search stops at its first witness there), go to the per-world search.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ def _links(clause: Clause) -> tuple[list[_Link], list[_Link]] | None:
 
 
 def _stored_atom(part: Formula) -> bool:
+    """A relation atom whose pairs the index stores (its link lists them, not every pair)."""
     return isinstance(part, Atom) and part.predicate in rowpairs.STORED
 
 
@@ -211,8 +214,9 @@ def _greedy(
     world = index.world_of_row[rows]
     for v in order:
         candidates = np.flatnonzero(alive[v])
+        ranked, firsts = _ranked(index, rows, world, candidates)
         alive[v] = np.zeros(len(rows), dtype=bool)
-        alive[v][_best(index, rows, world, candidates)] = True
+        alive[v][ranked[firsts]] = True
         for parent, child, edge in _walk(v, edges):
             _semijoin(alive, child, parent, edge)
     chosen = np.stack([rows[alive[v]] for v in order])  # one row per world, world order
@@ -224,11 +228,14 @@ def _greedy(
     return witnesses, left
 
 
-def _best(index: EntityIndex, rows: np.ndarray, world: np.ndarray, candidates: np.ndarray):
-    """The candidates (positions into `rows`, `world` by position) ranked as the search tries
-    them, most confident first and then by row, grouped by world; the first of each world."""
+def _ranked(
+    index: EntityIndex, rows: np.ndarray, world: np.ndarray, candidates: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates (positions into `rows`, `world` by position) grouped by world and ranked
+    as the search tries them, most confident first and then by row; and where each world's
+    group starts."""
     ranked = candidates[np.lexsort((candidates, -index.conf[rows[candidates]], world[candidates]))]
-    return ranked[np.concatenate([[True], world[ranked][1:] != world[ranked][:-1]])]
+    return ranked, np.flatnonzero(np.concatenate([[True], world[ranked][1:] != world[ranked][:-1]]))
 
 
 def _holds(
@@ -280,9 +287,7 @@ def _enumerated(
     open_ = np.zeros(index.worlds, dtype=bool)
     open_[worlds] = True
     root = order[0]
-    candidates = np.flatnonzero(consistent[root] & open_[world])
-    ranked = candidates[np.lexsort((candidates, -index.conf[rows[candidates]], world[candidates]))]
-    starts = np.flatnonzero(np.concatenate([[True], world[ranked][1:] != world[ranked][:-1]]))
+    ranked, starts = _ranked(index, rows, world, np.flatnonzero(consistent[root] & open_[world]))
     rank = np.arange(len(ranked)) - np.repeat(starts, np.diff(np.append(starts, len(ranked))))
     tree = _walk(root, edges)
     adjacency = [_adjacency(edge, parent, consistent[child]) for parent, child, edge in tree]
@@ -309,11 +314,9 @@ def _enumerated(
         chosen = chosen[:, _holds(index, order, chosen, cycles, t)]
         if not chosen.shape[1]:
             continue
-        keys = [
-            k
-            for v in reversed(order[1:])
-            for k in (chosen[order.index(v)], -index.conf[chosen[order.index(v)]])
-        ]
+        keys = []  # the later variables, each by confidence then row (lexsort: last key first)
+        for row in chosen[:0:-1]:
+            keys += [row, -index.conf[row]]
         chosen = chosen[:, np.lexsort((*keys, index.world_of_row[chosen[0]]))]
         done = index.world_of_row[chosen[0]]
         first = np.concatenate([[True], done[1:] != done[:-1]])

@@ -58,18 +58,18 @@ def _answered(args) -> dict:
         raise _untranslated(args.question, str(err), err.suggestions) from None
 
 
-# what the server decides for itself: (option, its value when not given)
+# the options the server decides for itself (its store, translator and gazetteer)
 _SERVER_OWN = (
-    ("store", None),
-    ("endpoint", None),
-    ("update_endpoint", None),
-    ("translator", "auto"),
-    ("model", None),
-    ("llm_url", None),
-    ("samples", 5),
-    ("llm_seconds", LLM_SECONDS),
-    ("unconstrained", False),
-    ("gazetteer", None),
+    "store",
+    "endpoint",
+    "update_endpoint",
+    "translator",
+    "model",
+    "llm_url",
+    "samples",
+    "llm_seconds",
+    "unconstrained",
+    "gazetteer",
 )
 
 
@@ -77,7 +77,7 @@ def _served(args) -> dict:
     """The answer of the rune server at --server (rune serve: its store, translator, gazetteer)."""
     from .client import search
 
-    given = [name for name, default in _SERVER_OWN if getattr(args, name) != default]
+    given = [name for name, default in args.server_own.items() if getattr(args, name) != default]
     if given:
         flags = ", ".join("--" + name.replace("_", "-") for name in given)
         raise CommandError(
@@ -288,7 +288,11 @@ def register(sub) -> None:
         "opening a store: its warm engine answers, this process only starts a client",
     )
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_query, exit_at_once=True)
+    p.set_defaults(
+        func=cmd_query,
+        exit_at_once=True,
+        server_own={name: p.get_default(name) for name in _SERVER_OWN},  # their defaults
+    )
     p = sub.add_parser(
         "explain", help="why an image matches a formula: its witness, facts and a drawing"
     )

@@ -72,6 +72,11 @@ def _chunks(ends: np.ndarray) -> list[tuple[int, int]]:
     return spans
 
 
+def stored_atom(part: Formula) -> bool:
+    """A relation atom whose pairs the index stores (listed from them, not from every pair)."""
+    return isinstance(part, Atom) and part.predicate in STORED
+
+
 def in_worlds(index: EntityIndex, rows: np.ndarray, worlds: np.ndarray) -> np.ndarray:
     """The rows of `rows` that belong to `worlds`."""
     wanted = np.zeros(index.worlds, dtype=bool)
@@ -91,12 +96,7 @@ def stored_link(
     pairs (i, j) between `first` and `second` rows (far fewer than all pairs), and the
     conjunct, which holds on them."""
     for part in parts:
-        if (
-            isinstance(part, Atom)
-            and part.predicate in STORED
-            and set(part.args) == {x, y}
-            and part.args[0] != part.args[1]
-        ):
+        if stored_atom(part) and set(part.args) == {x, y} and part.args[0] != part.args[1]:
             stored, swapped = predicates()[part.predicate].stored_as
             a, b = index.pairs[stored.name].T
             if (part.args == (y, x)) != swapped:
@@ -203,7 +203,7 @@ def counted_partners(f: Formula, variable: str) -> Partners | None:
     classes = np.logical_and.reduce(conditions) if conditions else class_table(ALL_CLASSES)
     links = [p for p, table in zip(parts, tables) if table is None]
     stored = None
-    if len(links) == 1 and isinstance(links[0], Atom) and links[0].predicate in STORED:
+    if len(links) == 1 and stored_atom(links[0]):
         link = links[0]
         relation, swapped = predicates()[link.predicate].stored_as
         stored = relation.name, (link.args[0] == variable) == swapped

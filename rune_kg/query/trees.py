@@ -31,9 +31,17 @@ import numpy as np
 from ..kg.geometry import Thresholds
 from ..kg.index import EntityIndex, class_table
 from . import rowpairs
-from .formula import Atom, Formula, canonical, free_variables, rename, split_conjuncts
+from .formula import Formula, canonical, free_variables, rename, split_conjuncts
 from .plan import Clause, class_range
-from .rowpairs import in_worlds, pair_arrays, pairs_per_world, stored_link, truth, world_groups
+from .rowpairs import (
+    in_worlds,
+    pair_arrays,
+    pairs_per_world,
+    stored_atom,
+    stored_link,
+    truth,
+    world_groups,
+)
 from .worlds import quantifier_free
 
 
@@ -58,7 +66,7 @@ def _links(clause: Clause) -> tuple[list[_Link], list[_Link]] | None:
         if len(own) == 2:
             linked.setdefault(tuple(sorted(own)), []).append(part)
     links = [_Link(x, y, tuple(parts)) for (x, y), parts in linked.items()]
-    links.sort(key=lambda link: not any(_stored_atom(p) for p in link.parts))  # stable
+    links.sort(key=lambda link: not any(map(stored_atom, link.parts)))  # stable
     component = {v: v for v in clause.variables}  # union-find: variable -> a representative
 
     def root(v: str) -> str:
@@ -74,11 +82,6 @@ def _links(clause: Clause) -> tuple[list[_Link], list[_Link]] | None:
     if len(tree) != len(clause.variables) - 1:
         return None  # not connected
     return tree, cycles
-
-
-def _stored_atom(part: Formula) -> bool:
-    """A relation atom whose pairs the index stores (its link lists them, not every pair)."""
-    return isinstance(part, Atom) and part.predicate in rowpairs.STORED
 
 
 def applies(clause: Clause) -> bool:

@@ -18,7 +18,7 @@ from rune_kg.evaluation.reference import ReferenceWorld, satisfies
 from rune_kg.ingest import ingest
 from rune_kg.ingest.dota import read_label_file
 from rune_kg.kg import Store
-from rune_kg.kg.index import load_index
+from rune_kg.kg.index import class_table, load_index
 from rune_kg.query.engine import answer
 from rune_kg.query.formula import variables
 from rune_kg.query.parse import parse
@@ -84,3 +84,29 @@ def test_the_saved_index_is_memory_mapped_and_equal(dota_v1):
     assert np.array_equal(mapped.corners, built.corners)
     for name, pairs in built.pairs.items():
         assert np.array_equal(mapped.pairs[name], pairs)
+    for key in ("class_pairs_near", "pair_offsets_far_within_bound"):  # saved with the index
+        assert isinstance(mapped.derived[key].base, np.memmap)
+
+
+def test_pair_lookups_equal_a_scan_of_every_pair(dota_v1):
+    """What the engine reads from the index's derived columns (which worlds hold a pair of
+    given classes; the pairs from given rows or in given worlds) equals a pass over all pairs."""
+    _, store = dota_v1
+    index = load_index(Store(store.path, read_only=True))
+    rng = np.random.default_rng(0)
+    for name, pairs in index.pairs.items():
+        a, b = pairs.T
+        for first, second in ((("ship",), ("harbor",)), (("vehicle",), ("vehicle", "plane"))):
+            holds = class_table(frozenset(first))[index.cls[a]]
+            holds &= class_table(frozenset(second))[index.cls[b]]
+            expected = np.zeros(index.worlds, dtype=bool)
+            expected[index.world_of_row[a[holds]]] = True
+            found = index.worlds_with_pair(name, frozenset(first), frozenset(second))
+            assert np.array_equal(found, expected), (name, first, second)
+        rows = np.sort(rng.choice(len(index), size=len(index) // 7, replace=False))
+        marked = np.zeros(len(index), dtype=bool)
+        marked[rows] = True
+        assert np.array_equal(index.pairs_from(name, rows), pairs[marked[a]])
+        worlds = np.sort(rng.choice(index.worlds, size=index.worlds // 5, replace=False))
+        within = np.isin(index.world_of_row[a], worlds)
+        assert np.array_equal(index.pairs_within(name, worlds), pairs[within])

@@ -71,6 +71,7 @@ class EntityIndex:
     radius: np.ndarray  # Boxes.radius: far_from's bound
     polygon: np.ndarray  # (N,) bool: a polygon outline (its WKT in the store), not a box
     pairs: dict[str, np.ndarray] = field(default_factory=dict)  # STORED name -> (M, 2) rows, sorted
+    derived: dict[str, np.ndarray] = field(default_factory=dict)  # see _derived
 
     @property
     def worlds(self) -> int:
@@ -94,39 +95,73 @@ class EntityIndex:
     def world_of_row(self) -> np.ndarray:
         return np.repeat(np.arange(self.worlds), np.diff(self.offsets))
 
-    @cached_property
-    def _pair_keys(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Per relation, each pair's classes as one code (first * len(CLASSES) + second) and
-        its world."""
-        return {
-            name: (
-                self.cls[p[:, 0]].astype(np.int32) * len(CLASSES) + self.cls[p[:, 1]],
-                self.world_of_row[p[:, 0]],
-            )
-            for name, p in self.pairs.items()
-        }
+    def class_pairs(self, name: str) -> np.ndarray:
+        """Which class pairs relation `name` links in each world: the sorted keys (first class
+        * len(CLASSES) + second class) * worlds + world of its pairs, without repeats."""
+
+        def compute() -> np.ndarray:  # marked in a (world, class pair) table: faster than a sort
+            a, b = self.pairs[name].T
+            square = len(CLASSES) ** 2
+            present = np.zeros(self.worlds * square, dtype=bool)
+            classes = self.cls[a].astype(np.int64) * len(CLASSES) + self.cls[b]
+            present[self.world_of_row[a] * square + classes] = True
+            found = np.flatnonzero(present)  # world * square + class pair
+            return np.sort((found % square) * self.worlds + found // square)
+
+        return self._derived(f"class_pairs_{name}", compute)
+
+    def pair_offsets(self, name: str) -> np.ndarray:
+        """(N + 1,): the pairs of relation `name` from row r are pairs[off[r]:off[r + 1]]."""
+
+        def compute() -> np.ndarray:
+            offsets = np.zeros(len(self) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(self.pairs[name][:, 0], minlength=len(self)), out=offsets[1:])
+            return offsets
+
+        return self._derived(f"pair_offsets_{name}", compute)
+
+    def _derived(self, key: str, compute) -> np.ndarray:
+        """A column derived from the others: saved with the index, else computed on first use
+        (an index built in memory, or saved by an earlier release)."""
+        column = self.derived.get(key)
+        if column is None:
+            column = self.derived[key] = compute()
+        return column
+
+    def worlds_with_pair(
+        self, name: str, first: frozenset[str], second: frozenset[str]
+    ) -> np.ndarray:
+        """(W,) booleans: the worlds holding a pair of relation `name` from a class in `first`
+        to a class in `second` (class names). Reads the class pairs asked, not every pair."""
+        keys = self.class_pairs(name)
+        wanted = np.flatnonzero(np.outer(class_table(first), class_table(second)).ravel())
+        starts = np.searchsorted(keys, wanted * self.worlds)
+        ends = np.searchsorted(keys, (wanted + 1) * self.worlds)
+        result = np.zeros(self.worlds, dtype=bool)
+        for start, end in zip(starts.tolist(), ends.tolist()):
+            result[keys[start:end] % self.worlds] = True
+        return result
 
     @cached_property
     def pair_codes(self) -> dict[str, np.ndarray]:
         """Each relation's pairs as sorted codes i * N + j (N entities), for membership tests."""
         return {name: p[:, 0] * len(self) + p[:, 1] for name, p in self.pairs.items()}
 
-    def worlds_with_pair(
-        self, name: str, first: frozenset[str], second: frozenset[str]
-    ) -> np.ndarray:
-        """(W,) booleans: the worlds holding a pair of relation `name` from a class in `first`
-        to a class in `second` (class names)."""
-        codes, worlds = self._pair_keys[name]
-        wanted = np.outer(class_table(first), class_table(second)).ravel()
-        result = np.zeros(self.worlds, dtype=bool)
-        result[worlds[wanted[codes]]] = True
-        return result
+    def pairs_from(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """The pairs of relation `name` whose first row is in `rows` (sorted), in stored order."""
+        offsets = self.pair_offsets(name)
+        return _spans(self.pairs[name], offsets[rows], offsets[rows + 1])
+
+    def pairs_within(self, name: str, worlds: np.ndarray) -> np.ndarray:
+        """The pairs of relation `name` in `worlds` (sorted world numbers), in stored order."""
+        offsets = self.pair_offsets(name)
+        starts, ends = self.offsets[worlds], self.offsets[worlds + 1]
+        return _spans(self.pairs[name], offsets[starts], offsets[ends])
 
     def pair_slice(self, name: str, w: int) -> np.ndarray:
         """The pairs of relation `name` within world w, as global rows."""
-        pairs = self.pairs[name]
-        lo, hi = np.searchsorted(pairs[:, 0], self.offsets[w : w + 2])
-        return pairs[lo:hi]
+        lo, hi = self.pair_offsets(name)[self.offsets[w : w + 2]]
+        return self.pairs[name][lo:hi]
 
     def world_key(self, w: int) -> tuple[str, str]:
         return str(self.source[w]), str(self.image_id[w])
@@ -198,6 +233,8 @@ class EntityIndex:
             "offsets": self.offsets,
             **{c: getattr(self, c) for c in _COLUMNS},
             **{f"pairs_{name}": p for name, p in self.pairs.items()},
+            **{f"class_pairs_{name}": self.class_pairs(name) for name in self.pairs},
+            **{f"pair_offsets_{name}": self.pair_offsets(name) for name in self.pairs},
         }
 
     @classmethod
@@ -217,6 +254,11 @@ class EntityIndex:
             column("offsets"),
             **{c: column(c) for c in _COLUMNS},
             pairs={name: column(f"pairs_{name}") for name in STORED},
+            derived={
+                file.stem: column(file.stem)
+                for file in path.glob("*.npy")
+                if file.stem.startswith(("class_pairs_", "pair_offsets_"))
+            },
         )
 
 
@@ -226,6 +268,13 @@ def _folder_name(revision: str) -> str:
     if revision.isalnum() and len(revision) <= 64:
         return INDEX_PREFIX + revision
     return INDEX_PREFIX + hashlib.sha1(revision.encode()).hexdigest()
+
+
+def _spans(pairs: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The pairs[starts[k]:ends[k]], one span after another."""
+    sizes = ends - starts
+    at = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(sizes.sum()))
+    return np.take(pairs, at, axis=0)  # pairs[at] gathers an (M, 2) array 4 times slower
 
 
 def class_codes(name: str) -> np.ndarray:

@@ -144,7 +144,7 @@ def _check_thresholds(thresholds: Thresholds) -> None:
 def _candidates(index: EntityIndex, clause: Clause, worlds: np.ndarray) -> np.ndarray:
     """The worlds whose class counts meet the clause's requirements and that hold, for each
     stored relation the clause requires between two of its variables, a pair of the right
-    classes (a semi-join on the index's relation pairs)."""
+    classes (read from the index's table of the class pairs each relation links, by world)."""
     keep = np.ones(len(worlds), dtype=bool)
     for name, n in clause.requirements:
         keep &= index.class_counts(name)[worlds] >= n

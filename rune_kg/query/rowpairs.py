@@ -13,7 +13,7 @@ import numpy as np
 
 from ..kg.geometry import Thresholds
 from ..kg.index import EntityIndex, class_table
-from ..vocab import predicates, stored_predicates
+from ..vocab import materialised, predicates, stored_predicates
 from .formula import And, Atom, Formula, Implies, Not, Or, conjuncts, free_variables
 from .plan import ALL_CLASSES
 from .worlds import count_form, measured
@@ -24,6 +24,7 @@ MAX_PAIRS = 4_000_000  # pairs listed at once at most
 # each other, 178 ms listed, 21 ms so).
 SEARCHED_PAIRS = 5_000
 STORED = stored_predicates()
+BOTH_WAYS = frozenset(r.name for r in materialised() if r.symmetric)  # the index has (i, j), (j, i)
 COMPARE = {">=": np.greater_equal, "<=": np.less_equal, "=": np.equal}  # a count's op
 
 
@@ -93,21 +94,28 @@ def stored_link(
     second: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, Atom] | None:
     """When a conjunct requires a stored relation between x and y: that relation's stored
-    pairs (i, j) between `first` and `second` rows (far fewer than all pairs), and the
-    conjunct, which holds on them."""
+    pairs (i, j) between `first` and `second` rows (sorted; far fewer than all pairs), read
+    from the rows of one side, the fewer when the relation is symmetric; and the conjunct,
+    which holds on them."""
     for part in parts:
         if stored_atom(part) and set(part.args) == {x, y} and part.args[0] != part.args[1]:
             stored, swapped = predicates()[part.predicate].stored_as
-            a, b = index.pairs[stored.name].T
-            if (part.args == (y, x)) != swapped:
-                a, b = b, a  # stored as (y, x)
-            in_first = np.zeros(len(index), dtype=bool)
-            in_first[first] = True
-            in_second = np.zeros(len(index), dtype=bool)
-            in_second[second] = True
-            keep = in_first[a] & in_second[b]
-            return a[keep], b[keep], part
+            backwards = (part.args == (y, x)) != swapped  # stored from y to x
+            mine, theirs = (second, first) if backwards else (first, second)
+            if stored.symmetric and len(theirs) < len(mine):
+                mine, theirs, backwards = theirs, mine, not backwards
+            a, b = index.pairs_from(stored.name, mine).T
+            wanted = np.zeros(len(index), dtype=bool)
+            wanted[theirs] = True
+            a, b = a[wanted[b]], b[wanted[b]]
+            return (b, a, part) if backwards else (a, b, part)
     return None
+
+
+def worlds_of(index: EntityIndex, rows: np.ndarray) -> np.ndarray:
+    """The worlds of `rows` (sorted), each once."""
+    worlds = index.world_of_row[rows]
+    return worlds[np.concatenate([[True], worlds[1:] != worlds[:-1]])] if len(worlds) else worlds
 
 
 def _stored(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -118,8 +126,8 @@ def _stored(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray) -> np.n
     wanted = i * len(index) + j
     if not len(codes) or not len(wanted):
         return np.zeros(len(wanted), dtype=bool)
-    # only the stored pairs within the range asked (a chunk's rows are a slice of the index)
-    codes = codes[slice(*np.searchsorted(codes, [wanted.min(), wanted.max() + 1]))]
+    # only the stored pairs from the rows asked (a chunk's rows are a slice of the index)
+    codes = codes[slice(*index.pair_offsets(name)[[i.min(), i.max() + 1]])]
     if not len(codes):
         return np.zeros(len(wanted), dtype=bool)
     if len(codes) < len(wanted) and bool(np.all(wanted[1:] > wanted[:-1])):
@@ -217,9 +225,18 @@ def partner_counts(
     evaluated MAX_PAIRS at a time at most."""
     if partners.stored is not None:
         name, second = partners.stored
-        pairs = index.pairs[name]
-        mine, theirs = (pairs[:, 1], pairs[:, 0]) if second else (pairs[:, 0], pairs[:, 1])
-        return np.bincount(mine[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
+        if second and name not in BOTH_WAYS:  # pairs are listed by their first row
+            pairs = index.pairs_within(name, worlds_of(index, np.sort(rows)))
+            mine, theirs = pairs[:, 1], pairs[:, 0]
+            counted = mine[partners.classes[index.cls[theirs]]]
+            return np.bincount(counted, minlength=len(index))[rows]
+        asked = np.zeros(len(index), dtype=bool)  # symmetric ones both ways: the pairs from
+        asked[rows] = True  # `rows` suffice
+        asked = np.flatnonzero(asked)
+        offsets = index.pair_offsets(name)
+        theirs = index.pairs_from(name, asked)[:, 1]
+        owner = np.repeat(asked, offsets[asked + 1] - offsets[asked])
+        return np.bincount(owner[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
     asked = np.zeros(len(index), dtype=bool)
     asked[rows] = True  # `rows` may repeat a row
     asked = np.flatnonzero(asked)

@@ -80,12 +80,16 @@ class EntityIndex:
     def __len__(self) -> int:
         return len(self.cls)
 
-    @cached_property
+    @property
     def class_counts_by_world(self) -> np.ndarray:
         """(W, len(CLASSES)) entities per world and class."""
-        counts = np.zeros((self.worlds, len(CLASSES)), dtype=np.int64)
-        np.add.at(counts, (self.world_of_row, self.cls), 1)
-        return counts
+
+        def compute() -> np.ndarray:
+            cells = self.world_of_row * len(CLASSES) + self.cls
+            counts = np.bincount(cells, minlength=self.worlds * len(CLASSES))
+            return counts.astype(np.int32).reshape(-1, len(CLASSES))
+
+        return self._derived("class_counts", compute)
 
     def class_counts(self, name: str) -> np.ndarray:
         """(W,) entities per world of class `name` (its subclasses included)."""
@@ -233,6 +237,7 @@ class EntityIndex:
             "offsets": self.offsets,
             **{c: getattr(self, c) for c in _COLUMNS},
             **{f"pairs_{name}": p for name, p in self.pairs.items()},
+            "class_counts": self.class_counts_by_world,
             **{f"class_pairs_{name}": self.class_pairs(name) for name in self.pairs},
             **{f"pair_offsets_{name}": self.pair_offsets(name) for name in self.pairs},
         }
@@ -257,7 +262,7 @@ class EntityIndex:
             derived={
                 file.stem: column(file.stem)
                 for file in path.glob("*.npy")
-                if file.stem.startswith(("class_pairs_", "pair_offsets_"))
+                if file.stem.startswith(("class_counts", "class_pairs_", "pair_offsets_"))
             },
         )
 

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from ..errors import QueryError
 from ..kg import KnowledgeGraph, iris
 from ..kg.geometry import DEFAULT_THRESHOLDS, Thresholds
-from ..kg.index import CLASSES, EntityIndex, load_index
+from ..kg.index import CLASSES, EntityIndex, class_codes, load_index
 from ..kg.wkt import polygon_wkt
 from ..options import MODES
 from ..vocab import ONTOLOGY, stored_predicates
@@ -92,7 +92,8 @@ class Answer:
 
 def class_totals(index: EntityIndex) -> dict[str, int]:
     """Entities per class predicate (subclasses included) in the whole index."""
-    return {name: int(index.class_counts(name).sum()) for name in ONTOLOGY.classes}
+    per_class = index.class_counts_by_world.sum(axis=0, dtype=np.int64)
+    return {name: int(per_class[class_codes(name)].sum()) for name in ONTOLOGY.classes}
 
 
 def variable_order(clause: Clause, totals: dict[str, int]) -> tuple[str, ...]:
@@ -193,6 +194,15 @@ def _decide_clause(
     return found
 
 
+def _ranked(index: EntityIndex, scores: dict[int, float]) -> list[int]:
+    """The worlds scored above 0, best first; ties by image id, then source."""
+    worlds = np.fromiter(scores, dtype=np.int64, count=len(scores))
+    score = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+    worlds, score = worlds[score > 0], score[score > 0]
+    order = np.lexsort((index.source[worlds], index.image_id[worlds], -score))
+    return worlds[order].tolist()
+
+
 def answer(
     text_or_formula: str | Formula,
     store: KnowledgeGraph,
@@ -278,10 +288,7 @@ def answer(
                 for i in range(len(the_plan.clauses))
             ]
             scores[w] = operator(per_clause)
-    ranked = sorted(
-        (w for w in scores if scores[w] > 0),
-        key=lambda w: (-scores[w], str(index.image_id[w]), str(index.source[w])),
-    )
+    ranked = _ranked(index, scores)
     shown = ranked if limit == 0 else ranked[:limit]
     results = [
         _explain(

@@ -84,8 +84,13 @@ def test_the_saved_index_is_memory_mapped_and_equal(dota_v1):
     assert np.array_equal(mapped.corners, built.corners)
     for name, pairs in built.pairs.items():
         assert np.array_equal(mapped.pairs[name], pairs)
-    for key in ("class_pairs_near", "pair_offsets_far_within_bound"):  # saved with the index
-        assert isinstance(mapped.derived[key].base, np.memmap)
+    derived = (
+        mapped.class_counts_by_world,
+        mapped.class_pairs("near"),
+        mapped.pair_offsets("inside"),
+    )
+    for column in derived:  # saved with the index, read when first asked for
+        assert isinstance(column.base, np.memmap)
 
 
 def test_pair_lookups_equal_a_scan_of_every_pair(dota_v1):

@@ -71,6 +71,7 @@ class EntityIndex:
     radius: np.ndarray  # Boxes.radius: far_from's bound
     polygon: np.ndarray  # (N,) bool: a polygon outline (its WKT in the store), not a box
     pairs: dict[str, np.ndarray] = field(default_factory=dict)  # STORED name -> (M, 2) rows, sorted
+    folder: Path | None = None  # where it was saved and read from: see _derived
     derived: dict[str, np.ndarray] = field(default_factory=dict)  # see _derived
 
     @property
@@ -125,11 +126,15 @@ class EntityIndex:
         return self._derived(f"pair_offsets_{name}", compute)
 
     def _derived(self, key: str, compute) -> np.ndarray:
-        """A column derived from the others: saved with the index, else computed on first use
-        (an index built in memory, or saved by an earlier release)."""
+        """A column derived from the others, read on first use: saved with the index, else
+        computed (an index built in memory, or saved by an earlier release)."""
         column = self.derived.get(key)
         if column is None:
-            column = self.derived[key] = compute()
+            try:
+                column = _mapped(self.folder / f"{key}.npy") if self.folder else compute()
+            except FileNotFoundError:
+                column = compute()
+            self.derived[key] = column
         return column
 
     def worlds_with_pair(
@@ -248,9 +253,8 @@ class EntityIndex:
         shared between processes through the page cache)."""
         path = folder / _folder_name(revision)
 
-        def column(name: str) -> np.ndarray:  # a plain array over the mapping: numpy's memmap
-            # class doubles the cost of every gather
-            return np.asarray(np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+        def column(name: str) -> np.ndarray:
+            return _mapped(path / f"{name}.npy")
 
         return cls(
             revision,
@@ -259,12 +263,15 @@ class EntityIndex:
             column("offsets"),
             **{c: column(c) for c in _COLUMNS},
             pairs={name: column(f"pairs_{name}") for name in STORED},
-            derived={
-                file.stem: column(file.stem)
-                for file in path.glob("*.npy")
-                if file.stem.startswith(("class_counts", "class_pairs_", "pair_offsets_"))
-            },
+            folder=path,
         )
+
+
+def _mapped(file: Path) -> np.ndarray:
+    """A saved column, memory-mapped: read on first use, and shared between processes through
+    the page cache. A plain array over the mapping: numpy's memmap class doubles the cost of
+    every gather."""
+    return np.asarray(np.load(file, mmap_mode="r", allow_pickle=False))
 
 
 def _folder_name(revision: str) -> str:

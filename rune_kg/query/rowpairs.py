@@ -94,15 +94,15 @@ def stored_link(
     second: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, Atom] | None:
     """When a conjunct requires a stored relation between x and y: that relation's stored
-    pairs (i, j) between `first` and `second` rows (sorted; far fewer than all pairs), read
-    from the rows of one side, the fewer when the relation is symmetric; and the conjunct,
-    which holds on them."""
+    pairs (i, j) between `first` and `second` rows (far fewer than all pairs), read from the
+    rows of one side (sorted), the fewer when the relation is stored both ways; and the
+    conjunct, which holds on them."""
     for part in parts:
         if stored_atom(part) and set(part.args) == {x, y} and part.args[0] != part.args[1]:
             stored, swapped = predicates()[part.predicate].stored_as
             backwards = (part.args == (y, x)) != swapped  # stored from y to x
             mine, theirs = (second, first) if backwards else (first, second)
-            if stored.symmetric and len(theirs) < len(mine):
+            if stored.name in BOTH_WAYS and len(theirs) < len(mine):
                 mine, theirs, backwards = theirs, mine, not backwards
             a, b = index.pairs_from(stored.name, mine).T
             wanted = np.zeros(len(index), dtype=bool)
@@ -223,23 +223,19 @@ def partner_counts(
 ) -> np.ndarray:
     """How many partners each of `rows` has. Without stored pairs to count, the pairs are
     evaluated MAX_PAIRS at a time at most."""
-    if partners.stored is not None:
-        name, second = partners.stored
-        if second and name not in BOTH_WAYS:  # pairs are listed by their first row
-            pairs = index.pairs_within(name, worlds_of(index, np.sort(rows)))
-            mine, theirs = pairs[:, 1], pairs[:, 0]
-            counted = mine[partners.classes[index.cls[theirs]]]
-            return np.bincount(counted, minlength=len(index))[rows]
-        asked = np.zeros(len(index), dtype=bool)  # symmetric ones both ways: the pairs from
-        asked[rows] = True  # `rows` suffice
-        asked = np.flatnonzero(asked)
-        offsets = index.pair_offsets(name)
-        theirs = index.pairs_from(name, asked)[:, 1]
-        owner = np.repeat(asked, offsets[asked + 1] - offsets[asked])
-        return np.bincount(owner[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
     asked = np.zeros(len(index), dtype=bool)
     asked[rows] = True  # `rows` may repeat a row
     asked = np.flatnonzero(asked)
+    if partners.stored is not None:
+        name, second = partners.stored
+        if second and name not in BOTH_WAYS:  # pairs are read by their first row
+            pairs = index.pairs_within(name, worlds_of(index, asked))
+            mine, theirs = pairs[:, 1], pairs[:, 0]
+        else:  # (symmetric ones are stored both ways)
+            offsets = index.pair_offsets(name)
+            theirs = index.pairs_from(name, asked)[:, 1]
+            mine = np.repeat(asked, offsets[asked + 1] - offsets[asked])
+        return np.bincount(mine[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
     classes = np.flatnonzero(partners.classes[index.cls])
     candidates = in_worlds(index, classes, index.world_of_row[asked])
     per_world = np.bincount(index.world_of_row[candidates], minlength=index.worlds)

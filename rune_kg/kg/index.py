@@ -282,11 +282,14 @@ def _folder_name(revision: str) -> str:
     return INDEX_PREFIX + hashlib.sha1(revision.encode()).hexdigest()
 
 
+def spans(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The positions starts[k], starts[k] + 1, ..., starts[k] + sizes[k] - 1, span after span."""
+    return np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(sizes.sum()))
+
+
 def _spans(pairs: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The pairs[starts[k]:ends[k]], one span after another."""
-    sizes = ends - starts
-    at = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(sizes.sum()))
-    return np.take(pairs, at, axis=0)  # pairs[at] gathers an (M, 2) array 4 times slower
+    return np.take(pairs, spans(starts, ends - starts), axis=0)  # pairs[at]: 4 times slower
 
 
 def class_codes(name: str) -> np.ndarray:

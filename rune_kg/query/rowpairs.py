@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..kg.geometry import Thresholds
-from ..kg.index import EntityIndex, class_table
+from ..kg.geometry import Thresholds, sorted_unique
+from ..kg.index import EntityIndex, class_table, spans
 from ..vocab import materialised, predicates, stored_predicates
 from .formula import And, Atom, Formula, Implies, Not, Or, conjuncts, free_variables
 from .plan import ALL_CLASSES
@@ -36,10 +36,8 @@ def pair_arrays(
     per_world = np.bincount(world_of_second, minlength=index.worlds)
     start = np.concatenate([[0], np.cumsum(per_world)])[:-1]
     partners = per_world[world_of_first]
-    total = int(partners.sum())
     i = np.repeat(first, partners)
-    offset = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
-    j = second[np.repeat(start[world_of_first], partners) + offset]
+    j = second[spans(start[world_of_first], partners)]
     keep = i != j
     return i[keep], j[keep]
 
@@ -107,15 +105,9 @@ def stored_link(
             a, b = index.pairs_from(stored.name, mine).T
             wanted = np.zeros(len(index), dtype=bool)
             wanted[theirs] = True
-            a, b = a[wanted[b]], b[wanted[b]]
-            return (b, a, part) if backwards else (a, b, part)
+            keep = wanted[b]
+            return (b[keep], a[keep], part) if backwards else (a[keep], b[keep], part)
     return None
-
-
-def worlds_of(index: EntityIndex, rows: np.ndarray) -> np.ndarray:
-    """The worlds of `rows` (sorted), each once."""
-    worlds = index.world_of_row[rows]
-    return worlds[np.concatenate([[True], worlds[1:] != worlds[:-1]])] if len(worlds) else worlds
 
 
 def _stored(index: EntityIndex, name: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -229,12 +221,10 @@ def partner_counts(
     if partners.stored is not None:
         name, second = partners.stored
         if second and name not in BOTH_WAYS:  # pairs are read by their first row
-            pairs = index.pairs_within(name, worlds_of(index, asked))
+            pairs = index.pairs_within(name, sorted_unique(index.world_of_row[asked]))
             mine, theirs = pairs[:, 1], pairs[:, 0]
         else:  # (symmetric ones are stored both ways)
-            offsets = index.pair_offsets(name)
-            theirs = index.pairs_from(name, asked)[:, 1]
-            mine = np.repeat(asked, offsets[asked + 1] - offsets[asked])
+            mine, theirs = index.pairs_from(name, asked).T
         return np.bincount(mine[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
     classes = np.flatnonzero(partners.classes[index.cls])
     candidates = in_worlds(index, classes, index.world_of_row[asked])

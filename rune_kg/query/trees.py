@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..kg.geometry import Thresholds
-from ..kg.index import EntityIndex, class_table
+from ..kg.index import EntityIndex, class_table, spans
 from . import rowpairs
 from .formula import Formula, canonical, free_variables, rename, split_conjuncts
 from .plan import Clause, class_range
@@ -312,9 +312,8 @@ def _enumerated(
             table = {v: column[keep] for v, column in table.items()}
             at, degree = at[keep], degree[keep]
             take = np.repeat(np.arange(len(at)), degree)
-            within = np.arange(len(take)) - np.repeat(np.cumsum(degree) - degree, degree)
             table = {v: column[take] for v, column in table.items()}
-            table[child] = partners[offsets[at][take] + within]
+            table[child] = partners[spans(offsets[at], degree)]
         chosen = np.stack([rows[table[v]] for v in order])
         chosen = chosen[:, _holds(index, order, chosen, cycles, t)]
         if not chosen.shape[1]:

@@ -11,6 +11,7 @@ from rune_kg.ingest.dota import read_label_file
 from rune_kg.query import pairs as pairs_module
 from rune_kg.query import rowpairs
 from rune_kg.query import trees as trees_module
+from rune_kg.query import unary as unary_module
 from rune_kg.query import worlds as worlds_module
 from rune_kg.query.engine import answer
 from rune_kg.query.parse import parse
@@ -51,6 +52,11 @@ FORMULAS = [
     "ship(a) & harbor(h) & left_of(a, h) & ~exists b: (ship(b) & near(a, b))",
     "exists>=3 x: (car(x) & exists y: (tennis_court(y) & near(x, y)))",
     "plane(p) & forall x: (plane(x) -> exists y: (plane(y) & parallel(x, y)))",
+    # closed counts of entities with partners, beside a variable that is neither (unary._Nested)
+    "harbor(r) & exists=2 u: (harbor(u) & exists q: (ship(q) & near(u, q)))",
+    "plane(r) & forall u: (plane(u) -> exists>=2 q: (plane(q) & near(u, q)))",
+    "harbor(r) & exists=1 u: (ship(u) & (exists q: (harbor(q) & near(u, q)))"
+    " & ~exists s: (ship(s) & near(s, u)))",
     "exists<=2 x: ship(x) & ship(a)",
     "vehicle(a) & vehicle(b) & ~(near(a, b) | overlaps(a, b))",
     "helicopter(h) -> plane(p)",
@@ -157,6 +163,36 @@ def test_scored_mode_ranks_by_witness_confidence(tmp_path):
     assert [r.image for r in answer("ship(a)", store, limit=1).results] == ["C"]
 
 
+def test_a_count_beside_a_variable_leaves_it_out(tmp_path, monkeypatch):
+    """ "A plane, and every other plane has a third one parallel to it": r is no p, nor any
+    p's partner q. Two parallel planes: neither can be r. Two parallel and one across: only the
+    one across. Three parallel: any. The same answer at once (unary._Nested) as searched."""
+    from rune_kg.kg import Store
+
+    planes = {"TWO": [0, 0], "MIXED": [0, 0, 90], "THREE": [0, 0, 0]}  # headings
+    lines = []
+    for image, headings in planes.items():
+        for k, heading in enumerate(headings):
+            x = 100 * k
+            box = (
+                [x, 0, x + 40, 0, x + 40, 10, x, 10]
+                if heading == 0
+                else [x, 0, x + 10, 0, x + 10, 40, x, 40]
+            )
+            lines.append(f"{image} 1.0 {' '.join(map(str, box))}\n")
+    (tmp_path / "Task1_plane.txt").write_text("".join(lines))
+    store = Store(tmp_path / "db")
+    ingest([tmp_path / "Task1_plane.txt"], store, source="det", progress=False, workers=1)
+    text = "plane(r) & forall p: (plane(p) -> exists q: (plane(q) & parallel(p, q)))"
+    found = witnesses(store, text)
+    assert [(image, [e.rsplit("/", 1)[1] for _, e in w]) for image, w in found] == [
+        ("MIXED", ["2"]),
+        ("THREE", ["0"]),
+    ]
+    monkeypatch.setattr(unary_module, "decide", lambda *arguments: None)
+    assert witnesses(store, text) == found
+
+
 def test_index_follows_the_store(tmp_path):
     """A write the index did not see (a SPARQL update) makes it stale: it is rebuilt."""
     from rune_kg.kg import Store
@@ -228,12 +264,20 @@ def test_searching_before_pruning_finds_the_same_witnesses(store, monkeypatch, b
     assert {text: witnesses(store, text) for text in FORMULAS} == pruning_first
 
 
-@pytest.mark.parametrize("module", [pairs_module, trees_module])
-def test_clauses_at_once_find_the_searchs_witnesses(store, monkeypatch, module):
-    """The clauses that query/pairs.py (two variables) and query/trees.py (links in a tree)
-    decide over every world at once get the witnesses that the search world by world finds."""
+@pytest.mark.parametrize(
+    "module, name, off",
+    [
+        (pairs_module, "applies", lambda clause: False),
+        (trees_module, "applies", lambda clause: False),
+        (unary_module, "decide", lambda *arguments: None),
+    ],
+)
+def test_clauses_at_once_find_the_searchs_witnesses(store, monkeypatch, module, name, off):
+    """The clauses that query/unary.py (one variable), query/pairs.py (two) and query/trees.py
+    (links in a tree) decide over every world at once get the witnesses that the search world
+    by world finds."""
     at_once = {text: witnesses(store, text) for text in FORMULAS}
-    monkeypatch.setattr(module, "applies", lambda clause: False)
+    monkeypatch.setattr(module, name, off)
     assert {text: witnesses(store, text) for text in FORMULAS} == at_once
 
 

@@ -7,6 +7,7 @@ unary.py (one-variable clauses) and pairs.py (two-variable clauses).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -210,30 +211,47 @@ def counted_partners(f: Formula, variable: str) -> Partners | None:
     return Partners(variable, partner, body, classes, op, n, stored)
 
 
-def partner_counts(
-    index: EntityIndex, partners: Partners, rows: np.ndarray, t: Thresholds
-) -> np.ndarray:
-    """How many partners each of `rows` has. Without stored pairs to count, the pairs are
-    evaluated MAX_PAIRS at a time at most."""
-    asked = np.zeros(len(index), dtype=bool)
-    asked[rows] = True  # `rows` may repeat a row
-    asked = np.flatnonzero(asked)
+def partner_pairs(
+    index: EntityIndex,
+    partners: Partners,
+    rows: np.ndarray,
+    t: Thresholds,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every (row, partner): each partner of each of the (distinct, sorted) `rows`, in parts of
+    MAX_PAIRS pairs at most (stored pairs: at once), each with all of its rows' partners."""
     if partners.stored is not None:
         name, second = partners.stored
         if second and name not in BOTH_WAYS:  # pairs are read by their first row
-            pairs = index.pairs_within(name, sorted_unique(index.world_of_row[asked]))
+            pairs = index.pairs_within(name, sorted_unique(index.world_of_row[rows]))
             mine, theirs = pairs[:, 1], pairs[:, 0]
+            asked = np.zeros(len(index), dtype=bool)
+            asked[rows] = True
+            keep = asked[mine]
         else:  # (symmetric ones are stored both ways)
-            mine, theirs = index.pairs_from(name, asked).T
-        return np.bincount(mine[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
-    classes = np.flatnonzero(partners.classes[index.cls])
-    candidates = in_worlds(index, classes, index.world_of_row[asked])
+            mine, theirs = index.pairs_from(name, rows).T
+            keep = np.ones(len(mine), dtype=bool)
+        keep &= partners.classes[index.cls[theirs]]
+        yield mine[keep], theirs[keep]
+        return
+    candidates = in_worlds(
+        index, np.flatnonzero(partners.classes[index.cls]), index.world_of_row[rows]
+    )
     per_world = np.bincount(index.world_of_row[candidates], minlength=index.worlds)
-    counts = np.zeros(len(index), dtype=np.int64)
-    for start, end in _chunks(np.cumsum(per_world[index.world_of_row[asked]])):
-        i, j = pair_arrays(index, asked[start:end], candidates)
+    for start, end in _chunks(np.cumsum(per_world[index.world_of_row[rows]])):
+        i, j = pair_arrays(index, rows[start:end], candidates)
         holds = truth(index, partners.body, {partners.variable: i, partners.partner: j}, t)
-        counts += np.bincount(i[holds], minlength=len(index))
+        yield i[holds], j[holds]
+
+
+def partner_counts(
+    index: EntityIndex, partners: Partners, rows: np.ndarray, t: Thresholds
+) -> np.ndarray:
+    """How many partners each of `rows` (which may repeat a row) has."""
+    asked = np.zeros(len(index), dtype=bool)
+    asked[rows] = True
+    counts = np.zeros(len(index), dtype=np.int64)
+    for mine, _ in partner_pairs(index, partners, np.flatnonzero(asked), t):
+        counts += np.bincount(mine, minlength=len(index))
     return counts[rows]
 
 

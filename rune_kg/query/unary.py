@@ -12,22 +12,33 @@ semantics wants b != a.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..kg.geometry import Thresholds
-from ..kg.index import EntityIndex
+from ..kg.geometry import Thresholds, sorted_unique
+from ..kg.index import EntityIndex, class_table
 from .formula import (
     Count,
     Exists,
     ForAll,
     Formula,
     conjuncts,
+    free_variables,
     is_class_atom,
     negate,
     split_conjuncts,
 )
-from .plan import Clause
-from .rowpairs import COMPARE, class_condition, counted_partners, in_worlds, partner_counts
+from .plan import ALL_CLASSES, Clause
+from .rowpairs import (
+    COMPARE,
+    Partners,
+    class_condition,
+    counted_partners,
+    in_worlds,
+    partner_counts,
+    partner_pairs,
+)
 from .worlds import Env
 
 
@@ -76,17 +87,92 @@ def _members(
     index: EntityIndex, variable: str, f: Formula, candidates: np.ndarray, t: Thresholds
 ) -> np.ndarray | None:
     """The rows of the candidate worlds that make f true of `variable`, when f is a
-    conjunction of class conditions and partner counts on it; else None."""
+    conjunction of class conditions and partner counts on it, and of closed counts of
+    _Nested's shape; else None."""
     parts = split_conjuncts(f)
     tables = [class_condition(p, variable) for p in parts]
-    counts = [counted_partners(p, variable) for p, table in zip(parts, tables) if table is None]
     classes = [table for table in tables if table is not None]
-    if not classes or None in counts:
+    others = [p for p, table in zip(parts, tables) if table is None]
+    counts = [counted_partners(p, variable) for p in others]
+    nested = [_Nested.of(p) for p, partners in zip(others, counts) if partners is None]
+    counts = [partners for partners in counts if partners is not None]
+    if not classes or None in nested:
         return None
     rows = in_worlds(index, np.flatnonzero(np.logical_and.reduce(classes)[index.cls]), candidates)
     for partners in sorted(counts, key=lambda p: p.stored is None):  # stored ones: cheaper
         rows = rows[partners.met(partner_counts(index, partners, rows, t))]
+    for count in nested:
+        rows = rows[count.met_beside(index, rows, t)]
     return rows
+
+
+@dataclass(frozen=True)
+class _Nested:
+    """A closed count, "compare(how many u make body true, n)", whose body is a class
+    condition and partner counts on u: "every plane has another plane parallel to it"
+    (no plane u has no plane q parallel to it). Beside the clause's variable r, u ranges over
+    the entities other than r, and so do u's partners: r may be a u that made the count, or
+    the partner that made a u count."""
+
+    op: np.ufunc
+    n: int
+    classes: np.ndarray  # u's, booleans by class code
+    partners: tuple[Partners, ...]  # u's
+
+    @classmethod
+    def of(cls, f: Formula) -> _Nested | None:
+        counted = _counted(f)
+        if counted is None or free_variables(f):
+            return None
+        op, n, u, body = counted
+        parts = split_conjuncts(body)
+        tables = [class_condition(p, u) for p in parts]
+        partners = [counted_partners(p, u) for p, table in zip(parts, tables) if table is None]
+        if None in partners:
+            return None
+        classes = [table for table in tables if table is not None]
+        classes = np.logical_and.reduce(classes) if classes else class_table(ALL_CLASSES)
+        return cls(op, n, classes, tuple(partners))
+
+    def met_beside(self, index: EntityIndex, rows: np.ndarray, t: Thresholds) -> np.ndarray:
+        """Whether the count is met beside each of `rows` (sorted, distinct)."""
+        worlds = sorted_unique(index.world_of_row[rows])
+        members = in_worlds(index, np.flatnonzero(self.classes[index.cls]), worlds)
+        is_row = np.zeros(len(index), dtype=bool)
+        is_row[rows] = True
+        counts = [np.zeros(len(members), dtype=np.int64) for _ in self.partners]
+        codes, conditions = [], []  # (u, r): r is a partner of u that u's condition k needs
+        for k, partners in enumerate(self.partners):
+            for u, partner in partner_pairs(index, partners, members, t):
+                at = np.searchsorted(members, u)
+                partners_of = np.bincount(at, minlength=len(members))  # u's partners, all
+                counts[k] += partners_of
+                needed = partners.met(partners_of) != partners.met(partners_of - 1)
+                keep = needed[at] & is_row[partner]
+                codes.append(at[keep] * len(rows) + np.searchsorted(rows, partner[keep]))
+                conditions.append(np.full(np.count_nonzero(keep), k))
+        qualify = np.ones(len(members), dtype=bool)
+        for partners, partners_of in zip(self.partners, counts):
+            qualify &= partners.met(partners_of)
+        total = np.bincount(index.world_of_row[members[qualify]], minlength=index.worlds)
+        beside = total[index.world_of_row[rows]]
+        at = np.searchsorted(members, rows)
+        inside = at < len(members)
+        counted = np.zeros(len(rows), dtype=bool)
+        counted[inside] = (members[at[inside]] == rows[inside]) & qualify[at[inside]]
+        beside -= counted  # r is no u
+        if codes:  # nor does r count as a partner of u
+            pairs, which = np.unique(np.concatenate(codes), return_inverse=True)
+            condition = np.concatenate(conditions)
+            u, r = np.divmod(pairs, len(rows))
+            qualify_beside = np.ones(len(pairs), dtype=bool)
+            for k, (partners, partners_of) in enumerate(zip(self.partners, counts)):
+                partner = np.zeros(len(pairs), dtype=np.int64)
+                partner[which[condition == k]] = 1
+                qualify_beside &= partners.met(partners_of[u] - partner)
+            changed = qualify_beside.astype(np.int64) - qualify[u]
+            beside += np.bincount(r, weights=changed, minlength=len(rows)).astype(np.int64)
+        return self.op(beside, self.n)
 
 
 def _most_confident(index: EntityIndex, variable: str, rows: np.ndarray) -> dict[int, Env]:

@@ -3,7 +3,9 @@
   ship", "a plane or a helicopter", "a ship with no other ship near it", "a harbor with at
   least 5 ships near it", "a storage tank far from every ship" (rowpairs.Partners);
 - closed counts, exists and forall of one variable with such conditions, and conjunctions of
-  them: "at least 50 ships", "no plane", "a harbor, and every harbor has a ship near it".
+  them: "at least 50 ships", "no plane", "a harbor, and every harbor has a ship near it";
+- beside one variable, closed counts of entities with partner counts: "a plane, and every
+  other plane has a plane parallel to it" (_Nested).
 They are the commonest one-clause queries, and the search per world costs 0.1 to 1 ms a world.
 The witness equals evaluate.search's: the world's most confident entity that qualifies, the
 first in entity order on ties. Relations are between distinct entities, as the distinct-entity

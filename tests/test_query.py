@@ -321,8 +321,9 @@ def test_normal_form_equates_only_equivalent_spellings(first, second, same):
 @pytest.mark.parametrize("searched", [7, 10**9])
 def test_pairs_listed_a_few_at_a_time_decide_the_same(store, monkeypatch, searched):
     """rowpairs.partner_counts, pairs.decide and trees.decide list at most MAX_PAIRS pairs at
-    a time, and pairs and trees leave the worlds of more than SEARCHED_PAIRS pairs to the
-    per-world search: neither changes a witness."""
+    a time, pairs and trees leave the worlds of more than SEARCHED_PAIRS pairs to the
+    per-world search, and trees lists no pairs of a direction that has that many in a world
+    (query/cones.py): none of it changes a witness."""
     at_once = {text: witnesses(store, text) for text in FORMULAS}
     monkeypatch.setattr(rowpairs, "MAX_PAIRS", 7)
     monkeypatch.setattr(rowpairs, "SEARCHED_PAIRS", searched)

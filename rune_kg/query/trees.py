@@ -6,20 +6,23 @@ candidate world at once.
 The links (the conditions on one pair of variables) are split into a spanning tree, stored
 relations first, and the links that close a cycle. Each tree link lists its pairs across the
 worlds: a stored relation's pairs, else every pair of the two variables' rows in a world, its
-conditions evaluated with numpy. Semi-joins along the tree then leave each variable the rows
-that have a completion on the tree (one pass up and one down suffice). The witness is fixed
-variable by variable in the plan's order, each the most confident row left in its world (ties:
-the first row), and each choice is passed along the tree; the links that close a cycle are
-then checked on it.
+conditions evaluated with numpy; but a link that is one direction ("b right of a") and would
+list more than rowpairs.SEARCHED_PAIRS pairs in a world lists none: which rows have a partner
+in that direction is a dominance test (cones.py). Semi-joins along the tree then leave each
+variable the rows that have a completion on the tree (one pass up and one down suffice). The
+witness is fixed variable by variable in the plan's order, each the most confident row left
+in its world (ties: the first row), and each choice is passed along the tree; the links that
+close a cycle are then checked on it.
 
 The semi-joins keep neither the entities distinct nor the cycles' links. A witness that keeps
 them is the search's own: each of its entities is the most confident with a completion on the
 tree, and the witness meets the whole clause, so each is the most confident with a completion
 of the clause. A world whose witness repeats an entity ("near" chains: a, b, then a again) or
 fails a cycle's link is enumerated instead (_enumerated): every completion of its first
-variable's best candidates, ranked as the search ranks them. A world the enumeration leaves
-undecided, and a world of more than rowpairs.SEARCHED_PAIRS pairs on a tree link without a
-stored relation (the search stops at its first witness there), go to the per-world search.
+variable's best candidates, ranked as the search ranks them (a direction's pairs listed for
+it). A world the enumeration leaves undecided, and a world of more than
+rowpairs.SEARCHED_PAIRS pairs on a tree link without a stored relation (or on a direction,
+when enumerated), go to the per-world search, which stops at its first witness.
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ import numpy as np
 
 from ..kg.geometry import Thresholds
 from ..kg.index import EntityIndex, class_table, spans
-from . import rowpairs
-from .formula import Formula, canonical, free_variables, rename, split_conjuncts
+from . import cones, rowpairs
+from .formula import Atom, Formula, canonical, free_variables, rename, split_conjuncts
 from .plan import Clause, class_range
 from .rowpairs import (
     in_worlds,
@@ -131,6 +134,35 @@ class _Edge:
         """(v's side, the other side)."""
         return (self.x, self.y) if v == self.link.x else (self.y, self.x)
 
+    def supported(self, v: str, alive: np.ndarray, alive_other: np.ndarray) -> np.ndarray:
+        """Which positions of v have a pair with a live position of the other variable."""
+        mine, theirs = self.ends(v)
+        found = np.zeros(len(alive), dtype=bool)
+        found[mine[alive_other[theirs]]] = True
+        return found
+
+
+@dataclass
+class _Cone:
+    """A link that is one direction (cones.py), its pairs never listed: x and y are the
+    positions of its variables' rows; partners[v] tells which positions of v have a partner."""
+
+    link: _Link
+    x: np.ndarray
+    y: np.ndarray
+    partners: dict[str, cones.Dominance]
+
+    def supported(self, v: str, alive: np.ndarray, alive_other: np.ndarray) -> np.ndarray:
+        return self.partners[v].dominated(alive, alive_other)
+
+
+def _direction(link: _Link) -> Atom | None:
+    """The link's condition when it is one direction between its two variables."""
+    match link.parts:
+        case (Atom(predicate=name, args=(x, y)) as atom,) if name in cones.KEYS and x != y:
+            return atom
+    return None
+
 
 def decide(
     index: EntityIndex, clause: Clause, order: tuple[str, ...], worlds: np.ndarray, t: Thresholds
@@ -144,13 +176,20 @@ def decide(
     by_shape = {shape: link for link, shape in shapes.items()}  # one link of each shape
     stored, per_world = {}, np.zeros(index.worlds, dtype=np.int64)
     dense = np.zeros(index.worlds, dtype=bool)
+    everyone = np.concatenate(list(rows.values()))
+    exact = cones.exact(index.cx[everyone], index.cy[everyone])
+    directions = set()  # the shapes of directions whose pairs are too many to list
     for shape, link in by_shape.items():
         found = stored_link(index, link.parts, link.x, link.y, rows[link.x], rows[link.y])
         if found is not None:
             stored[shape] = found
             per_world += np.bincount(index.world_of_row[found[0]], minlength=index.worlds)
+            continue
+        listed = pairs_per_world(index, rows[link.x], rows[link.y])
+        if exact and _direction(link) is not None and (listed > rowpairs.SEARCHED_PAIRS).any():
+            directions.add(shape)
+            per_world += np.bincount(index.world_of_row[rows[link.x]], minlength=index.worlds)
         else:
-            listed = pairs_per_world(index, rows[link.x], rows[link.y])
             per_world += listed
             dense |= listed > rowpairs.SEARCHED_PAIRS
     groups, left = world_groups(per_world, dense)
@@ -170,6 +209,8 @@ def decide(
         position[group_rows - first] = np.arange(len(group_rows))
         listed = {}
         for shape, link in by_shape.items():
+            if shape in directions:
+                continue
             if shape in stored:
                 i, j, atom = stored[shape]
                 keep = in_group[index.world_of_row[i]]
@@ -182,7 +223,21 @@ def decide(
                     keep = truth(index, part, {link.x: i, link.y: j}, t)
                     i, j = i[keep], j[keep]
             listed[shape] = position[i - first], position[j - first]
-        edges = [_Edge(link, *listed[shapes[link]]) for link in links]
+        world, cx, cy = (getattr(index, c)[group_rows] for c in ("world_of_row", "cx", "cy"))
+        edges, dominance = [], {}  # (direction, first) -> its cones.Dominance
+        for link in links:
+            if shapes[link] not in directions:
+                edges.append(_Edge(link, *listed[shapes[link]]))
+                continue
+            atom = _direction(link)
+            partners = {}
+            for v in (link.x, link.y):
+                key = (atom.predicate, v == atom.args[0])
+                if key not in dominance:
+                    dominance[key] = cones.Dominance(world, cones.keys(cx, cy, *key))
+                partners[v] = dominance[key]
+            x, y = (position[members[v] - first] for v in (link.x, link.y))
+            edges.append(_Cone(link, x, y, partners))
         found, again = _greedy(index, order, group_rows, edges, cycles, t)
         witnesses.update(found)
         repeated.append(again)
@@ -193,7 +248,7 @@ def _greedy(
     index: EntityIndex,
     order: tuple[str, ...],
     rows: np.ndarray,
-    edges: list[_Edge],
+    edges: list[_Edge | _Cone],
     cycles: list[_Link],
     t: Thresholds,
 ) -> tuple[dict[int, dict[str, int]], np.ndarray]:
@@ -226,9 +281,44 @@ def _greedy(
     found = index.world_of_row[chosen[0]]
     holds = _holds(index, order, chosen, cycles, t)
     witnesses = _witnesses(order, found[holds], chosen[:, holds])
-    more, left = _enumerated(index, order, rows, edges, cycles, consistent, found[~holds], t)
+    undecided, searched = found[~holds], np.zeros(0, dtype=np.int64)
+    if any(isinstance(edge, _Cone) for edge in edges):  # the enumeration wants their pairs
+        undecided, searched = _sparse(index, rows, edges, undecided)
+        edges = [
+            _listed(index, rows, e, undecided, t) if isinstance(e, _Cone) else e for e in edges
+        ]
+    more, left = _enumerated(index, order, rows, edges, cycles, consistent, undecided, t)
     witnesses.update(more)
-    return witnesses, left
+    return witnesses, np.concatenate([left, searched])
+
+
+def _sparse(
+    index: EntityIndex, rows: np.ndarray, edges: list, worlds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`worlds` split in two: those where each direction's pairs number at most
+    rowpairs.SEARCHED_PAIRS, and the others."""
+    world = index.world_of_row[rows]
+    dense = np.zeros(index.worlds, dtype=bool)
+    for edge in edges:
+        if isinstance(edge, _Cone):
+            pairs = np.bincount(world[edge.x], minlength=index.worlds) * np.bincount(
+                world[edge.y], minlength=index.worlds
+            )
+            dense |= pairs > rowpairs.SEARCHED_PAIRS
+    return worlds[~dense[worlds]], worlds[dense[worlds]]
+
+
+def _listed(
+    index: EntityIndex, rows: np.ndarray, edge: _Cone, worlds: np.ndarray, t: Thresholds
+) -> _Edge:
+    """A direction's pairs in `worlds`, listed."""
+    wanted = np.zeros(index.worlds, dtype=bool)
+    wanted[worlds] = True
+    world = index.world_of_row[rows]
+    x, y = edge.x[wanted[world[edge.x]]], edge.y[wanted[world[edge.y]]]
+    i, j = pair_arrays(index, rows[x], rows[y])
+    keep = truth(index, edge.link.parts[0], {edge.link.x: i, edge.link.y: j}, t)
+    return _Edge(edge.link, np.searchsorted(rows, i[keep]), np.searchsorted(rows, j[keep]))
 
 
 def _ranked(
@@ -342,7 +432,7 @@ def _adjacency(edge: _Edge, parent: str, alive: np.ndarray) -> tuple[np.ndarray,
     return offsets, theirs[by_parent]
 
 
-def _walk(root: str, edges: list[_Edge]) -> list[tuple[str, str, _Edge]]:
+def _walk(root: str, edges: list) -> list[tuple[str, str, _Edge | _Cone]]:
     """The tree's edges as (parent, child, edge), each parent before its children."""
     walked, reached, frontier = [], {root}, [root]
     while frontier:
@@ -358,9 +448,6 @@ def _walk(root: str, edges: list[_Edge]) -> list[tuple[str, str, _Edge]]:
     return walked
 
 
-def _semijoin(alive: dict[str, np.ndarray], kept: str, by: str, edge: _Edge) -> None:
+def _semijoin(alive: dict[str, np.ndarray], kept: str, by: str, edge: _Edge | _Cone) -> None:
     """Keep the rows of `kept` that have a pair with a live row of `by`."""
-    mine, theirs = edge.ends(kept)
-    supported = np.zeros(len(alive[kept]), dtype=bool)
-    supported[mine[alive[by][theirs]]] = True
-    alive[kept] &= supported
+    alive[kept] &= edge.supported(kept, alive[kept], alive[by])

@@ -212,25 +212,15 @@ def counted_partners(f: Formula, variable: str) -> Partners | None:
 
 
 def partner_pairs(
-    index: EntityIndex,
-    partners: Partners,
-    rows: np.ndarray,
-    t: Thresholds,
+    index: EntityIndex, partners: Partners, rows: np.ndarray, t: Thresholds
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every (row, partner): each partner of each of the (distinct, sorted) `rows`, in parts of
     MAX_PAIRS pairs at most (stored pairs: at once), each with all of its rows' partners."""
     if partners.stored is not None:
-        name, second = partners.stored
-        if second and name not in BOTH_WAYS:  # pairs are read by their first row
-            pairs = index.pairs_within(name, sorted_unique(index.world_of_row[rows]))
-            mine, theirs = pairs[:, 1], pairs[:, 0]
-            asked = np.zeros(len(index), dtype=bool)
-            asked[rows] = True
-            keep = asked[mine]
-        else:  # (symmetric ones are stored both ways)
-            mine, theirs = index.pairs_from(name, rows).T
-            keep = np.ones(len(mine), dtype=bool)
-        keep &= partners.classes[index.cls[theirs]]
+        mine, theirs = _stored_pairs(index, partners, rows)
+        asked = np.zeros(len(index), dtype=bool)
+        asked[rows] = True
+        keep = asked[mine] & partners.classes[index.cls[theirs]]
         yield mine[keep], theirs[keep]
         return
     candidates = in_worlds(
@@ -243,14 +233,32 @@ def partner_pairs(
         yield i[holds], j[holds]
 
 
+def _stored_pairs(
+    index: EntityIndex, partners: Partners, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, partner) of the stored pairs of the relation that partners.stored names, from
+    `rows` (distinct, sorted), whatever the partner's class; read backwards (the rows as the
+    pairs' second), every pair of their worlds, other rows included."""
+    name, second = partners.stored
+    if second and name not in BOTH_WAYS:  # pairs are read by their first row
+        pairs = index.pairs_within(name, sorted_unique(index.world_of_row[rows]))
+        return pairs[:, 1], pairs[:, 0]
+    mine, theirs = index.pairs_from(name, rows).T  # (symmetric ones are stored both ways)
+    return mine, theirs
+
+
 def partner_counts(
     index: EntityIndex, partners: Partners, rows: np.ndarray, t: Thresholds
 ) -> np.ndarray:
     """How many partners each of `rows` (which may repeat a row) has."""
     asked = np.zeros(len(index), dtype=bool)
     asked[rows] = True
+    asked = np.flatnonzero(asked)
+    if partners.stored is not None:  # counted from the pairs, no partner listed
+        mine, theirs = _stored_pairs(index, partners, asked)
+        return np.bincount(mine[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
     counts = np.zeros(len(index), dtype=np.int64)
-    for mine, _ in partner_pairs(index, partners, np.flatnonzero(asked), t):
+    for mine, _ in partner_pairs(index, partners, asked, t):
         counts += np.bincount(mine, minlength=len(index))
     return counts[rows]
 

@@ -47,14 +47,15 @@ def keys(cx: np.ndarray, cy: np.ndarray, name: str, first: bool) -> np.ndarray:
 
 
 class Dominance:
-    """Positions (`world` of each) and coordinates (`key`, positions on axis 1), sorted once
-    to answer, for any subsets, which positions are dominated by a position of another
-    subset of their world: key[:, q] >= key[:, p], the two not equal."""
+    """Some positions (`positions`, sorted; `world` and `key` of each, the key's on axis 1),
+    sorted once to answer, for any subsets of them, which are dominated by a position of
+    another subset in their world: key[:, q] >= key[:, p], the two not equal."""
 
-    def __init__(self, world: np.ndarray, key: np.ndarray):
+    def __init__(self, positions: np.ndarray, world: np.ndarray, key: np.ndarray):
         a, b = key
-        self.order = np.lexsort((-b, -a, world))  # by world, then a and b descending
-        a, b, w = a[self.order], b[self.order], world[self.order]
+        by_key = np.lexsort((-b, -a, world))  # by world, then a and b descending
+        self.order = positions[by_key]
+        a, b, w = a[by_key], b[by_key], world[by_key]
         new_world = np.concatenate([[True], w[1:] != w[:-1]]) if len(w) else np.zeros(0, bool)
         # groups of one world and one a: the points of earlier groups have a greater a
         self.starts = np.flatnonzero(

@@ -224,19 +224,23 @@ def decide(
                     i, j = i[keep], j[keep]
             listed[shape] = position[i - first], position[j - first]
         world, cx, cy = (getattr(index, c)[group_rows] for c in ("world_of_row", "cx", "cy"))
-        edges, dominance = [], {}  # (direction, first) -> its cones.Dominance
+        edges, dominance = [], {}  # (direction, first, domains) -> its cones.Dominance
         for link in links:
             if shapes[link] not in directions:
                 edges.append(_Edge(link, *listed[shapes[link]]))
                 continue
             atom = _direction(link)
+            x, y = (position[members[v] - first] for v in (link.x, link.y))
             partners = {}
             for v in (link.x, link.y):
-                key = (atom.predicate, v == atom.args[0])
+                key = (atom.predicate, v == atom.args[0], id(members[link.x]), id(members[link.y]))
                 if key not in dominance:
-                    dominance[key] = cones.Dominance(world, cones.keys(cx, cy, *key))
+                    both = np.zeros(len(group_rows), dtype=bool)
+                    both[x] = both[y] = True
+                    both = np.flatnonzero(both)
+                    coordinates = cones.keys(cx[both], cy[both], *key[:2])
+                    dominance[key] = cones.Dominance(both, world[both], coordinates)
                 partners[v] = dominance[key]
-            x, y = (position[members[v] - first] for v in (link.x, link.y))
             edges.append(_Cone(link, x, y, partners))
         found, again = _greedy(index, order, group_rows, edges, cycles, t)
         witnesses.update(found)

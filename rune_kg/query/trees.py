@@ -164,6 +164,11 @@ def _direction(link: _Link) -> Atom | None:
     return None
 
 
+def _exact(index: EntityIndex, rows: np.ndarray) -> bool:
+    """Whether the dominance test of a direction is exact on the centroids of `rows`."""
+    return cones.exact(index.cx[rows], index.cy[rows])
+
+
 def decide(
     index: EntityIndex, clause: Clause, order: tuple[str, ...], worlds: np.ndarray, t: Thresholds
 ) -> tuple[dict[int, dict[str, int]], np.ndarray]:
@@ -176,8 +181,6 @@ def decide(
     by_shape = {shape: link for link, shape in shapes.items()}  # one link of each shape
     stored, per_world = {}, np.zeros(index.worlds, dtype=np.int64)
     dense = np.zeros(index.worlds, dtype=bool)
-    everyone = np.concatenate(list(rows.values()))
-    exact = cones.exact(index.cx[everyone], index.cy[everyone])
     directions = set()  # the shapes of directions whose pairs are too many to list
     for shape, link in by_shape.items():
         found = stored_link(index, link.parts, link.x, link.y, rows[link.x], rows[link.y])
@@ -186,7 +189,11 @@ def decide(
             per_world += np.bincount(index.world_of_row[found[0]], minlength=index.worlds)
             continue
         listed = pairs_per_world(index, rows[link.x], rows[link.y])
-        if exact and _direction(link) is not None and (listed > rowpairs.SEARCHED_PAIRS).any():
+        if (
+            _direction(link) is not None
+            and (listed > rowpairs.SEARCHED_PAIRS).any()
+            and _exact(index, np.concatenate([rows[link.x], rows[link.y]]))
+        ):
             directions.add(shape)
             per_world += np.bincount(index.world_of_row[rows[link.x]], minlength=index.worlds)
         else:
@@ -223,7 +230,6 @@ def decide(
                     keep = truth(index, part, {link.x: i, link.y: j}, t)
                     i, j = i[keep], j[keep]
             listed[shape] = position[i - first], position[j - first]
-        world, cx, cy = (getattr(index, c)[group_rows] for c in ("world_of_row", "cx", "cy"))
         edges, dominance = [], {}  # (direction, first, domains) -> its cones.Dominance
         for link in links:
             if shapes[link] not in directions:
@@ -238,8 +244,9 @@ def decide(
                     both = np.zeros(len(group_rows), dtype=bool)
                     both[x] = both[y] = True
                     both = np.flatnonzero(both)
-                    coordinates = cones.keys(cx[both], cy[both], *key[:2])
-                    dominance[key] = cones.Dominance(both, world[both], coordinates)
+                    at = group_rows[both]
+                    coordinates = cones.keys(index.cx[at], index.cy[at], *key[:2])
+                    dominance[key] = cones.Dominance(both, index.world_of_row[at], coordinates)
                 partners[v] = dominance[key]
             edges.append(_Cone(link, x, y, partners))
         found, again = _greedy(index, order, group_rows, edges, cycles, t)
@@ -301,14 +308,10 @@ def _sparse(
 ) -> tuple[np.ndarray, np.ndarray]:
     """`worlds` split in two: those where each direction's pairs number at most
     rowpairs.SEARCHED_PAIRS, and the others."""
-    world = index.world_of_row[rows]
     dense = np.zeros(index.worlds, dtype=bool)
     for edge in edges:
         if isinstance(edge, _Cone):
-            pairs = np.bincount(world[edge.x], minlength=index.worlds) * np.bincount(
-                world[edge.y], minlength=index.worlds
-            )
-            dense |= pairs > rowpairs.SEARCHED_PAIRS
+            dense |= pairs_per_world(index, rows[edge.x], rows[edge.y]) > rowpairs.SEARCHED_PAIRS
     return worlds[~dense[worlds]], worlds[dense[worlds]]
 
 

@@ -98,11 +98,11 @@ class World:
 
     def block(self, name: str, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """name(a, b) for a in positions `first` (axis 0) and b in `second` (axis 1), distinct
-        entities only. A block of a measured relation that is a small part of the whole
-        matrix (a few rows or columns of a large subset) is computed alone; otherwise the
-        whole matrix is computed once, kept, and sliced."""
-        small = len(first) * len(second) * 4 < self.n * self.n
-        if name in self._relations or name in _STORED or not small:
+        entities only. A block of a measured relation smaller than the whole matrix (the
+        pruned domains of a large subset) is computed alone; the whole matrix is computed
+        once, kept, and sliced."""
+        whole = len(first) * len(second) >= self.n * self.n
+        if name in self._relations or name in _STORED or whole:
             return self.relation(name)[first][:, second]
         result = measured(
             name,
@@ -564,23 +564,35 @@ def _pruned(world: World, variables: tuple[str, ...], env: Env, domains, pairs) 
     for part, x, y in pairs:
         dx, dy = domains[position[x]], domains[position[y]]
         rows = dx.nonzero()[0]
-        if isinstance(part, Atom):
-            # The relation on the domains' block only (World.block).
-            cols = dy.nonzero()[0]
-            if part.args == (x, y):
-                fits = world.block(part.predicate, rows, cols)
-            else:
-                fits = world.block(part.predicate, cols, rows).T
-            dx[rows] = fits.any(axis=1)
-            dy[cols] = fits.any(axis=0)
-        else:
+        atoms = _link_atoms(part, x, y)
+        if atoms is None:
             fits = matrix(world, part, env, x, y, rows) & dy[None, :]
             fits[np.arange(len(rows)), rows] = False
             dx[rows] = fits.any(axis=1)
             dy &= fits.any(axis=0)
+        else:  # the relations on the domains' block only (World.block)
+            cols = dy.nonzero()[0]
+            fits = np.logical_and.reduce(
+                [
+                    world.block(a.predicate, rows, cols)
+                    if a.args[0] == x
+                    else world.block(a.predicate, cols, rows).T
+                    for a in atoms
+                ]
+            )
+            dx[rows] = fits.any(axis=1)
+            dy[cols] = fits.any(axis=0)
         if not np.count_nonzero(dx) or not np.count_nonzero(dy):
             return False
     return True
+
+
+def _link_atoms(part: Formula, x: str, y: str) -> tuple[Atom, ...] | None:
+    """The relation atoms between x and y whose conjunction `part` is, or None."""
+    atoms = conjuncts(part)
+    if all(isinstance(a, Atom) and set(a.args) == {x, y} and len(a.args) == 2 for a in atoms):
+        return atoms
+    return None
 
 
 def check_deadline(deadline: float | None) -> None:

@@ -8,8 +8,8 @@ from rune_kg.errors import FormulaError, QueryError
 from rune_kg.evaluation.reference import ReferenceWorld, satisfies
 from rune_kg.ingest import ingest
 from rune_kg.ingest.dota import read_label_file
+from rune_kg.query import headings, rowpairs
 from rune_kg.query import pairs as pairs_module
-from rune_kg.query import rowpairs
 from rune_kg.query import trees as trees_module
 from rune_kg.query import unary as unary_module
 from rune_kg.query import worlds as worlds_module
@@ -52,6 +52,8 @@ FORMULAS = [
     "ship(a) & harbor(h) & left_of(a, h) & ~exists b: (ship(b) & near(a, b))",
     "exists>=3 x: (car(x) & exists y: (tennis_court(y) & near(x, y)))",
     "plane(p) & forall x: (plane(x) -> exists y: (plane(y) & parallel(x, y)))",
+    "ship(a) & exists>=2 b: (ship(b) & parallel(b, a))",
+    "small_vehicle(a) & ~exists b: (vehicle(b) & parallel(a, b))",
     # closed counts of entities with partners, beside a variable that is neither (unary._Nested)
     "harbor(r) & exists=2 u: (harbor(u) & exists q: (ship(q) & near(u, q)))",
     "plane(r) & forall u: (plane(u) -> exists>=2 q: (plane(q) & near(u, q)))",
@@ -171,8 +173,8 @@ def test_a_count_beside_a_variable_leaves_it_out(tmp_path, monkeypatch):
 
     planes = {"TWO": [0, 0], "MIXED": [0, 0, 90], "THREE": [0, 0, 0]}  # headings
     lines = []
-    for image, headings in planes.items():
-        for k, heading in enumerate(headings):
+    for image, angles in planes.items():
+        for k, heading in enumerate(angles):
             x = 100 * k
             box = (
                 [x, 0, x + 40, 0, x + 40, 10, x, 10]
@@ -270,12 +272,14 @@ def test_searching_before_pruning_finds_the_same_witnesses(store, monkeypatch, b
         (pairs_module, "applies", lambda clause: False),
         (trees_module, "applies", lambda clause: False),
         (unary_module, "decide", lambda *arguments: None),
+        (headings, "usable", lambda *arguments: False),
     ],
 )
 def test_clauses_at_once_find_the_searchs_witnesses(store, monkeypatch, module, name, off):
     """The clauses that query/unary.py (one variable), query/pairs.py (two) and query/trees.py
     (links in a tree) decide over every world at once get the witnesses that the search world
-    by world finds."""
+    by world finds; parallel partners counted in a window of headings (query/headings.py),
+    those of every pair listed."""
     at_once = {text: witnesses(store, text) for text in FORMULAS}
     monkeypatch.setattr(module, name, off)
     assert {text: witnesses(store, text) for text in FORMULAS} == at_once

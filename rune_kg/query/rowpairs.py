@@ -15,6 +15,7 @@ import numpy as np
 from ..kg.geometry import Thresholds, sorted_unique
 from ..kg.index import EntityIndex, class_table, spans
 from ..vocab import materialised, predicates, stored_predicates
+from . import headings
 from .formula import And, Atom, Formula, Implies, Not, Or, conjuncts, free_variables
 from .plan import ALL_CLASSES
 from .worlds import count_form, measured
@@ -173,7 +174,8 @@ class Partners:
     """The entities u (the partners) of `classes` that make `body` true of a variable's entity:
     their number must meet `op n`. When body's only relation is one stored relation, the
     partners are counted on its stored pairs (`stored`: (relation, whether the variable is
-    the pairs' second)); otherwise body is evaluated on every pair of the variable's and the
+    the pairs' second)); when it is parallel alone, in a window of headings (`by_heading`,
+    headings.py); otherwise body is evaluated on every pair of the variable's and the
     partners' classes, MAX_PAIRS at a time."""
 
     variable: str
@@ -183,6 +185,7 @@ class Partners:
     op: str
     n: int
     stored: tuple[str, bool] | None
+    by_heading: bool = False
 
     def met(self, counts: np.ndarray) -> np.ndarray:
         return COMPARE[self.op](counts, self.n)
@@ -208,7 +211,11 @@ def counted_partners(f: Formula, variable: str) -> Partners | None:
         link = links[0]
         relation, swapped = predicates()[link.predicate].stored_as
         stored = relation.name, (link.args[0] == variable) == swapped
-    return Partners(variable, partner, body, classes, op, n, stored)
+    by_heading = len(links) == 1 and links[0] in (
+        Atom("parallel", (variable, partner)),
+        Atom("parallel", (partner, variable)),
+    )
+    return Partners(variable, partner, body, classes, op, n, stored, by_heading)
 
 
 def partner_pairs(
@@ -223,14 +230,35 @@ def partner_pairs(
         keep = asked[mine] & partners.classes[index.cls[theirs]]
         yield mine[keep], theirs[keep]
         return
-    candidates = in_worlds(
-        index, np.flatnonzero(partners.classes[index.cls]), index.world_of_row[rows]
-    )
+    candidates = _candidates(index, partners, rows)
+    window = _window(index, partners, rows, candidates, t)
+    if window is not None:
+        yield window.pairs(rows)
+        return
     per_world = np.bincount(index.world_of_row[candidates], minlength=index.worlds)
     for start, end in _chunks(np.cumsum(per_world[index.world_of_row[rows]])):
         i, j = pair_arrays(index, rows[start:end], candidates)
         holds = truth(index, partners.body, {partners.variable: i, partners.partner: j}, t)
         yield i[holds], j[holds]
+
+
+def _candidates(index: EntityIndex, partners: Partners, rows: np.ndarray) -> np.ndarray:
+    """The rows of the partners' classes in the worlds of `rows`."""
+    classes = np.flatnonzero(partners.classes[index.cls])
+    return in_worlds(index, classes, index.world_of_row[rows])
+
+
+def _window(
+    index: EntityIndex,
+    partners: Partners,
+    rows: np.ndarray,
+    candidates: np.ndarray,
+    t: Thresholds,
+) -> headings.Window | None:
+    """The window of headings that finds the partners, when they are parallel ones."""
+    if partners.by_heading and headings.usable(index, np.concatenate([rows, candidates]), t):
+        return headings.Window(index, candidates, t)
+    return None
 
 
 def _stored_pairs(
@@ -257,6 +285,11 @@ def partner_counts(
     if partners.stored is not None:  # counted from the pairs, no partner listed
         mine, theirs = _stored_pairs(index, partners, asked)
         return np.bincount(mine[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
+    window = _window(index, partners, asked, _candidates(index, partners, asked), t)
+    if window is not None:
+        counts = np.zeros(len(index), dtype=np.int64)
+        counts[asked] = window.counts(asked)
+        return counts[rows]
     counts = np.zeros(len(index), dtype=np.int64)
     for mine, _ in partner_pairs(index, partners, asked, t):
         counts += np.bincount(mine, minlength=len(index))

@@ -142,16 +142,16 @@ class _Nested:
         members = in_worlds(index, np.flatnonzero(self.classes[index.cls]), worlds)
         is_row = np.zeros(len(index), dtype=bool)
         is_row[rows] = True
-        counts = [np.zeros(len(members), dtype=np.int64) for _ in self.partners]
+        counts = [partner_counts(index, partners, members, t) for partners in self.partners]
         codes, conditions = [], []  # (u, r): r is a partner of u that u's condition k needs
-        for k, partners in enumerate(self.partners):
-            for u, partner in partner_pairs(index, partners, members, t):
-                at = np.searchsorted(members, u)
-                partners_of = np.bincount(at, minlength=len(members))  # u's partners, all
-                counts[k] += partners_of
-                needed = partners.met(partners_of) != partners.met(partners_of - 1)
-                keep = needed[at] & is_row[partner]
-                codes.append(at[keep] * len(rows) + np.searchsorted(rows, partner[keep]))
+        for k, (partners, partners_of) in enumerate(zip(self.partners, counts)):
+            needs = members[partners.met(partners_of) != partners.met(partners_of - 1)]
+            for u, partner in partner_pairs(index, partners, needs, t):  # their partners only
+                keep = is_row[partner]
+                codes.append(
+                    np.searchsorted(members, u[keep]) * len(rows)
+                    + np.searchsorted(rows, partner[keep])
+                )
                 conditions.append(np.full(np.count_nonzero(keep), k))
         qualify = np.ones(len(members), dtype=bool)
         for partners, partners_of in zip(self.partners, counts):

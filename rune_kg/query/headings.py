@@ -8,7 +8,7 @@ each world on a stretch of the line of its own; the partners of a are then the p
 of a's heading: two binary searches. A point within MARGIN of the window's ends is tested with
 the definition itself (worlds.measured), so that the answer is the definition's bit for bit:
 MARGIN is far above the rounding of the positions on the line (world x 1024 + heading: steps of
-2^-20 at most below ten million worlds).
+2^-19 at most below ten million worlds).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -14,9 +16,9 @@ from rune_kg.kg import Store
 SAMPLE = Path(__file__).resolve().parents[1] / "rune_kg" / "data" / "sample"
 LABELS = SAMPLE / "labelTxt"
 IMAGES = SAMPLE / "images"
-os.environ.setdefault(
-    "RUNE_CACHE", tempfile.mkdtemp(prefix="rune-cache-")
-)  # indexes of remote stores
+_CACHE = tempfile.mkdtemp(prefix="rune-cache-")  # indexes of remote stores, for this run only
+os.environ.setdefault("RUNE_CACHE", _CACHE)
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

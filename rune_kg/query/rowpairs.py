@@ -201,11 +201,8 @@ def counted_partners(f: Formula, variable: str) -> Partners | None:
     op, n, partner, body = counted
     if not set(free_variables(body)) <= {partner, variable}:
         return None
-    parts = conjuncts(body)
-    tables = [class_condition(p, partner) for p in parts]
-    conditions = [table for table in tables if table is not None]
+    conditions, links = class_parts(conjuncts(body), partner)
     classes = np.logical_and.reduce(conditions) if conditions else class_table(ALL_CLASSES)
-    links = [p for p, table in zip(parts, tables) if table is None]
     stored = None
     if len(links) == 1 and stored_atom(links[0]):
         link = links[0]
@@ -235,6 +232,18 @@ def partner_pairs(
     if window is not None:
         yield window.pairs(rows)
         return
+    yield from _evaluated_pairs(index, partners, rows, candidates, t)
+
+
+def _evaluated_pairs(
+    index: EntityIndex,
+    partners: Partners,
+    rows: np.ndarray,
+    candidates: np.ndarray,
+    t: Thresholds,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """partner_pairs from every pair of `rows` and `candidates` (_candidates) that body
+    holds on, MAX_PAIRS pairs at a time at most."""
     per_world = np.bincount(index.world_of_row[candidates], minlength=index.worlds)
     for start, end in _chunks(np.cumsum(per_world[index.world_of_row[rows]])):
         i, j = pair_arrays(index, rows[start:end], candidates)
@@ -285,15 +294,24 @@ def partner_counts(
     if partners.stored is not None:  # counted from the pairs, no partner listed
         mine, theirs = _stored_pairs(index, partners, asked)
         return np.bincount(mine[partners.classes[index.cls[theirs]]], minlength=len(index))[rows]
-    window = _window(index, partners, asked, _candidates(index, partners, asked), t)
+    candidates = _candidates(index, partners, asked)
+    window = _window(index, partners, asked, candidates, t)
+    counts = np.zeros(len(index), dtype=np.int64)
     if window is not None:
-        counts = np.zeros(len(index), dtype=np.int64)
         counts[asked] = window.counts(asked)
         return counts[rows]
-    counts = np.zeros(len(index), dtype=np.int64)
-    for mine, _ in partner_pairs(index, partners, asked, t):
+    for mine, _ in _evaluated_pairs(index, partners, asked, candidates, t):
         counts += np.bincount(mine, minlength=len(index))
     return counts[rows]
+
+
+def class_parts(
+    parts: tuple[Formula, ...], variable: str
+) -> tuple[list[np.ndarray], list[Formula]]:
+    """The class conditions (class_condition) among `parts`, and the other parts."""
+    tables = [class_condition(p, variable) for p in parts]
+    others = [p for p, table in zip(parts, tables) if table is None]
+    return [table for table in tables if table is not None], others
 
 
 def class_condition(f: Formula, variable: str) -> np.ndarray | None:

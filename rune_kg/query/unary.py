@@ -35,7 +35,7 @@ from .plan import ALL_CLASSES, Clause
 from .rowpairs import (
     COMPARE,
     Partners,
-    class_condition,
+    class_parts,
     counted_partners,
     in_worlds,
     partner_counts,
@@ -91,10 +91,7 @@ def _members(
     """The rows of the candidate worlds that make f true of `variable`, when f is a
     conjunction of class conditions and partner counts on it, and of closed counts of
     _Nested's shape; else None."""
-    parts = split_conjuncts(f)
-    tables = [class_condition(p, variable) for p in parts]
-    classes = [table for table in tables if table is not None]
-    others = [p for p, table in zip(parts, tables) if table is None]
+    classes, others = class_parts(split_conjuncts(f), variable)
     counts = [counted_partners(p, variable) for p in others]
     nested = [_Nested.of(p) for p, partners in zip(others, counts) if partners is None]
     counts = [partners for partners in counts if partners is not None]
@@ -127,12 +124,10 @@ class _Nested:
         if counted is None or free_variables(f):
             return None
         op, n, u, body = counted
-        parts = split_conjuncts(body)
-        tables = [class_condition(p, u) for p in parts]
-        partners = [counted_partners(p, u) for p, table in zip(parts, tables) if table is None]
+        classes, others = class_parts(split_conjuncts(body), u)
+        partners = [counted_partners(p, u) for p in others]
         if None in partners:
             return None
-        classes = [table for table in tables if table is not None]
         classes = np.logical_and.reduce(classes) if classes else class_table(ALL_CLASSES)
         return cls(op, n, classes, tuple(partners))
 

@@ -590,7 +590,7 @@ def _pruned(world: World, variables: tuple[str, ...], env: Env, domains, pairs) 
 def _link_atoms(part: Formula, x: str, y: str) -> tuple[Atom, ...] | None:
     """The relation atoms between x and y whose conjunction `part` is, or None."""
     atoms = conjuncts(part)
-    if all(isinstance(a, Atom) and set(a.args) == {x, y} and len(a.args) == 2 for a in atoms):
+    if all(isinstance(a, Atom) and set(a.args) == {x, y} for a in atoms):
         return atoms
     return None
 
